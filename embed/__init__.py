@@ -1,10 +1,13 @@
 """embed: word embeddings and sequence models from scratch on numpy and Numba.
 
-Public API::
+Public API (imported lazily, so ``import embed`` stays cheap)::
 
-    from embed import Word2Vec, KeyedVectors          # word2vec, queries
-    from embed import Sequential, Dense               # the neural core
+    from embed import Word2Vec, KeyedVectors, Vocab          # word2vec and queries
+    from embed import Sequential, Dense, Embedding, Dropout  # the neural core
+    from embed import SimpleRNN, LSTM, GRU                   # recurrent layers
+    from embed import CharLM                                 # language models
 """
+import importlib as _importlib
 import os as _os
 
 # Numba caches compiled kernels.  Next to the sources is the default, but a
@@ -15,4 +18,25 @@ _os.environ.setdefault("NUMBA_CACHE_DIR",
 from .errors import EmbedError  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["EmbedError"]
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Word2Vec": "embed.word2vec.model",
+    "KeyedVectors": "embed.vectors.keyedvectors",
+    "Vocab": "embed.text.vocab",
+    "Sequential": "embed.nn.sequential",
+    "Dense": "embed.nn.layers",
+    "Embedding": "embed.nn.layers",
+    "Dropout": "embed.nn.layers",
+    "SimpleRNN": "embed.nn.recurrent",
+    "LSTM": "embed.nn.recurrent",
+    "GRU": "embed.nn.recurrent",
+    "CharLM": "embed.lm.model",
+}
+__all__ = ["EmbedError", *_EXPORTS]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(_importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'embed' has no attribute {name!r}")

@@ -15,7 +15,7 @@ import sys
 from .errors import EmbedError
 
 # Sub-command modules, in the order they appear in `embed --help`.
-_MODULES = ["embed.word2vec.cli", "embed.viz.cli", "embed.nn.cli", "embed.lm.cli"]
+_MODULES = ["embed.word2vec.cli", "embed.text.cli", "embed.viz.cli", "embed.nn.cli", "embed.lm.cli"]
 
 
 def build_parser():

@@ -1,0 +1,1 @@
+"""The course's classic models on the shared core: regressions, perceptron, autoencoder."""

@@ -1,0 +1,1 @@
+"""Recurrent language models: char-RNN / word-level training and generation."""

@@ -1,0 +1,1 @@
+"""The neural core: layers, activations, losses, optimizers and backprop."""

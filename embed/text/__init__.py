@@ -1,0 +1,1 @@
+"""The text pipeline: streaming reader, tokenizers, vocabulary, encoded corpora."""

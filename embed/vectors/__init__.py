@@ -1,0 +1,1 @@
+"""Trained word vectors: queries, evaluation and file formats."""
