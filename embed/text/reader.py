@@ -1,0 +1,142 @@
+"""Stream text from a file in bounded pieces, whatever its size or line length.
+
+A corpus can be many gigabytes, and some (text8) are one single line.  The
+reader therefore never reads a file whole, nor a line whole: it reads binary
+blocks of `block_bytes`, decodes them incrementally as UTF-8, and hands out
+*pieces* of text of at most about `block_bytes` characters.  A line longer than
+that is cut at its last whitespace, so no word is ever cut in two (only a
+"word" longer than a whole block, which is not text, gets a hard cut).
+
+Bytes that are not valid UTF-8 become U+FFFD and are counted in
+`ReadStats.replaced_bytes`, so the command line can say how many there were.
+
+Two views of the same stream:
+
+- `iter_pieces(path)` yields ``(text, end_of_line)`` pairs; consecutive pieces
+  with ``end_of_line=False`` belong to the same line.  The corpus encoder uses
+  it and splits sentences at exactly `max_words` tokens.
+- `iter_lines(path, max_words)` yields strings, one per line, except that a
+  line with more than `max_words` whitespace-separated words is yielded as
+  several strings of at most `max_words` words each (never truncated).
+"""
+import codecs
+import os
+import threading
+from dataclasses import dataclass
+
+from ..errors import EmbedError
+from ..fileio import check_readable
+
+BLOCK_BYTES = 1 << 20  # 1 MiB per read: bounded memory, few Python-level calls
+
+
+@dataclass
+class ReadStats:
+    """What a reader saw; filled in while the stream is consumed."""
+
+    bytes_read: int = 0  # bytes read from the file so far
+    lines: int = 0  # physical lines completed so far
+    replaced_bytes: int = 0  # invalid UTF-8 bytes replaced by U+FFFD
+
+
+# One codec error handler counts replaced bytes into the stats of the reader
+# that is decoding right now (readers are generators, so more than one can be
+# alive on the same thread: each sets itself before every decode call).
+_active = threading.local()
+
+
+def _replace_and_count(exc):
+    _active.stats.replaced_bytes += exc.end - exc.start
+    return "\ufffd", exc.end
+
+
+codecs.register_error("embed.replace_count", _replace_and_count)
+
+
+def _decode(decoder, data, stats, final=False):
+    _active.stats = stats
+    return decoder.decode(data, final)
+
+
+def _cut_at_space(text, limit):
+    """Index where to cut `text` (len > limit) so that no word is split."""
+    cut = max(text.rfind(" ", 0, limit), text.rfind("\t", 0, limit))
+    if cut <= 0:  # no whitespace in a whole block: not text; cut hard
+        return limit
+    return cut + 1
+
+
+def iter_pieces(path, stats=None, block_bytes=BLOCK_BYTES):
+    """Yield ``(text, end_of_line)`` pieces of a UTF-8 text file.
+
+    Each piece holds at most about `block_bytes` characters; a line longer than
+    that comes as several pieces cut at whitespace, the last one with
+    ``end_of_line=True``.  Line terminators are removed.  Memory use is
+    bounded by a few blocks whatever the size of the file or of its lines.
+    """
+    path = check_readable(path, "corpus file")
+    stats = stats if stats is not None else ReadStats()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="embed.replace_count")
+    pending = ""  # start of a line whose end has not been read yet
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
+    with f:
+        while True:
+            try:
+                block = f.read(block_bytes)
+            except OSError as e:
+                raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
+            stats.bytes_read += len(block)
+            text = _decode(decoder, block, stats, final=not block)
+            if text:
+                lines = (pending + text).split("\n")
+                pending = lines.pop()  # unfinished last line
+                for line in lines:
+                    stats.lines += 1
+                    yield line.rstrip("\r"), True
+                while len(pending) > block_bytes:  # a very long line: hand out its start
+                    cut = _cut_at_space(pending, block_bytes)
+                    yield pending[:cut], False
+                    pending = pending[cut:]
+            if not block:
+                break
+    if pending:
+        stats.lines += 1
+        yield pending.rstrip("\r"), True
+
+
+def iter_lines(path, max_words=10000, stats=None, block_bytes=BLOCK_BYTES):
+    """Yield the lines of a text file as strings, streaming.
+
+    A line with more than `max_words` whitespace-separated words is yielded as
+    several strings of at most `max_words` words each; nothing is dropped.
+    Invalid UTF-8 is replaced and counted in `stats.replaced_bytes` (pass a
+    `ReadStats` to read the count).  `max_words=None` disables splitting.
+    """
+    if max_words is not None and max_words < 1:
+        raise EmbedError(f"max_words must be at least 1, got {max_words}")
+    carry = []  # words of the current line not yet handed out
+    for text, eol in iter_pieces(path, stats, block_bytes):
+        # A string of n characters holds at most (n + 1) // 2 words: short
+        # lines (almost all of them) need no counting.
+        if max_words is None or (not carry and eol and len(text) < 2 * max_words):
+            yield text
+            continue
+        carry.extend(text.split())
+        while len(carry) > max_words:
+            yield " ".join(carry[:max_words])
+            del carry[:max_words]
+        if eol:
+            if carry:
+                yield " ".join(carry)
+            carry = []
+
+
+def file_size(path):
+    """Size in bytes of a file, or None if it cannot be read."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None

@@ -1,0 +1,97 @@
+"""Tokenizers: one registry of names, each a callable ``str -> list[str]``.
+
+All come from nltk and need no downloaded data, except ``word_tokenize``
+(it needs nltk's punkt sentence model and says how to get it):
+
+==========  =========================================================  ==========================
+name        what it keeps                                              example: "Don't re-use it!"
+==========  =========================================================  ==========================
+regexp      words; inner apostrophes and hyphens stay (default)         don't re-use it
+wordpunct   runs of word characters and runs of punctuation             don ' t re - use it !
+treebank    Penn Treebank conventions (splits clitics, keeps punct.)     do n't re-use it !
+tweet       nltk's TweetTokenizer (emoticons, @handles, #tags, URLs)     don't re-use it !
+word_tokz   nltk.word_tokenize (punkt sentences, then treebank)          do n't re-use it !
+==========  =========================================================  ==========================
+
+``regexp`` is nltk's `RegexpTokenizer` with `WORD_PATTERN`; the callable uses
+the compiled pattern's ``findall`` directly, which is the same thing without a
+Python call per line, because tokenizing is the slow part of reading a corpus.
+"""
+import re
+
+from ..errors import EmbedError
+
+# A word is a run of letters/digits (no underscore); an apostrophe (' or ’)
+# or a hyphen joins two such runs: "don't", "o'neill", "state-of-the-art".
+# Leading/trailing apostrophes and hyphens ("'tis", "--") are dropped.
+WORD_PATTERN = r"[^\W_]+(?:['’\-][^\W_]+)*"
+_WORD_RE = re.compile(WORD_PATTERN)
+
+TOKENIZERS = ("regexp", "wordpunct", "treebank", "tweet", "word_tokenize")
+
+
+def _regexp(lowercase):
+    findall = _WORD_RE.findall
+    if lowercase:
+        return lambda text: findall(text.lower())
+    return findall
+
+
+def _wordpunct(lowercase):
+    from nltk.tokenize import WordPunctTokenizer
+    return _lowered(WordPunctTokenizer().tokenize, lowercase)
+
+
+def _treebank(lowercase):
+    from nltk.tokenize import TreebankWordTokenizer
+    return _lowered(TreebankWordTokenizer().tokenize, lowercase)
+
+
+def _tweet(lowercase):
+    from nltk.tokenize import TweetTokenizer
+    # preserve_case=False lower-cases everything except emoticons (":D" stays).
+    return TweetTokenizer(preserve_case=not lowercase).tokenize
+
+
+def _word_tokenize(lowercase):
+    import nltk
+    for resource in ("tokenizers/punkt_tab/english/", "tokenizers/punkt"):
+        try:
+            nltk.data.find(resource)
+            break
+        except LookupError:
+            continue
+    else:
+        raise EmbedError("tokenizer 'word_tokenize' needs nltk's punkt data: run "
+                         "`python -m nltk.downloader punkt_tab`, or use --tokenizer regexp")
+    return _lowered(nltk.word_tokenize, lowercase)
+
+
+def _lowered(tokenize, lowercase):
+    if lowercase:
+        return lambda text: tokenize(text.lower())
+    return tokenize
+
+
+_REGISTRY = {
+    "regexp": _regexp,
+    "wordpunct": _wordpunct,
+    "treebank": _treebank,
+    "tweet": _tweet,
+    "word_tokenize": _word_tokenize,
+}
+
+
+def get_tokenizer(name="regexp", lowercase=True):
+    """Return a callable ``str -> list[str]`` for the tokenizer called `name`.
+
+    A callable `name` is returned as is (wrapped to lower-case if asked), so
+    the Python API also accepts a custom tokenizer.
+    """
+    if callable(name):
+        return _lowered(name, lowercase)
+    try:
+        make = _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise EmbedError(f"unknown tokenizer {name!r}; choose from: {', '.join(TOKENIZERS)}") from None
+    return make(bool(lowercase))
