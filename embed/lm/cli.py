@@ -1,0 +1,161 @@
+"""`embed lm train` and `embed lm generate`.
+
+    embed lm train input.txt -o shakespeare.lm --cell lstm --layers 2 --hidden 128 --minutes 10
+    embed lm train input.txt -o shakespeare.lm --resume --epochs 20      # continue where it stopped
+    embed lm generate shakespeare.lm --prime "ROMEO:" --length 500 --temperature 0.8 --seed 1
+
+The model file is also the training checkpoint (weights, optimizer state,
+vocabulary, configuration, counters), rewritten atomically every
+`--checkpoint-every` steps, at the end, and on Ctrl-C.
+"""
+import json
+import sys
+
+# model options --resume compares with the checkpoint (argparse dest -> ModelConfig field)
+_ARCH = {"cell": "cell", "layers": "layers", "hidden": "hidden", "embedding": "embedding",
+         "level": "level"}
+
+
+def register(subparsers):
+    p = subparsers.add_parser("lm", help="character / word recurrent language models (train, generate)",
+                              description="Recurrent (RNN / LSTM / GRU) language models.")
+    sub = p.add_subparsers(dest="lm_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train a language model on a text file (or resume one)",
+                       description="Train a char-RNN (or word-level RNN) with truncated BPTT. "
+                                   "Defaults: 2-layer LSTM, 128 hidden, one-hot input, batch 50, "
+                                   "seq 50, Adam 2e-3, clip 5, 10 epochs.")
+    t.add_argument("text", metavar="TEXT", help="UTF-8 text file")
+    t.add_argument("-o", "--output", required=True, metavar="MODEL", help="model / checkpoint file to write")
+    t.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=None, help="recurrent cell (lstm)")
+    t.add_argument("--layers", type=int, default=None, help="recurrent layers, 1-3 (2)")
+    t.add_argument("--hidden", type=int, default=None, help="units per layer (128)")
+    t.add_argument("--embedding", type=int, default=None, metavar="DIM",
+                   help="learned input embedding of this size instead of one-hot input")
+    t.add_argument("--dropout", type=float, default=None, help="dropout after each recurrent layer (0)")
+    t.add_argument("--word", action="store_const", const="word", dest="level", default=None,
+                   help="word-level model (tokens of the text pipeline; default: characters)")
+    t.add_argument("--min-count", type=int, default=None, help="word level: rarer words become <unk> (1)")
+    t.add_argument("--init-vectors", metavar="VECTORS", default=None,
+                   help="word level: initialise the embedding from trained word vectors")
+    t.add_argument("--seq-length", type=int, default=None, help="BPTT length T (50)")
+    t.add_argument("--batch", type=int, default=None, help="parallel streams B (50)")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--epochs", type=float, default=None, help="passes over the text (10)")
+    g.add_argument("--minutes", type=float, default=None, help="wall-clock budget instead of epochs")
+    t.add_argument("--lr", type=float, default=None, help="learning rate (2e-3)")
+    t.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd", "adagrad"], default=None,
+                   help="optimizer (adam)")
+    t.add_argument("--clip", type=float, default=None, help="global gradient-norm clip, 0 = off (5)")
+    t.add_argument("--lr-decay", type=float, default=None, help="learning-rate factor per epoch (0.97)")
+    t.add_argument("--decay-after", type=int, default=None, help="epochs before the decay starts (10)")
+    t.add_argument("--val-fraction", type=float, default=None, help="last part of the text held out (0.05)")
+    t.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help="write the checkpoint every N steps (1000; 0 = only at the end)")
+    t.add_argument("--seed", type=int, default=None, help="random seed (0)")
+    t.add_argument("--resume", action="store_true", help="continue training MODEL exactly where it stopped")
+    t.add_argument("--json", action="store_true",
+                   help="print one JSON object with val_loss, val_bpc, chars_per_sec, train_seconds")
+    t.add_argument("--quiet", action="store_true", help="no per-epoch log lines")
+    t.set_defaults(func=_train)
+
+    s = sub.add_parser("generate", help="sample text from a trained model",
+                       description="Sample text from a trained language model.")
+    s.add_argument("model", metavar="MODEL", help="model file written by `embed lm train`")
+    s.add_argument("--prime", default="", help="text to start from (any Unicode in the vocabulary)")
+    s.add_argument("--length", type=int, default=500, help="symbols to generate (500)")
+    s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature > 0 (0.8)")
+    s.add_argument("--top-k", type=int, default=None, metavar="K", help="sample among the K most likely")
+    s.add_argument("--argmax", action="store_true", help="always take the most likely symbol")
+    s.add_argument("--seed", type=int, default=None, help="seed for a reproducible sample")
+    s.set_defaults(func=_generate)
+
+
+def _train(args):
+    import dataclasses
+    import os
+
+    from ..errors import EmbedError
+    from .data import read_text
+    from .train import LMTrainer, ModelConfig, TrainConfig
+
+    text = read_text(args.text)
+    train_opts = {"seq_length": args.seq_length, "batch": args.batch, "epochs": args.epochs,
+                  "minutes": args.minutes, "lr": args.lr, "optimizer": args.optimizer, "clip": args.clip,
+                  "lr_decay": args.lr_decay, "decay_after": args.decay_after,
+                  "val_fraction": args.val_fraction, "checkpoint_every": args.checkpoint_every,
+                  "seed": args.seed}
+    model_opts = {"cell": args.cell, "layers": args.layers, "hidden": args.hidden,
+                  "embedding": args.embedding, "level": args.level}
+    log = None if (args.quiet or args.json) else (lambda msg: print(msg, file=sys.stderr))
+    if args.resume:
+        if not os.path.exists(args.output):
+            raise EmbedError(f"--resume: no checkpoint at {args.output}")
+        if args.minutes is not None:
+            train_opts["epochs"] = None
+        trainer = LMTrainer.resume(args.output, text, model_opts, train_opts)
+        if args.dropout is not None and args.dropout != trainer.model.dropout:
+            raise EmbedError(f"--resume: {args.output} was trained with dropout={trainer.model.dropout}, "
+                             f"not {args.dropout}")
+        if args.init_vectors:
+            raise EmbedError("--init-vectors only applies to a new model, not --resume")
+    else:
+        for name, v in (("layers", args.layers), ("hidden", args.hidden), ("seq-length", args.seq_length),
+                        ("batch", args.batch), ("checkpoint-every", args.checkpoint_every)):
+            if v is not None and v < (0 if name == "checkpoint-every" else 1):
+                raise EmbedError(f"--{name} must be positive, got {v}")
+        for name, v in (("epochs", args.epochs), ("minutes", args.minutes), ("lr", args.lr)):
+            if v is not None and not v > 0:
+                raise EmbedError(f"--{name} must be > 0, got {v}")
+        if args.val_fraction is not None and not 0 <= args.val_fraction < 0.5:
+            raise EmbedError(f"--val-fraction must be in [0, 0.5), got {args.val_fraction}")
+        mc = ModelConfig(**{k: v for k, v in {**model_opts, "dropout": args.dropout,
+                                               "min_count": args.min_count}.items() if v is not None})
+        tc = TrainConfig(**{k: v for k, v in train_opts.items() if v is not None})
+        if args.init_vectors and mc.level != "word":
+            raise EmbedError("--init-vectors needs a word-level model (--word)")
+        if args.init_vectors and not mc.embedding:
+            from ..fileio import check_readable
+            from ..vectors.keyedvectors import KeyedVectors
+            check_readable(args.init_vectors, "word vectors file")
+            kv = KeyedVectors.load(args.init_vectors)
+            mc = dataclasses.replace(mc, embedding=kv.vector_size)
+            init = kv
+        else:
+            init = args.init_vectors
+        trainer = LMTrainer.new(text, mc, tc, init_vectors=init)
+        # fail now, not after an hour of training, if the output cannot be written
+        folder = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(folder):
+            raise EmbedError(f"cannot write {args.output}: folder {folder} does not exist")
+    if log:
+        m = trainer.model
+        log(f"{m!r}; {trainer.streams.symbols_per_epoch:,} training and {len(trainer.val_ids):,} "
+            f"validation {m.vocab.level}s; {trainer.streams.chunks_per_epoch} steps per epoch")
+    trainer.fit(args.output, log=log)
+    if trainer.stopped_early:
+        print(f"embed: interrupted at step {trainer.step_}; checkpoint saved to {args.output} "
+              f"(continue with --resume)", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(trainer.summary()))
+    elif not args.quiet:
+        s = trainer.summary()
+        print(f"saved {args.output}: val {s['val_loss']:.4f} nats ({s['val_bpc']:.4f} bits) per "
+              f"{trainer.vocab.level}, {s['chars_per_sec']:,.0f} {trainer.vocab.level}s/s, "
+              f"{s['train_seconds']:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _generate(args):
+    from .generate import generate
+    from .model import load_model
+
+    model = load_model(args.model)
+    text = generate(model, prime=args.prime, length=args.length, temperature=args.temperature,
+                    top_k=args.top_k, argmax=args.argmax, seed=args.seed)
+    sys.stdout.write(text)
+    if not text.endswith("\n"):
+        sys.stdout.write("\n")
+    return 0

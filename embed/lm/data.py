@@ -1,0 +1,242 @@
+"""Text -> integer stream -> (T, B) chunks for truncated back-propagation through time.
+
+A language model sees its corpus as ONE long sequence of symbols: the code
+points of the text (character level) or its tokens (word level).  Training
+cuts that stream into ``batch`` parallel streams laid side by side::
+
+    stream : a b c d e f g h i j k l m n o p q r s t u v w x      (n symbols)
+    batch=3: column 0 = a..h, column 1 = i..p, column 2 = q..x    (L, B) array
+
+and walks down them ``seq_length`` rows at a time.  Chunk k holds inputs
+``x = S[p:p+T]`` and targets ``y = S[p+1:p+T+1]`` (the next symbol), with
+``p = k*T``; the hidden state at the end of chunk k is where chunk k+1 starts,
+so the model sees an unbroken text while gradients flow back only T steps.
+"""
+import hashlib
+import os
+
+import numpy as np
+
+from ..errors import EmbedError
+from ..fileio import check_readable
+
+NEWLINE = "\n"  # the word-level stream keeps line breaks as a token of their own
+UNK = "<unk>"  # word level: words below min_count
+
+
+class SymbolVocab:
+    """Index <-> symbol for a language model: code points (char level) or words.
+
+    symbols : list[str], index -> symbol (single characters when ``level="char"``)
+    index   : dict symbol -> index
+    """
+
+    def __init__(self, symbols, level="char"):
+        self.symbols = list(symbols)
+        self.level = level
+        self.index = {s: i for i, s in enumerate(self.symbols)}
+        if len(self.index) != len(self.symbols):
+            raise EmbedError("vocabulary has duplicate symbols")
+
+    def __len__(self):
+        return len(self.symbols)
+
+    def __eq__(self, other):
+        return isinstance(other, SymbolVocab) and (self.level, self.symbols) == (other.level, other.symbols)
+
+    def __repr__(self):
+        return f"SymbolVocab<{self.level}, {len(self)} symbols>"
+
+    # ---- text <-> ids --------------------------------------------------------
+    def split(self, text):
+        """The symbols of `text` in order (characters, or tokens + newlines)."""
+        if self.level == "char":
+            return list(text)
+        return tokenize_words(text, self.tokenizer_name, self.lowercase)
+
+    tokenizer_name = "regexp"
+    lowercase = True
+
+    def encode(self, text, what="text"):
+        """int32 ids of `text`; unknown symbols raise an EmbedError that names them."""
+        if self.level == "char":
+            try:
+                return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
+            except KeyError:
+                pass
+            parts = list(text)
+        else:
+            parts = self.split(text)
+            unk = self.index.get(UNK)
+            if unk is not None:
+                return np.array([self.index.get(w, unk) for w in parts], dtype=np.int32)
+        missing = sorted({p for p in parts if p not in self.index})
+        if missing:
+            shown = ", ".join(_show(m) for m in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            kind = "character" if self.level == "char" else "word"
+            raise EmbedError(f"{what} has {kind}(s) not in the model's vocabulary: {shown}{more}")
+        return np.array([self.index[p] for p in parts], dtype=np.int32)
+
+    def decode(self, ids):
+        """Text for a sequence of ids (words joined by spaces, newlines kept)."""
+        syms = [self.symbols[int(i)] for i in ids]
+        if self.level == "char":
+            return "".join(syms)
+        out = []
+        for s in syms:
+            if out and out[-1] != NEWLINE and s != NEWLINE:
+                out.append(" ")
+            out.append(s)
+        return "".join(out)
+
+    # ---- save / load as plain data (goes into the checkpoint's JSON) ---------
+    def to_dict(self):
+        return {"level": self.level, "symbols": self.symbols,
+                "tokenizer": self.tokenizer_name, "lowercase": self.lowercase}
+
+    @classmethod
+    def from_dict(cls, d):
+        v = cls(d["symbols"], d["level"])
+        v.tokenizer_name = d.get("tokenizer", "regexp")
+        v.lowercase = bool(d.get("lowercase", True))
+        return v
+
+
+def _show(sym):
+    """A symbol the user can recognise in an error message: 'é' (U+00E9)."""
+    if len(sym) == 1:
+        return f"{sym!r} (U+{ord(sym):04X})"
+    return repr(sym)
+
+
+def tokenize_words(text, tokenizer="regexp", lowercase=True):
+    """Tokens of `text`, line by line, with a NEWLINE token after every line."""
+    from ..text.tokenize import get_tokenizer
+    tok = get_tokenizer(tokenizer, lowercase=lowercase)
+    out = []
+    for line in text.splitlines():
+        words = tok(line)
+        if words:
+            out.extend(words)
+            out.append(NEWLINE)
+    return out
+
+
+def read_text(path):
+    """The whole text of a UTF-8 file (invalid bytes replaced); EmbedError if missing or empty."""
+    check_readable(path, "text file")
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        text = f.read()
+    if not text:
+        raise EmbedError(f"text file is empty: {path}")
+    return text
+
+
+def build_vocab(text, level="char", min_count=1, tokenizer="regexp", lowercase=True):
+    """(SymbolVocab, symbols of the text) for a character- or word-level model.
+
+    Character level: the sorted set of code points (not bytes: 'é' and '🙂' are
+    one symbol each).  Word level: the text pipeline's tokenizer and `Vocab`
+    (words by descending count, NEWLINE included); words seen fewer than
+    `min_count` times become UNK.
+    """
+    if level == "char":
+        return SymbolVocab(sorted(set(text)), "char"), None
+    if level != "word":
+        raise EmbedError(f"unknown level {level!r} (expected 'char' or 'word')")
+    from ..text.vocab import Vocab
+    tokens = tokenize_words(text, tokenizer, lowercase)
+    if not tokens:
+        raise EmbedError("text has no words")
+    v = Vocab.build([tokens], min_count=min_count)
+    symbols = list(v.words)
+    if len(symbols) == 0:
+        raise EmbedError(f"every word occurs fewer than min_count={min_count} times")
+    if any(t not in v.index for t in tokens):
+        symbols.append(UNK)
+    vocab = SymbolVocab(symbols, "word")
+    vocab.tokenizer_name, vocab.lowercase = tokenizer, lowercase
+    return vocab, tokens
+
+
+def encode_stream(text, vocab, tokens=None):
+    """int32 ids of the whole text (its tokens for word level)."""
+    if vocab.level == "char":
+        return vocab.encode(text)
+    if tokens is None:
+        tokens = tokenize_words(text, vocab.tokenizer_name, vocab.lowercase)
+    unk = vocab.index.get(UNK, -1)
+    ids = np.fromiter((vocab.index.get(t, unk) for t in tokens), dtype=np.int32, count=len(tokens))
+    if (ids < 0).any():
+        raise EmbedError("text has words not in the model's vocabulary")
+    return ids
+
+
+def text_digest(ids):
+    """A short fingerprint of the encoded stream, to check --resume uses the same text."""
+    return hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int32).tobytes()).hexdigest()[:16]
+
+
+def split_train_val(ids, val_fraction=0.05):
+    """(train ids, validation ids): the LAST `val_fraction` of the stream validates."""
+    n = len(ids)
+    n_val = int(round(n * val_fraction)) if val_fraction > 0 else 0
+    if n_val and n_val < 2:
+        n_val = 2  # a validation stream needs one input and one target
+    if n - n_val < 2:
+        raise EmbedError(f"text is too short to train on ({n} symbols)")
+    return ids[:n - n_val], ids[n - n_val:]
+
+
+class Streams:
+    """`batch` parallel streams over a symbol sequence, walked in (T, B) chunks.
+
+    data   : int32 (L+1, B), column b = stream b (C-contiguous so a chunk of rows is one slice)
+    length : L, the number of input positions per stream
+    Chunk at position p: inputs data[p:p+T], targets data[p+1:p+T+1], T = min(seq_length, L-p).
+    """
+
+    def __init__(self, ids, batch, seq_length):
+        ids = np.asarray(ids, dtype=np.int32)
+        if batch < 1 or seq_length < 1:
+            raise EmbedError("batch and seq_length must be at least 1")
+        per = (len(ids) - 1) // batch  # inputs per stream (each needs a next-symbol target)
+        if per < 1:
+            raise EmbedError(f"text too short for {batch} streams: {len(ids)} symbols "
+                             f"(use a smaller --batch)")
+        self.batch, self.seq_length, self.length = batch, seq_length, per
+        # stream b covers ids[b*per : b*per + per + 1] (the last target overlaps the next stream's start)
+        idx = np.arange(per + 1)[:, None] + per * np.arange(batch)[None, :]  # (L+1, B)
+        self.data = np.ascontiguousarray(ids[idx])  # (L+1, B)
+
+    @property
+    def chunks_per_epoch(self):
+        return -(-self.length // self.seq_length)  # ceil(L / T)
+
+    @property
+    def symbols_per_epoch(self):
+        return self.length * self.batch
+
+    def chunk(self, p):
+        """(x (T, B), y (T, B)) int32 views at stream position p."""
+        t = min(self.seq_length, self.length - p)
+        return self.data[p:p + t], self.data[p + 1:p + t + 1]
+
+    def __iter__(self):
+        for p in range(0, self.length, self.seq_length):
+            yield self.chunk(p)
+
+
+def validation_streams(ids, batch, seq_length):
+    """Streams for evaluation: at most `batch` streams, fewer when the split is short."""
+    b = max(1, min(batch, (len(ids) - 1) // max(1, seq_length)))
+    return Streams(ids, b, seq_length)
+
+
+def default_data_path(name="tinyshakespeare.txt"):
+    """$EMBED_DATA/<name> if it exists, else None (scripts only; tests make their own text)."""
+    root = os.environ.get("EMBED_DATA")
+    if root and os.path.exists(os.path.join(root, name)):
+        return os.path.join(root, name)
+    return None

@@ -1,0 +1,234 @@
+"""`CharLM`: a recurrent language model built from the neural core's layers.
+
+    ids (T, B) ──▶ input ──▶ [cell ─▶ dropout] × layers ──▶ Dense ──▶ softmax-CE(next id)
+                  one-hot                                     (T·B, H) @ (H, V)
+                  or Embedding
+
+* input   : one-hot code points / words (the recurrent layer gathers rows of its
+            input weight for int ids, which equals a one-hot product), or an
+            `Embedding(V, E)` lookup;
+* cell    : `SimpleRNN`, `LSTM` or `GRU` from `embed.nn.recurrent`, stacked 1–3 deep,
+            each carrying its state (h, or (h, c)) from one chunk to the next;
+* dropout : `Dropout(p)` on the output of every recurrent layer (so between layers
+            and before the decoder), off at evaluation and generation;
+* decoder : one `Dense(V)` applied to the whole chunk at once, logits (T·B, V), and
+            the fused `SoftmaxCrossEntropy` loss, mean nats per predicted symbol.
+
+The same class serves character level (vocabulary = code points) and word level
+(vocabulary = words); `WordLM` is an alias that reads better for the latter.
+"""
+import numpy as np
+
+from ..errors import EmbedError
+from .data import SymbolVocab
+
+CELLS = ("rnn", "lstm", "gru")
+
+
+def _cell_class(cell):
+    from ..nn import recurrent
+    table = {"rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
+    if cell not in table:
+        raise EmbedError(f"unknown cell {cell!r}; choose from: {', '.join(CELLS)}")
+    return table[cell]
+
+
+class CharLM:
+    """Recurrent language model over a `SymbolVocab`.
+
+    Parameters
+    ----------
+    vocab : SymbolVocab (or a list of symbols: characters)
+    cell : "lstm" | "gru" | "rnn"
+    layers : number of stacked recurrent layers (1-3)
+    hidden : units per recurrent layer
+    embedding : 0 for one-hot input, else the size of a learned input embedding
+    dropout : drop probability on each recurrent layer's output while training
+    seed : int, seeds the weight initialisation and the dropout masks
+    """
+
+    def __init__(self, vocab, cell="lstm", layers=2, hidden=128, embedding=0, dropout=0.0, seed=0):
+        self.vocab = vocab if isinstance(vocab, SymbolVocab) else SymbolVocab(vocab, "char")
+        self.cell = cell
+        self.layers = layers
+        self.hidden = hidden
+        self.embedding = embedding
+        self.dropout = dropout
+        self.seed = seed
+        self._check()
+        self._build()
+
+    # ---- construction -------------------------------------------------------
+    def _check(self):
+        if self.cell not in CELLS:
+            raise EmbedError(f"unknown cell {self.cell!r}; choose from: {', '.join(CELLS)}")
+        if not 1 <= int(self.layers) <= 3:
+            raise EmbedError(f"layers must be 1, 2 or 3, got {self.layers}")
+        if int(self.hidden) < 1:
+            raise EmbedError(f"hidden must be at least 1, got {self.hidden}")
+        if int(self.embedding) < 0:
+            raise EmbedError(f"embedding must be 0 (one-hot) or a positive size, got {self.embedding}")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise EmbedError(f"dropout must be in [0, 1), got {self.dropout}")
+        if len(self.vocab) < 1:
+            raise EmbedError("vocabulary is empty")
+
+    def _build(self):
+        from ..nn.layers import Dense, Dropout, Embedding
+        V, H = len(self.vocab), int(self.hidden)
+        seeds = np.random.SeedSequence(int(self.seed)).spawn(2 * self.layers + 2)
+        rng = iter(np.random.default_rng(s) for s in seeds)
+        self.embed_ = None
+        if self.embedding:
+            self.embed_ = Embedding(V, int(self.embedding))
+            self.embed_.rng = next(rng)
+            self.embed_.build((1, 1))
+        else:
+            next(rng)
+        Cell = _cell_class(self.cell)
+        self.cells_, self.drops_ = [], []
+        d_in = int(self.embedding) or V
+        for i in range(int(self.layers)):
+            c = Cell(H, input_dim=d_in)
+            c.rng = next(rng)
+            c.build((1, 1, d_in))
+            c.input_grad = i > 0 or self.embed_ is not None   # no dx for one-hot ids
+            self.cells_.append(c)
+            drop = Dropout(float(self.dropout))
+            drop.rng = next(rng)
+            self.drops_.append(drop)
+            d_in = H
+        self.out_ = Dense(V)
+        self.out_.rng = next(rng)
+        self.out_.build((1, H))
+        self.out_.reuse_buffers = True   # logits / dx buffers reused chunk after chunk
+        from ..nn.losses import SoftmaxCrossEntropy
+        self.loss_ = SoftmaxCrossEntropy()
+
+    @property
+    def trainables(self):
+        """The layers holding parameters, in a fixed order."""
+        return ([self.embed_] if self.embed_ is not None else []) + self.cells_ + [self.out_]
+
+    def param_names(self):
+        names = []
+        for i, layer in enumerate(self.trainables):
+            names += [f"{i}.{type(layer).__name__}.{k}" for k in layer.params]
+        return names
+
+    def params(self):
+        """list of parameter arrays (the order the optimizer keys its state by)."""
+        return [p for layer in self.trainables for p in layer.params.values()]
+
+    def grads(self):
+        return [g for layer in self.trainables for g in layer.grads.values()]
+
+    def get_weights(self):
+        return [p.copy() for p in self.params()]
+
+    def set_weights(self, weights):
+        ws = list(weights)
+        if len(ws) != len(self.params()):
+            raise EmbedError(f"checkpoint has {len(ws)} weight arrays, the model needs {len(self.params())}")
+        it = iter(ws)
+        for layer in self.trainables:
+            layer.set_weights({k: next(it) for k in layer.params})
+
+    def count_params(self):
+        return int(sum(p.size for p in self.params()))
+
+    def config(self):
+        """Constructor arguments (JSON-able, vocabulary separate)."""
+        return {"cell": self.cell, "layers": int(self.layers), "hidden": int(self.hidden),
+                "embedding": int(self.embedding), "dropout": float(self.dropout), "seed": int(self.seed)}
+
+    def rng_states(self):
+        """Random state of the dropout masks (for an exact resume)."""
+        return [d._rng().bit_generator.state for d in self.drops_]
+
+    def set_rng_states(self, states):
+        for d, s in zip(self.drops_, states):
+            d._rng().bit_generator.state = s
+
+    def __repr__(self):
+        inp = f"embedding={self.embedding}" if self.embedding else "one-hot"
+        return (f"CharLM<{self.cell}, {self.layers}x{self.hidden}, {inp}, "
+                f"{len(self.vocab)} {self.vocab.level}s, {self.count_params():,} params>")
+
+    # ---- state carried between chunks ----------------------------------------
+    def initial_state(self, batch):
+        """Zero state for every layer: list of per-layer state tuples."""
+        return [c.initial_state(batch) for c in self.cells_]
+
+    def _input(self, ids):
+        """Layer-0 input for int ids (T, B): embeddings (T, B, E), or the ids themselves,
+        which the first cell reads as one-hot rows (a gather of W_x rows = one-hot @ W_x)."""
+        if self.embed_ is not None:
+            return self.embed_.forward(ids)                    # (T, B, E)
+        return ids
+    # ---- training: one chunk forward and back ---------------------------------
+    def forward(self, ids, state=None, training=True):
+        """Logits (T·B, V) for int ids (T, B), starting from `state` (None = zeros).
+
+        The final state of every layer is left in ``self.state_`` (fresh arrays,
+        detached: no gradient flows into the previous chunk).
+        """
+        T, B = ids.shape
+        x = self._input(ids)
+        new_state = []
+        for i, (cell, drop) in enumerate(zip(self.cells_, self.drops_)):
+            x = cell.forward(x, state=None if state is None else state[i], training=training)  # (T, B, H)
+            new_state.append(cell.state)                       # fresh copies: detached
+            if drop.rate > 0:
+                x = drop.forward(x, training=training)
+        self.state_ = new_state
+        return self.out_.forward_logits(x.reshape(T * B, -1), training=training)  # (T·B, V)
+
+    def loss(self, ids, targets, state=None, training=True):
+        """Mean cross-entropy (nats per symbol) of predicting `targets` (T, B) from `ids` (T, B)."""
+        logits = self.forward(ids, state, training)
+        return self.loss_.forward(logits, targets.reshape(-1))
+
+    def backward(self):
+        """Back-propagate the last `loss` through decoder, dropout, cells and input; sets grads."""
+        T, B = self._shape_tb
+        dz = self.loss_.backward()                             # (T·B, V)
+        dh = self.out_.backward(dz).reshape(T, B, -1)          # (T, B, H)
+        for cell, drop in zip(reversed(self.cells_), reversed(self.drops_)):
+            if drop.rate > 0:
+                dh = drop.backward(dh)
+            dh = cell.backward(dh)                             # (T, B, D)
+        if self.embed_ is not None:
+            self.embed_.backward(dh)
+
+    def train_step_loss(self, ids, targets, state):
+        self._shape_tb = ids.shape
+        return self.loss(ids, targets, state, training=True)
+
+    # ---- generation: one symbol at a time -------------------------------------
+    def step(self, ids, state):
+        """Logits (B, V) for the next symbol after int ids (B,); returns (logits, new state)."""
+        x = self.embed_.forward(ids[None])[0] if self.embed_ is not None else ids  # (B, E) or (B,)
+        new_state = []
+        for i, cell in enumerate(self.cells_):
+            x, s = cell.step(x, state[i])                      # (B, H)
+            new_state.append(s)
+        return self.out_.forward_logits(x, training=False), new_state
+
+
+WordLM = CharLM
+
+
+def load_model(path):
+    """The `CharLM` stored in a model / checkpoint file written by `embed lm train`."""
+    from . import checkpoint
+    ck = checkpoint.load(path)
+    try:
+        m, vocab = ck["model"], SymbolVocab.from_dict(ck["vocab"])
+        model = CharLM(vocab, m["cell"], m["layers"], m["hidden"], m["embedding"], m["dropout"], m["seed"])
+        model.set_weights(ck["weights"])
+    except (KeyError, TypeError, IndexError) as e:
+        raise EmbedError(f"model file is incomplete or not a language model: {path} ({e})") from None
+    model.history_ = ck.get("history", [])
+    model.step_ = ck.get("step", 0)
+    return model

@@ -1,0 +1,395 @@
+"""Training driver: truncated BPTT over parallel streams, checkpoints, exact resume.
+
+One training step::
+
+    x, y  = streams.chunk(p)                      # (T, B) ids and next-symbol targets
+    loss  = model.loss(x, y, state)               # forward from the carried state
+    model.backward()                              # gradients of this chunk only
+    norm  = clip_grad_norm(grads, clip)           # global norm ≤ clip
+    opt.step(params, grads)                       # Adam / RMSprop / SGD / Adagrad
+    state = model.state_                          # carried (detached) into the next chunk
+
+Everything the loop depends on — weights, optimizer moments, the step counter
+(which fixes the stream position and the epoch), the carried state, dropout RNG
+— goes into the checkpoint, so a resumed run continues bit for bit.
+
+The learning rate is ``lr · lr_decay^max(0, epoch + 1 − decay_after)``: constant
+for the first `decay_after` epochs, then decayed once per epoch.
+"""
+import dataclasses
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import EmbedError
+from . import checkpoint
+from .data import (SymbolVocab, Streams, build_vocab, encode_stream, read_text, split_train_val,
+                   text_digest, validation_streams)
+from .model import CharLM
+
+LN2 = math.log(2.0)
+
+
+@dataclass
+class ModelConfig:
+    cell: str = "lstm"        # recurrent cell: lstm | gru | rnn
+    layers: int = 2           # stacked recurrent layers (1-3)
+    hidden: int = 128         # units per recurrent layer
+    embedding: int = 0        # 0 = one-hot input, else size of a learned input embedding
+    dropout: float = 0.0      # dropout on each recurrent layer's output (training only)
+    level: str = "char"       # char: code points; word: tokens of the text pipeline
+    min_count: int = 1        # word level: rarer words become <unk>
+
+
+@dataclass
+class TrainConfig:
+    seq_length: int = 50      # T: BPTT truncation length (symbols per chunk and stream)
+    batch: int = 50           # B: parallel streams
+    epochs: float = None      # stop after this many passes (None: 10, or unlimited with minutes)
+    minutes: float = None     # stop after this wall-clock budget (None: no limit)
+    lr: float = 2e-3          # initial learning rate
+    optimizer: str = "adam"   # adam | rmsprop | sgd | adagrad (from embed.nn.optimizers)
+    clip: float = 5.0         # global gradient-norm clip (0 = off)
+    lr_decay: float = 0.97    # learning-rate factor per epoch once decay starts
+    decay_after: int = 10     # epochs at the initial learning rate
+    val_fraction: float = 0.05  # the last part of the text held out for validation
+    checkpoint_every: int = 1000  # steps between checkpoints (0 = only at the end)
+    eval_every: int = 0       # steps between validation passes (0 = each epoch end, -1 = only at the end)
+    seed: int = 0             # weights, dropout masks
+
+
+# parameters of the model that --resume must not change
+ARCH_KEYS = ("cell", "layers", "hidden", "embedding", "level")
+
+
+def nats_to_bits(nats):
+    return nats / LN2
+
+
+class Interrupt:
+    """Ctrl-C during training: finish the current step, checkpoint, stop (a second Ctrl-C aborts)."""
+
+    def __init__(self):
+        self.requested = False
+        self._old = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self._old or signal.default_int_handler)
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+class LMTrainer:
+    """Owns a model, its optimizer and the stream position; `fit` runs the TBPTT loop.
+
+    Build one with `LMTrainer.new(text, model_cfg, train_cfg)` or
+    `LMTrainer.resume(path, text, ...)`, then call `fit(path)`.
+    Fitted attributes: ``history_`` (list of dicts per evaluation), ``val_loss_``,
+    ``chars_per_sec_``, ``train_seconds_``, ``step_``.
+    """
+
+    def __init__(self, model, vocab, train_ids, val_ids, model_cfg, train_cfg, digest):
+        self.model = model
+        self.vocab = vocab
+        self.model_cfg = model_cfg
+        self.cfg = train_cfg
+        self.digest = digest
+        self.streams = Streams(train_ids, train_cfg.batch, train_cfg.seq_length)
+        self.val_ids = val_ids
+        self.optimizer = _make_optimizer(train_cfg.optimizer, train_cfg.lr)
+        self.step_ = 0
+        self.state = model.initial_state(train_cfg.batch)
+        self.history_ = []
+        self.train_seconds_ = 0.0
+        self.step_seconds_ = 0.0   # time spent in training steps (for chars/s)
+        self.symbols_seen_ = 0
+        self.val_loss_ = None
+        self.callbacks = []        # callables(trainer) after every step (tests use them to interrupt)
+        self.stop_requested = False
+        self.stopped_early = False
+
+    # ---- construction --------------------------------------------------------
+    @classmethod
+    def new(cls, text, model_cfg=None, train_cfg=None, init_vectors=None):
+        model_cfg = model_cfg or ModelConfig()
+        train_cfg = _with_defaults(train_cfg or TrainConfig())
+        vocab, tokens = build_vocab(text, model_cfg.level, model_cfg.min_count)
+        ids = encode_stream(text, vocab, tokens)
+        train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
+        model = CharLM(vocab, model_cfg.cell, model_cfg.layers, model_cfg.hidden, model_cfg.embedding,
+                       model_cfg.dropout, train_cfg.seed)
+        if init_vectors is not None:
+            init_embedding(model, init_vectors)
+        return cls(model, vocab, train_ids, val_ids, model_cfg, train_cfg, text_digest(ids))
+
+    @classmethod
+    def resume(cls, path, text, model_overrides=None, train_overrides=None):
+        """Continue from checkpoint `path` on the same `text`.
+
+        `model_overrides` holds architecture options the user gave explicitly; any that differ
+        from the checkpoint raise an EmbedError.  `train_overrides` may change the schedule
+        (epochs, minutes, lr, checkpoint_every, ...) but not the stream layout.
+        """
+        ck = checkpoint.load(path)
+        try:
+            saved_model = ModelConfig(**ck["model_config"])
+            saved_train = TrainConfig(**ck["train_config"])
+            vocab = SymbolVocab.from_dict(ck["vocab"])
+        except (KeyError, TypeError) as e:
+            raise EmbedError(f"model file is not a training checkpoint: {path} ({e})") from None
+        for key, value in (model_overrides or {}).items():
+            if value is not None and getattr(saved_model, key) != value:
+                raise EmbedError(f"--resume: {path} was trained with {key}={getattr(saved_model, key)!r}, "
+                                 f"not {value!r} (drop the option or start a new model)")
+        train_cfg = dataclasses.replace(saved_train, **{k: v for k, v in (train_overrides or {}).items()
+                                                          if v is not None})
+        for key in ("batch", "seq_length", "val_fraction"):
+            if getattr(train_cfg, key) != getattr(saved_train, key):
+                raise EmbedError(f"--resume: {path} was trained with {key}={getattr(saved_train, key)!r}, "
+                                 f"not {getattr(train_cfg, key)!r}")
+        if vocab.level == "char":
+            unknown = set(text) - set(vocab.index)
+            if unknown:
+                raise EmbedError(f"--resume: the text is not the one {path} was trained on "
+                                 f"(it has {len(unknown)} character(s) not in the model's vocabulary)")
+        ids = encode_stream(text, vocab)
+        if text_digest(ids) != ck["digest"]:
+            raise EmbedError(f"--resume: the text is not the one {path} was trained on")
+        train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
+        m = ck["model"]
+        model = CharLM(vocab, m["cell"], m["layers"], m["hidden"], m["embedding"], m["dropout"], m["seed"])
+        model.set_weights(ck["weights"])
+        model.set_rng_states(ck["rng"])
+        self = cls(model, vocab, train_ids, val_ids, saved_model, train_cfg, ck["digest"])
+        self.optimizer.load_state_dict(ck["optimizer"])
+        self.step_ = int(ck["step"])
+        self.state = [tuple(np.array(a, np.float32) for a in s) for s in ck["state"]]
+        self.history_ = list(ck["history"])
+        self.train_seconds_ = float(ck["train_seconds"])
+        self.step_seconds_ = float(ck["step_seconds"])
+        self.symbols_seen_ = int(ck["symbols_seen"])
+        self.val_loss_ = ck["val_loss"]
+        return self
+
+    # ---- schedule --------------------------------------------------------------
+    @property
+    def epoch_float(self):
+        return self.step_ / self.streams.chunks_per_epoch
+
+    def total_steps(self):
+        if self.cfg.epochs is None:
+            return None
+        return int(math.ceil(self.cfg.epochs * self.streams.chunks_per_epoch))
+
+    def lr_at(self, epoch):
+        return self.cfg.lr * self.cfg.lr_decay ** max(0, epoch + 1 - self.cfg.decay_after)
+
+    # ---- evaluation --------------------------------------------------------------
+    def evaluate(self, ids=None):
+        """Mean validation loss in nats per symbol (dropout off, state carried across chunks)."""
+        ids = self.val_ids if ids is None else ids
+        if len(ids) < 2:
+            return float("nan")
+        streams = validation_streams(ids, self.cfg.batch, self.cfg.seq_length)
+        state, total, count = None, 0.0, 0
+        for x, y in streams:
+            loss = self.model.loss(x, y, state, training=False)
+            state = self.model.state_
+            total += loss * y.size
+            count += y.size
+        return total / count
+
+    # ---- checkpoint ---------------------------------------------------------------
+    def checkpoint_tree(self):
+        return {
+            "kind": "lm-checkpoint",
+            "model_config": dataclasses.asdict(self.model_cfg),
+            "train_config": dataclasses.asdict(self.cfg),
+            "model": self.model.config(),
+            "vocab": self.vocab.to_dict(),
+            "param_names": self.model.param_names(),
+            "weights": self.model.params(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.model.rng_states(),
+            "step": self.step_,
+            "epoch": self.epoch_float,
+            "state": [tuple(s) for s in self.state],
+            "history": self.history_,
+            "train_seconds": self.train_seconds_,
+            "step_seconds": self.step_seconds_,
+            "symbols_seen": self.symbols_seen_,
+            "val_loss": self.val_loss_,
+            "digest": self.digest,
+        }
+
+    def save(self, path):
+        checkpoint.save(path, self.checkpoint_tree())
+        self.saved_step_ = self.step_
+
+    # ---- the loop -------------------------------------------------------------------
+    def fit(self, path=None, progress=None, log=None):
+        """Train until the epoch / minute budget; checkpoint to `path` every N steps and at the end.
+
+        Returns self.  Stops early (checkpoint kept, ``stopped_early_``) on Ctrl-C or a callback
+        setting ``stop_requested``; raises EmbedError on a NaN/Inf loss without saving.
+        """
+        from ..nn.optimizers import clip_grad_norm
+        from ..progress import bar
+
+        cfg, model, streams, opt = self.cfg, self.model, self.streams, self.optimizer
+        total = self.total_steps()
+        per_epoch = streams.chunks_per_epoch
+        deadline = None if cfg.minutes is None else time.perf_counter() + 60.0 * cfg.minutes
+        self.saved_step_ = None
+        last_good = None  # step of the last checkpoint written by this run
+        t_start = time.perf_counter()
+        pbar = bar(total=None if total is None else (total - self.step_) * streams.batch * cfg.seq_length,
+                   desc=f"{model.cell} lm", unit="char", show=progress)
+        clock = time.perf_counter
+        try:
+            with Interrupt() as intr:
+                while total is None or self.step_ < total:
+                    if deadline is not None and clock() >= deadline:
+                        break
+                    if intr.requested or self.stop_requested:
+                        self.stopped_early = True
+                        break
+                    step = self.step_
+                    epoch, k = divmod(step, per_epoch)
+                    if k == 0:
+                        self.state = model.initial_state(streams.batch)  # each epoch starts fresh
+                    opt.lr = self.lr_at(epoch)
+                    t0 = clock()
+                    x, y = streams.chunk(k * cfg.seq_length)
+                    model._shape_tb = x.shape
+                    loss = model.loss(x, y, self.state, training=True)
+                    if not math.isfinite(loss):
+                        self._diverged("loss", loss, path, last_good)
+                    model.backward()
+                    grads = model.grads()
+                    norm = clip_grad_norm(grads, cfg.clip) if cfg.clip else _global_norm(grads)
+                    if not math.isfinite(norm):
+                        self._diverged("gradient norm", norm, path, last_good)
+                    opt.step(model.params(), grads)
+                    self.state = model.state_
+                    self.step_ = step + 1
+                    self.symbols_seen_ += y.size
+                    self.step_seconds_ += clock() - t0
+                    self.last_loss_ = loss
+                    pbar.update(y.size)
+                    if self.step_ % 20 == 0:
+                        pbar.set_postfix(loss=f"{loss:.3f}", epoch=f"{self.epoch_float:.2f}", refresh=False)
+                    for cb in self.callbacks:
+                        cb(self)
+                    end_of_epoch = self.step_ % per_epoch == 0
+                    if cfg.eval_every >= 0 and (end_of_epoch or (
+                            cfg.eval_every and self.step_ % cfg.eval_every == 0)):
+                        self._record(log)
+                    if path and cfg.checkpoint_every and self.step_ % cfg.checkpoint_every == 0:
+                        self.train_seconds_ += clock() - t_start
+                        t_start = clock()
+                        self.save(path)
+                        last_good = self.step_
+        finally:
+            pbar.close()
+        if not self.history_ or self.history_[-1]["step"] != self.step_:
+            self._record(log)
+        self.train_seconds_ += clock() - t_start
+        if path:
+            self.save(path)
+        return self
+
+    def _record(self, log):
+        val = self.evaluate()
+        self.val_loss_ = val
+        entry = {"step": self.step_, "epoch": round(self.epoch_float, 4),
+                 "train_loss": float(getattr(self, "last_loss_", float("nan"))),
+                 "val_loss": val, "val_bpc": nats_to_bits(val), "lr": float(self.optimizer.lr)}
+        self.history_.append(entry)
+        if log:
+            log(f"step {entry['step']} epoch {entry['epoch']:.2f}: train {entry['train_loss']:.4f}, "
+                f"val {val:.4f} nats ({nats_to_bits(val):.4f} bits) per {self.vocab.level}")
+
+    def _diverged(self, what, value, path, last_good):
+        kept = (f"last good checkpoint (step {last_good}) kept in {path}" if last_good is not None
+                else f"{path} left unchanged" if path else "nothing saved")
+        raise EmbedError(f"training diverged: {what} is {value} at step {self.step_} "
+                         f"(epoch {self.epoch_float:.2f}); {kept}; try a lower --lr or --clip")
+
+    @property
+    def chars_per_sec_(self):
+        return self.symbols_seen_ / self.step_seconds_ if self.step_seconds_ > 0 else 0.0
+
+    def summary(self):
+        """The `--json` result."""
+        val = self.val_loss_ if self.val_loss_ is not None else float("nan")
+        return {"val_loss": float(val), "val_bpc": float(nats_to_bits(val)),
+                "chars_per_sec": float(self.chars_per_sec_), "train_seconds": float(self.train_seconds_),
+                "steps": int(self.step_), "epochs": round(self.epoch_float, 4)}
+
+
+def _global_norm(grads):
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+
+
+def _with_defaults(cfg):
+    if cfg.epochs is None and cfg.minutes is None:
+        cfg = dataclasses.replace(cfg, epochs=10)
+    return cfg
+
+
+def _make_optimizer(name, lr):
+    from ..nn import optimizers
+    try:
+        return optimizers.get(name, lr=lr)
+    except EmbedError:
+        raise
+    except Exception as e:  # an unknown name from an older core
+        raise EmbedError(f"unknown optimizer {name!r} ({e})") from None
+
+
+def init_embedding(model, vectors):
+    """Copy trained word vectors (a KeyedVectors or a path) into the input embedding.
+
+    Words of the model's vocabulary missing from the vectors keep their random init.
+    Returns the number of rows copied.
+    """
+    if model.embed_ is None:
+        raise EmbedError("initialising from word vectors needs an input embedding (--embedding DIM)")
+    if isinstance(vectors, str):
+        from ..vectors.keyedvectors import KeyedVectors
+        vectors = KeyedVectors.load(vectors)
+    W = model.embed_.params[next(iter(model.embed_.params))]  # (V, E)
+    if vectors.vector_size != W.shape[1]:
+        raise EmbedError(f"word vectors have {vectors.vector_size} dimensions, the embedding has {W.shape[1]} "
+                         f"(use --embedding {vectors.vector_size})")
+    rows = 0
+    for i, word in enumerate(model.vocab.symbols):
+        if word in vectors.key_to_index:
+            W[i] = vectors.vectors[vectors.key_to_index[word]]
+            rows += 1
+    if rows == 0:
+        raise EmbedError("none of the model's words are in the word vectors")
+    return rows
+
+
+def train(text, model_cfg=None, train_cfg=None, path=None, progress=None, log=None, init_vectors=None):
+    """Train a new model on `text` (a str) and return the fitted `LMTrainer`."""
+    return LMTrainer.new(text, model_cfg, train_cfg, init_vectors).fit(path, progress=progress, log=log)
+
+
+def train_file(text_path, **kwargs):
+    return train(read_text(text_path), **kwargs)

@@ -1,0 +1,251 @@
+#!/usr/bin/env python
+"""Benchmark: embed's char-RNN against PyTorch and against a plain numpy loop (BENCHMARKS.md §3).
+
+1. tinyshakespeare, last 5 % validation; 2-layer LSTM, 128 hidden, one-hot input,
+   batch 50 streams, seq 50, Adam 2e-3, clip 5, hidden state carried across chunks.
+   Both train for the same wall-clock budget; we report training chars/s and the
+   validation loss (nats/char, bits/char) at the end of the budget.
+   Peer: PyTorch CPU `nn.LSTM` + `nn.Linear`, same data layout, 2 threads.
+2. min-char-rnn setting: vanilla RNN, 100 hidden, seq 25, batch 1, Adagrad 0.1.
+   Peer: a plain numpy loop written below (one column vector per time step,
+   forward and backward step by step, in the style of Karpathy's min-char-rnn).
+
+    python scripts/bench_lm.py --data $EMBED_DATA/tinyshakespeare.txt --budget 120
+    python scripts/bench_lm.py --budget 10 --minchar-budget 5        # a quick dev run
+
+Run it on a quiet machine: the two contenders run one after the other, never together.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from embed.lm.data import Streams, build_vocab, encode_stream, split_train_val, validation_streams  # noqa: E402
+from embed.lm.train import LMTrainer, ModelConfig, TrainConfig  # noqa: E402
+
+LN2 = math.log(2.0)
+
+
+# ---------------------------------------------------------------------------
+# ours
+# ---------------------------------------------------------------------------
+def run_ours(text, cell, layers, hidden, batch, seq, optimizer, lr, clip, budget, seed=0):
+    mc = ModelConfig(cell=cell, layers=layers, hidden=hidden)
+    tc = TrainConfig(seq_length=seq, batch=batch, minutes=budget / 60.0, lr=lr, optimizer=optimizer,
+                     clip=clip, lr_decay=1.0, checkpoint_every=0, eval_every=-1, seed=seed)
+    tr = LMTrainer.new(text, mc, tc)
+    # warm-up step outside the budget: Numba loads its cached kernels on first call
+    x, y = tr.streams.chunk(0)
+    tr.model.loss(x, y, None, training=False)
+    tr.fit(None, progress=False)
+    val = tr.val_loss_
+    return {"chars_per_sec": tr.chars_per_sec_, "val_loss": val, "val_bpc": val / LN2,
+            "epochs": tr.epoch_float, "steps": tr.step_}
+
+
+# ---------------------------------------------------------------------------
+# PyTorch peer
+# ---------------------------------------------------------------------------
+def run_torch(train_ids, val_ids, V, layers, hidden, batch, seq, lr, clip, budget, seed=0):
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.LSTM(V, hidden, layers)
+            self.out = torch.nn.Linear(hidden, V)
+
+        def forward(self, x, state):                                # x (T, B) int64
+            h, state = self.rnn(F.one_hot(x, V).float(), state)     # (T, B, H)
+            return self.out(h.reshape(-1, hidden)), state           # (T·B, V)
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    streams = Streams(train_ids, batch, seq)
+    data = torch.from_numpy(streams.data.astype(np.int64))
+    per_epoch = streams.chunks_per_epoch
+
+    def zeros(b):
+        return (torch.zeros(layers, b, hidden), torch.zeros(layers, b, hidden))
+
+    step, seen, state = 0, 0, None
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < budget:
+        k = step % per_epoch
+        if k == 0:
+            state = zeros(batch)
+        p = k * seq
+        t = min(seq, streams.length - p)
+        x, y = data[p:p + t], data[p + 1:p + t + 1]
+        logits, state = net(x, state)
+        state = tuple(s.detach() for s in state)
+        loss = F.cross_entropy(logits, y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+        opt.step()
+        step += 1
+        seen += y.numel()
+    elapsed = time.perf_counter() - t0
+
+    vs = validation_streams(val_ids, batch, seq)
+    total, count, state = 0.0, 0, zeros(vs.batch)
+    with torch.no_grad():
+        for x, y in vs:
+            logits, state = net(torch.from_numpy(x.astype(np.int64)), state)
+            total += float(F.cross_entropy(logits, torch.from_numpy(y.astype(np.int64)).reshape(-1),
+                                           reduction="sum"))
+            count += y.size
+    val = total / count
+    return {"chars_per_sec": seen / elapsed, "val_loss": val, "val_bpc": val / LN2,
+            "epochs": step / per_epoch, "steps": step}
+
+
+# ---------------------------------------------------------------------------
+# plain numpy peer for the min-char-rnn setting
+# ---------------------------------------------------------------------------
+def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
+    """Vanilla RNN, batch 1, per-time-step numpy forward/backward, Adagrad, global-norm clip 5.
+
+        h_t = tanh(Wxh x_t + Whh h_{t-1} + bh);  p_t = softmax(Why h_t + by)
+    """
+    rng = np.random.default_rng(seed)
+    Wxh = rng.standard_normal((hidden, V)) * 0.01
+    Whh = rng.standard_normal((hidden, hidden)) * 0.01
+    Why = rng.standard_normal((V, hidden)) * 0.01
+    bh = np.zeros((hidden, 1))
+    by = np.zeros((V, 1))
+    params = [Wxh, Whh, Why, bh, by]
+    memory = [np.zeros_like(p) for p in params]
+
+    def chunk_loss(inputs, targets, hprev):
+        xs, hs, ps = {}, {-1: hprev}, {}
+        loss = 0.0
+        for t in range(len(inputs)):
+            xs[t] = np.zeros((V, 1))
+            xs[t][inputs[t]] = 1.0
+            hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)
+            y = Why @ hs[t] + by
+            e = np.exp(y - y.max())
+            ps[t] = e / e.sum()
+            loss -= math.log(ps[t][targets[t], 0])
+        grads = [np.zeros_like(p) for p in params]
+        dWxh, dWhh, dWhy, dbh, dby = grads
+        dhnext = np.zeros_like(hprev)
+        for t in reversed(range(len(inputs))):
+            dy = ps[t].copy()
+            dy[targets[t]] -= 1.0
+            dy /= len(inputs)                               # mean over the chunk, like ours
+            dWhy += dy @ hs[t].T
+            dby += dy
+            dh = Why.T @ dy + dhnext
+            draw = (1.0 - hs[t] * hs[t]) * dh
+            dbh += draw
+            dWxh += draw @ xs[t].T
+            dWhh += draw @ hs[t - 1].T
+            dhnext = Whh.T @ draw
+        return loss / len(inputs), grads, hs[len(inputs) - 1]
+
+    n = len(train_ids)
+    p, h, seen = 0, np.zeros((hidden, 1)), 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < budget:
+        if p + seq + 1 > n:
+            p, h = 0, np.zeros((hidden, 1))
+        inputs, targets = train_ids[p:p + seq], train_ids[p + 1:p + seq + 1]
+        loss, grads, h = chunk_loss(inputs, targets, h)
+        norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
+        if norm > 5.0:
+            for g in grads:
+                g *= 5.0 / norm
+        for prm, g, mem in zip(params, grads, memory):
+            mem += g * g
+            prm -= lr * g / (np.sqrt(mem) + 1e-8)
+        p += seq
+        seen += seq
+    elapsed = time.perf_counter() - t0
+
+    # validation: forward only, one stream
+    h, total = np.zeros((hidden, 1)), 0.0
+    for t in range(len(val_ids) - 1):
+        x = np.zeros((V, 1))
+        x[val_ids[t]] = 1.0
+        h = np.tanh(Wxh @ x + Whh @ h + bh)
+        y = Why @ h + by
+        m = y.max()
+        total += m + math.log(np.exp(y - m).sum()) - y[val_ids[t + 1], 0]
+    val = total / (len(val_ids) - 1)
+    return {"chars_per_sec": seen / elapsed, "val_loss": val, "val_bpc": val / LN2}
+
+
+# ---------------------------------------------------------------------------
+def fmt(v, kind):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{v:,.0f}" if kind == "speed" else f"{v:.3f}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default = os.path.join(os.environ.get("EMBED_DATA", ""), "tinyshakespeare.txt")
+    ap.add_argument("--data", default=default, help="tinyshakespeare.txt (default $EMBED_DATA/...)")
+    ap.add_argument("--budget", type=float, default=120.0, help="seconds of training per contender (LSTM)")
+    ap.add_argument("--minchar-budget", type=float, default=30.0,
+                    help="seconds of training per contender (min-char-rnn setting)")
+    ap.add_argument("--skip", choices=["lstm", "minchar"], action="append", default=[],
+                    help="skip one part")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if not os.path.exists(args.data):
+        sys.exit(f"bench_lm: data not found: {args.data} (set EMBED_DATA or pass --data)")
+    with open(args.data, encoding="utf-8") as f:
+        text = f.read()
+    vocab, _ = build_vocab(text, "char")
+    ids = encode_stream(text, vocab)
+    train_ids, val_ids = split_train_val(ids, 0.05)
+    V = len(vocab)
+    print(f"# char-LM benchmark: {len(text):,} chars, {V} symbols, {len(train_ids):,} train / "
+          f"{len(val_ids):,} validation; budgets {args.budget:g} s (LSTM), {args.minchar_budget:g} s "
+          f"(min-char-rnn)", flush=True)
+
+    rows = []
+    if "lstm" not in args.skip:
+        ours = run_ours(text, "lstm", 2, 128, 50, 50, "adam", 2e-3, 5.0, args.budget, args.seed)
+        print(f"ours : {ours}", file=sys.stderr, flush=True)
+        peer = run_torch(train_ids, val_ids, V, 2, 128, 50, 50, 2e-3, 5.0, args.budget, args.seed)
+        print(f"torch: {peer}", file=sys.stderr, flush=True)
+        rows += [("2-layer LSTM 128, B50 T50, Adam", "PyTorch 2.13 CPU", "train chars/s", "speed", ours, peer,
+                  "chars_per_sec"),
+                 ("", "", f"val loss after {args.budget:g} s (nats/char)", "loss", ours, peer, "val_loss"),
+                 ("", "", f"val bits/char after {args.budget:g} s", "loss", ours, peer, "val_bpc"),
+                 ("", "", "epochs done", "loss", ours, peer, "epochs")]
+    if "minchar" not in args.skip:
+        ours = run_ours(text, "rnn", 1, 100, 1, 25, "adagrad", 0.1, 5.0, args.minchar_budget, args.seed)
+        print(f"ours : {ours}", file=sys.stderr, flush=True)
+        peer = run_numpy_minchar(train_ids, val_ids, V, 100, 25, 0.1, args.minchar_budget, args.seed)
+        print(f"numpy: {peer}", file=sys.stderr, flush=True)
+        rows += [("min-char-rnn: RNN 100, B1 T25, Adagrad", "plain numpy loop", "train chars/s", "speed",
+                  ours, peer, "chars_per_sec"),
+                 ("", "", f"val loss after {args.minchar_budget:g} s (nats/char)", "loss", ours, peer,
+                  "val_loss")]
+
+    print("\n| setting | peer | metric | ours | peer | ours/peer |")
+    print("|---|---|---|---:|---:|---:|")
+    for setting, peer_name, metric, kind, ours, peer, key in rows:
+        a, b = ours.get(key), peer.get(key)
+        ratio = f"{a / b:.2f}×" if a is not None and b else "—"
+        print(f"| {setting} | {peer_name} | {metric} | {fmt(a, kind)} | {fmt(b, kind)} | {ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
