@@ -60,7 +60,8 @@ class Layer:
 
     def _ensure_built(self, x):
         if not self.built:
-            self.build(tuple(np.shape(x)), param_dtype(x))
+            self.input_shape_ = tuple(int(d) for d in np.shape(x))
+            self.build(self.input_shape_, param_dtype(x))
 
     def _rng(self):
         if self.rng is None:
