@@ -299,6 +299,8 @@ class LMTrainer:
                             cfg.eval_every and self.step_ % cfg.eval_every == 0)):
                         self._record(log)
                     if path and cfg.checkpoint_every and self.step_ % cfg.checkpoint_every == 0:
+                        if not all(np.isfinite(p).all() for p in model.params()):
+                            self._diverged("a weight", "not finite", path, last_good)
                         self.train_seconds_ += clock() - t_start
                         t_start = clock()
                         self.save(path)
