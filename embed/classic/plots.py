@@ -1,0 +1,190 @@
+"""Plots for the classic models: learning curves, fitted lines, decision regions,
+reconstructions.
+
+Headless by construction: figures are built with matplotlib's object API
+(`matplotlib.figure.Figure`, no pyplot, no display) and written atomically, so
+an interrupted run never leaves half a PNG behind.  Each `*_plot` function
+takes the data and an output path and returns the path.
+"""
+import numpy as np
+
+from ..errors import EmbedError
+from ..fileio import atomic_write
+
+# One colour per class, readable on white and for common colour-blindness.
+CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+
+
+def new_figure(nrows=1, ncols=1, size=(6.4, 4.8)):
+    """A pyplot-free Figure and its axes (an array when nrows*ncols > 1)."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=True)
+
+
+def save_figure(fig, path, dpi=120):
+    """Write `fig` to `path` as PNG, atomically; return the path."""
+    if not str(path).lower().endswith(".png"):
+        raise EmbedError(f"plots are written as PNG; give a path ending in .png, not {path}")
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=dpi)
+    return path
+
+
+# --------------------------------------------------------------------------- curves
+
+def draw_learning_curves(ax, curves, xlabel="iteration", ylabel="cost J(w, b)", logy=True):
+    """Plot each named cost history in `curves` ({label: sequence}) on `ax`."""
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=np.float64)
+        ax.plot(np.arange(1, len(values) + 1), values, label=label,
+                color=CLASS_COLORS[i % len(CLASS_COLORS)], lw=1.6)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+
+
+def learning_curve_plot(curves, path, title="Learning curve", xlabel="iteration",
+                        ylabel="cost J(w, b)", logy=True, floor=None, floor_label="closed form"):
+    """Cost against iteration for one or more runs; `floor` draws the optimum as a dashed line."""
+    fig, ax = new_figure()
+    draw_learning_curves(ax, curves, xlabel, ylabel, logy)
+    if floor is not None:
+        ax.axhline(floor, color="black", ls="--", lw=1, label=f"{floor_label} ({floor:.4g})")
+        ax.legend()
+    ax.set_title(title)
+    return save_figure(fig, path)
+
+
+def fitted_line_plot(x, y, lines, path, title="Linear regression", xlabel="x", ylabel="y"):
+    """Scatter one feature against the target and draw fitted lines.
+
+    lines : {label: (slope, intercept)} -- each drawn as y = intercept + slope * x.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    fig, ax = new_figure()
+    ax.scatter(x, y, s=14, color="#7f7f7f", alpha=0.7, label="data")
+    grid = np.linspace(x.min(), x.max(), 100)
+    styles = ["-", "--", ":", "-."]
+    for i, (label, (slope, intercept)) in enumerate(lines.items()):
+        ax.plot(grid, intercept + slope * grid, styles[i % 4], lw=2,
+                color=CLASS_COLORS[(i + 3) % len(CLASS_COLORS)],
+                label=f"{label}: y = {intercept:.3f} + {slope:.3f} x")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return save_figure(fig, path)
+
+
+# --------------------------------------------------------------------------- classifiers
+
+def draw_decision_regions(ax, predict, X, y, class_names=None, xlabel="x1", ylabel="x2",
+                          title=None, resolution=300, pad=0.5, line=None):
+    """Colour the plane by `predict` and scatter the labelled points on top.
+
+    predict : callable mapping grid points (g, 2) to integer labels (g,).
+    X : (m, 2) coordinates of the points, y : (m,) int labels.
+    line : optional (w, b) drawn as the straight boundary w·x + b = 0.
+    """
+    from matplotlib.colors import ListedColormap
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    k = int(max(y.max() + 1, 2))
+    names = class_names or [f"class {c}" for c in range(k)]
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([g0.ravel(), g1.ravel()])  # (r*r, 2)
+    z = np.asarray(predict(grid)).reshape(g0.shape)  # (r, r) labels
+    cmap = ListedColormap(CLASS_COLORS[:k])
+    ax.contourf(g0, g1, z, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.22)
+    ax.contour(g0, g1, z, levels=np.arange(k) + 0.5, colors="black", linewidths=0.8)
+    for c in range(k):
+        sel = y == c
+        if np.any(sel):
+            ax.scatter(X[sel, 0], X[sel, 1], s=28, color=CLASS_COLORS[c], marker=MARKERS[c],
+                       edgecolor="black", linewidth=0.5, label=names[c])
+    if line is not None:
+        (w1, w2), b = line
+        xs = np.array([lo[0], hi[0]])
+        if abs(w2) > 1e-12:
+            ax.plot(xs, -(b + w1 * xs) / w2, color="black", lw=1.5, ls="--", label="w·x + b = 0")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+
+
+def decision_boundary_plot(panels, path, suptitle=None, size=None):
+    """One or more decision-region panels side by side.
+
+    panels : list of dicts with the keyword arguments of `draw_decision_regions`
+    (predict, X, y, class_names, xlabel, ylabel, title, line).
+    """
+    n = len(panels)
+    fig, axes = new_figure(1, n, size=size or (5.6 * n, 4.8))
+    for ax, panel in zip(np.atleast_1d(axes), panels):
+        draw_decision_regions(ax, **panel)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return save_figure(fig, path)
+
+
+def draw_mistakes(ax, errors, title="Perceptron mistakes per epoch", converged_at=None):
+    """Bar chart of the number of training mistakes in each epoch."""
+    errors = np.asarray(errors)
+    epochs = np.arange(1, len(errors) + 1)
+    ax.bar(epochs, errors, color=CLASS_COLORS[0], width=0.8)
+    if converged_at is not None:
+        ax.axvline(converged_at, color=CLASS_COLORS[3], ls="--", lw=1.2,
+                   label=f"converged: epoch {converged_at}")
+        ax.legend()
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mistakes (weight updates)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+
+
+# --------------------------------------------------------------------------- images
+
+def reconstruction_plot(originals, reconstructions, path, image_shape, n=10, title="Autoencoder reconstructions",
+                        labels=None):
+    """Two rows per block: originals above, their reconstructions below.
+
+    originals, reconstructions : (>= n, h*w) arrays with pixel values in [0, 1].
+    """
+    originals = np.asarray(originals)[:n]
+    reconstructions = np.asarray(reconstructions)[:n]
+    n = len(originals)
+    if n == 0 or reconstructions.shape != originals.shape:
+        raise EmbedError("reconstruction_plot needs matching, non-empty originals and reconstructions")
+    cols = min(n, 10)
+    blocks = -(-n // cols)
+    fig, axes = new_figure(2 * blocks, cols, size=(1.25 * cols, 2.6 * blocks + 0.5))
+    axes = np.asarray(axes).reshape(2 * blocks, cols)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for s in ax.spines.values():
+            s.set_visible(False)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top, bottom = axes[2 * r, c], axes[2 * r + 1, c]
+        top.imshow(originals[i].reshape(image_shape), cmap="gray_r", vmin=0, vmax=1)
+        bottom.imshow(reconstructions[i].reshape(image_shape), cmap="gray_r", vmin=0, vmax=1)
+        if labels is not None:
+            top.set_title(str(labels[i]), fontsize=9)
+        if c == 0:
+            top.set_ylabel("original", fontsize=9)
+            bottom.set_ylabel("reconstructed", fontsize=9)
+    fig.suptitle(title)
+    return save_figure(fig, path)
