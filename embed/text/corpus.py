@@ -14,10 +14,11 @@ How it is built (one streaming pass in the usual case):
    to final ids in place, chunk by chunk, dropping out-of-vocabulary words and
    the sentences left empty.
 
-With `max_vocab_size`, the word dict is pruned while counting (like word2vec
-and gensim); words forgotten by a pruning lose the occurrences counted before
-it, so for an exact encoding the source is read a second time with the final
-vocabulary (when the source can be read twice: a file or a list).
+With `max_vocab_size`, the word dict is pruned while counting when it exceeds
+``2 * max_vocab_size`` words (word2vec's ReduceVocab); words forgotten by a
+pruning lose the occurrences counted before it, so for an exact encoding the
+source is read a second time with the final vocabulary (when the source can be
+read twice: a file or a list; a one-shot iterator keeps the approximation).
 
 `cache=True` stores the result in one file (next to the corpus if that folder
 is writable, else in ``embed.datasets.cache_dir()``), keyed by the corpus's
@@ -36,7 +37,7 @@ from ..errors import EmbedError
 from ..fileio import atomic_write
 from . import reader
 from .tokenize import get_tokenizer
-from .vocab import Vocab, _check_settings
+from .vocab import PRUNE_FACTOR, Vocab, _check_settings
 
 FLUSH_TOKENS = 1 << 16  # tokens gathered in a Python list before one np.fromiter
 REMAP_CHUNK = 1 << 22  # tokens remapped per numpy call (bounded temporaries)
@@ -225,13 +226,13 @@ def _scan(pieces, ids, max_words, prune_limit=None, bar=None, stats=None):
             offsets.append(cuts)
             cuts.clear()
         if prune_limit is not None and len(ids) > prune_limit:
-            # Count what came since the last pruning, then forget rare words
-            # (threshold 1, 2, 3, ... at successive prunings).
+            # Count what came since the last pruning, then forget the words
+            # seen at most k times at the k-th pruning (word2vec's ReduceVocab).
             new = np.bincount(toks.view()[counted:], minlength=ids.next_id)
             new[:counts.size] += counts
             counts, counted = new, toks.n
             prunings += 1
-            for w in [w for w, i in ids.items() if counts[i] < prunings]:
+            for w in [w for w, i in ids.items() if counts[i] <= prunings]:
                 counts[ids.pop(w)] = 0
 
     for tokens, eol in pieces:
@@ -294,10 +295,12 @@ def _encode(make_pieces, reiterable, where, settings, progress, size):
 
     max_words = settings["max_words"]
     limit = settings["max_vocab_size"]
+    prune_at = None if limit is None else PRUNE_FACTOR * limit
     stats = reader.ReadStats()
     with make_bar(total=size, desc="reading corpus", unit="B", show=progress) as bar:
         ids = _NewIds()
-        toks, offsets, counts, prunings = _scan(make_pieces(stats), ids, max_words, limit, bar, stats)
+        toks, offsets, counts, prunings = _scan(make_pieces(stats), ids, max_words, prune_at, bar,
+                                                stats)
     raw_words = toks.n
     if raw_words == 0:
         tok = settings["tokenizer"]
@@ -311,10 +314,18 @@ def _encode(make_pieces, reiterable, where, settings, progress, size):
         raise EmbedError(f"every word in {where} occurs fewer than min_count={settings['min_count']} "
                          f"times ({raw_words} tokens, {len(ids)} distinct words); lower min_count")
     if prunings and reiterable:
-        # Pruning forgot early occurrences of some kept words: read again, exactly.
+        # Pruning forgot early occurrences of some kept words: read again with
+        # the final words, then recount and re-sort them exactly.
         fixed = _FixedIds((w, i) for i, w in enumerate(vocab.words))
         toks, offsets, _, _ = _scan(make_pieces(reader.ReadStats()), fixed, max_words)
-        mapping = None
+        del fixed
+        ids_ = toks.view()
+        exact = np.bincount(ids_[ids_ >= 0], minlength=len(vocab))  # (n,)
+        order = np.argsort(-exact, kind="stable")  # new id -> old id
+        vocab = Vocab([vocab.words[i] for i in order], exact[order], raw_words, vocab.min_count)
+        mapping = np.empty(len(vocab) + 1, dtype=np.int32)  # old id -> new id; [-1] -> -1
+        mapping[order] = np.arange(len(vocab), dtype=np.int32)
+        mapping[-1] = -1
     else:
         mapping = np.full(ids.next_id, -1, dtype=np.int32)  # provisional id -> final id
         mapping[np.fromiter((ids[w] for w in vocab.words), dtype=np.int64, count=len(vocab))] = \
@@ -395,6 +406,9 @@ def _write_cache(path, settings, corpus):
     """Write `corpus` to the first writable cache location; return it memory-mapped."""
     key = _cache_key(path, settings)
     for candidate in cache_paths(path, settings):
+        folder = os.path.dirname(candidate)
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            continue
         try:
             os.makedirs(os.path.dirname(candidate), exist_ok=True)
             write_cache(candidate, corpus, key)

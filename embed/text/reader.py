@@ -20,7 +20,6 @@ Two views of the same stream:
   several strings of at most `max_words` words each (never truncated).
 """
 import codecs
-import os
 import threading
 from dataclasses import dataclass
 
@@ -66,7 +65,7 @@ def _cut_at_space(text, limit):
     return cut + 1
 
 
-def iter_pieces(path, stats=None, block_bytes=BLOCK_BYTES):
+def iter_pieces(path, stats=None, block_bytes=None):
     """Yield ``(text, end_of_line)`` pieces of a UTF-8 text file.
 
     Each piece holds at most about `block_bytes` characters; a line longer than
@@ -76,6 +75,7 @@ def iter_pieces(path, stats=None, block_bytes=BLOCK_BYTES):
     """
     path = check_readable(path, "corpus file")
     stats = stats if stats is not None else ReadStats()
+    block_bytes = block_bytes or BLOCK_BYTES
     decoder = codecs.getincrementaldecoder("utf-8")(errors="embed.replace_count")
     pending = ""  # start of a line whose end has not been read yet
     try:
@@ -107,21 +107,28 @@ def iter_pieces(path, stats=None, block_bytes=BLOCK_BYTES):
         yield pending.rstrip("\r"), True
 
 
-def iter_lines(path, max_words=10000, stats=None, block_bytes=BLOCK_BYTES):
+def iter_lines(path, max_words=10000, stats=None, block_bytes=None):
     """Yield the lines of a text file as strings, streaming.
 
     A line with more than `max_words` whitespace-separated words is yielded as
     several strings of at most `max_words` words each; nothing is dropped.
     Invalid UTF-8 is replaced and counted in `stats.replaced_bytes` (pass a
-    `ReadStats` to read the count).  `max_words=None` disables splitting.
+    `ReadStats` to read the count).  `max_words=None` yields whole lines,
+    however long (then memory grows with the longest line).
     """
     if max_words is not None and max_words < 1:
         raise EmbedError(f"max_words must be at least 1, got {max_words}")
-    carry = []  # words of the current line not yet handed out
+    carry = []  # words (or, without a limit, pieces) of the current line not yet handed out
     for text, eol in iter_pieces(path, stats, block_bytes):
+        if max_words is None:  # whole lines, however long (memory grows with the line)
+            carry.append(text)
+            if eol:
+                yield "".join(carry)
+                carry = []
+            continue
         # A string of n characters holds at most (n + 1) // 2 words: short
         # lines (almost all of them) need no counting.
-        if max_words is None or (not carry and eol and len(text) < 2 * max_words):
+        if not carry and eol and len(text) < 2 * max_words:
             yield text
             continue
         carry.extend(text.split())
@@ -133,10 +140,3 @@ def iter_lines(path, max_words=10000, stats=None, block_bytes=BLOCK_BYTES):
                 yield " ".join(carry)
             carry = []
 
-
-def file_size(path):
-    """Size in bytes of a file, or None if it cannot be read."""
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return None

@@ -3,15 +3,17 @@
 All come from nltk and need no downloaded data, except ``word_tokenize``
 (it needs nltk's punkt sentence model and says how to get it):
 
-==========  =========================================================  ==========================
-name        what it keeps                                              example: "Don't re-use it!"
-==========  =========================================================  ==========================
-regexp      words; inner apostrophes and hyphens stay (default)         don't re-use it
-wordpunct   runs of word characters and runs of punctuation             don ' t re - use it !
-treebank    Penn Treebank conventions (splits clitics, keeps punct.)     do n't re-use it !
-tweet       nltk's TweetTokenizer (emoticons, @handles, #tags, URLs)     don't re-use it !
-word_tokz   nltk.word_tokenize (punkt sentences, then treebank)          do n't re-use it !
-==========  =========================================================  ==========================
+=============  ======================================================  ==============================
+name           what it keeps                                           "Don't re-use it! :D"
+=============  ======================================================  ==============================
+regexp         words; inner apostrophes and hyphens stay (default)     don't re-use it d
+wordpunct      runs of word characters and runs of punctuation         don ' t re - use it ! : d
+treebank       Penn Treebank conventions (clitics, punctuation)        do n't re-use it ! : d
+tweet          nltk's TweetTokenizer (emoticons, @handles, #tags)      don't re-use it ! :D
+word_tokenize  nltk.word_tokenize (punkt sentences, then treebank)     do n't re-use it ! : d
+=============  ======================================================  ==============================
+
+All lower-case the text first when ``lowercase=True`` (tweet keeps emoticons).
 
 ``regexp`` is nltk's `RegexpTokenizer` with `WORD_PATTERN`; the callable uses
 the compiled pattern's ``findall`` directly, which is the same thing without a

@@ -25,6 +25,7 @@ from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
 
 _FORMAT = "embed.vocab"
+PRUNE_FACTOR = 2  # with max_vocab_size=m, prune the counting dict when it exceeds 2m words
 
 
 class Vocab:
@@ -76,24 +77,26 @@ class Vocab:
     def build(cls, sentences, min_count=5, max_vocab_size=None):
         """Count the tokens of `sentences` (an iterable of token lists).
 
-        With `max_vocab_size`, the counting dict is pruned whenever it holds more
-        than `max_vocab_size` words, as word2vec and gensim do: words seen fewer
-        than ``k`` times are forgotten, with ``k = 1, 2, 3, ...`` at successive
-        prunings.  The final vocabulary keeps the `max_vocab_size` most frequent.
+        With `max_vocab_size`, memory stays bounded: whenever the counting dict
+        holds more than ``PRUNE_FACTOR * max_vocab_size`` words it is pruned as
+        word2vec's ReduceVocab does (at the k-th pruning, words seen at most k
+        times so far are forgotten).  The final vocabulary keeps the
+        `max_vocab_size` most frequent words.
         """
         _check_settings(min_count, max_vocab_size)
         counts = Counter()
         total = 0
-        min_reduce = 1
+        prunings = 0
+        limit = None if max_vocab_size is None else PRUNE_FACTOR * max_vocab_size
         for tokens in sentences:
             if isinstance(tokens, str):
                 raise EmbedError("Vocab.build expects token lists, got a string "
                                  "(tokenize it first, or use encode_corpus)")
             counts.update(tokens)
             total += len(tokens)
-            if max_vocab_size is not None and len(counts) > max_vocab_size:
-                prune_counts(counts, min_reduce)
-                min_reduce += 1
+            if limit is not None and len(counts) > limit:
+                prunings += 1
+                prune_counts(counts, prunings)
         vocab = cls.from_counts(counts, min_count, max_vocab_size, total_words=total)
         if total and not len(vocab):
             raise EmbedError(f"every word occurs fewer than min_count={min_count} times "
@@ -192,9 +195,9 @@ class Vocab:
         return cls.from_dict(d, where=f"vocabulary file {path}")
 
 
-def prune_counts(counts, min_reduce):
-    """Forget words seen fewer than `min_reduce` times (in place), like word2vec's ReduceVocab."""
-    for w in [w for w, c in counts.items() if c < min_reduce]:
+def prune_counts(counts, k):
+    """Forget words seen at most `k` times (in place), like word2vec's ReduceVocab."""
+    for w in [w for w, c in counts.items() if c <= k]:
         del counts[w]
 
 

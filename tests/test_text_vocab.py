@@ -1,0 +1,158 @@
+"""Vocabulary: counting, ordering, pruning, subsampling and noise distributions."""
+import math
+
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.text.vocab import Vocab, alias_table, prune_counts
+
+SENTENCES = [["b", "a", "c"], ["a", "d", "b"], ["a", "e"], ["c", "b", "f", "a"]]
+# counts: a 4, b 3, c 2, d 1, e 1, f 1; first appearance: b a c d e f
+
+
+def test_words_by_descending_count_ties_in_first_appearance_order():
+    v = Vocab.build(SENTENCES, min_count=1)
+    assert v.words == ["a", "b", "c", "d", "e", "f"]
+    assert v.counts.tolist() == [4, 3, 2, 1, 1, 1]
+    assert v.counts.dtype == np.int64
+    assert v.index == {w: i for i, w in enumerate(v.words)}
+    assert len(v) == 6 and "a" in v and "z" not in v
+    assert v.total_words == 12
+
+
+def test_min_count_drops_rare_words_but_total_counts_every_token():
+    v = Vocab.build(SENTENCES, min_count=2)
+    assert v.words == ["a", "b", "c"]
+    assert v.total_words == 12
+
+
+def test_max_vocab_size_keeps_the_most_frequent():
+    v = Vocab.build(SENTENCES, min_count=1, max_vocab_size=2)
+    assert v.words == ["a", "b"]
+
+
+def test_pruning_while_counting_forgets_rare_words_like_word2vec():
+    counts = {"x": 3, "y": 1, "z": 2}
+    prune_counts(counts, 1)  # first pruning: forget words seen once
+    assert counts == {"x": 3, "z": 2}
+    prune_counts(counts, 2)
+    assert counts == {"x": 3}
+    # at most 2 * 3 distinct words while counting: the stream of singletons is
+    # pruned away, the frequent word survives with its full count.
+    sentences = [["the", f"rare{i}"] for i in range(50)]
+    v = Vocab.build(sentences, min_count=1, max_vocab_size=3)
+    assert v.words[0] == "the" and v.counts[0] == 50
+    assert len(v) <= 3
+
+
+def test_all_words_below_min_count_is_an_error():
+    with pytest.raises(EmbedError, match="min_count=5"):
+        Vocab.build([["a", "b"], ["c"]], min_count=5)
+
+
+@pytest.mark.parametrize("kwargs", [{"min_count": -1}, {"min_count": 2.5},
+                                    {"max_vocab_size": 0}, {"max_vocab_size": "10"}])
+def test_bad_settings_are_errors(kwargs):
+    with pytest.raises(EmbedError):
+        Vocab.build(SENTENCES, **kwargs)
+
+
+def test_build_rejects_strings():
+    with pytest.raises(EmbedError, match="token lists"):
+        Vocab.build(["a sentence"])
+
+
+def test_keep_probs_match_word2vec_formula_by_hand():
+    v = Vocab(["a", "b", "c", "d"], [1000, 100, 10, 1])
+    t = 1e-3
+    total = 1111
+    expected = []
+    for c in (1000, 100, 10, 1):
+        f = c / total
+        expected.append(min(1.0, math.sqrt(t / f) + t / f))
+    keep = v.keep_probs(t)
+    assert keep.dtype == np.float32 and keep.shape == (4,)
+    np.testing.assert_allclose(keep, expected, rtol=1e-6)
+    assert keep[0] < 0.1 and keep[-1] == 1.0  # frequent words are thinned, rare kept
+    assert np.all(v.keep_probs(0) == 1.0)
+    with pytest.raises(EmbedError):
+        v.keep_probs(-0.1)
+
+
+def test_keep_probs_use_only_in_vocabulary_counts():
+    # total_words (raw tokens) must not change f: it is count / sum of kept counts
+    a = Vocab(["a", "b"], [30, 10], total_words=40)
+    b = Vocab(["a", "b"], [30, 10], total_words=10_000)
+    np.testing.assert_array_equal(a.keep_probs(0.1), b.keep_probs(0.1))
+
+
+def test_noise_cdf_is_cumulative_unigram_to_the_power():
+    v = Vocab(["a", "b", "c"], [16, 4, 1])
+    w = np.array([16, 4, 1], dtype=float) ** 0.75
+    cdf = v.noise_cdf()
+    assert cdf.dtype == np.float64 and cdf[-1] == 1.0
+    np.testing.assert_allclose(np.diff(cdf, prepend=0.0), w / w.sum(), rtol=1e-12)
+    np.testing.assert_allclose(np.diff(v.noise_cdf(0.0), prepend=0.0), [1 / 3] * 3)
+    np.testing.assert_allclose(np.diff(v.noise_cdf(1.0), prepend=0.0), [16 / 21, 4 / 21, 1 / 21])
+
+
+def _alias_distribution(prob, alias):
+    """The exact distribution an alias table draws from."""
+    n = prob.size
+    q = prob.astype(np.float64) / n
+    np.add.at(q, alias, (1.0 - prob.astype(np.float64)) / n)
+    return q
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_alias_table_is_exact(seed):
+    rng = np.random.default_rng(seed)
+    p = rng.random(200) ** 3
+    p /= p.sum()
+    prob, alias = alias_table(p)
+    assert prob.dtype == np.float32 and alias.dtype == np.int32
+    assert np.all((prob >= 0) & (prob <= 1)) and np.all((alias >= 0) & (alias < 200))
+    np.testing.assert_allclose(_alias_distribution(prob, alias), p, atol=1e-7)
+
+
+def test_alias_sampling_frequencies_match_the_noise_distribution():
+    counts = np.array([5000, 1200, 300, 300, 50, 7, 1])
+    v = Vocab(list("abcdefg"), counts)
+    prob, alias = v.noise_alias(0.75)
+    p = v.noise_weights(0.75)
+    rng = np.random.default_rng(42)
+    n = 400_000
+    i = rng.integers(0, len(v), n)
+    draws = np.where(rng.random(n) < prob[i], i, alias[i])
+    freq = np.bincount(draws, minlength=len(v)) / n
+    sd = np.sqrt(p * (1 - p) / n)
+    assert np.all(np.abs(freq - p) < 5 * sd + 1e-4)
+    # and the cdf table draws the same distribution by binary search
+    u = rng.random(n)
+    freq2 = np.bincount(np.searchsorted(v.noise_cdf(0.75), u, side="right"), minlength=len(v)) / n
+    assert np.all(np.abs(freq2 - p) < 5 * sd + 1e-4)
+
+
+def test_encode_drops_unknown_words():
+    v = Vocab.build(SENTENCES, min_count=2)
+    ids = v.encode(["c", "zzz", "a", "d", "b"])
+    assert ids.dtype == np.int32
+    assert ids.tolist() == [2, 0, 1]
+
+
+def test_save_load_round_trip_and_corrupt_file(tmp_path):
+    v = Vocab.build(SENTENCES + [["naïve", "naïve"]], min_count=1)
+    path = tmp_path / "vocab.json"
+    v.save(path)
+    w = Vocab.load(path)
+    assert w.words == v.words and w.counts.tolist() == v.counts.tolist()
+    assert w.total_words == v.total_words and w.min_count == v.min_count
+    (tmp_path / "bad.json").write_text('{"format": "embed.vocab", "words": ["a"]}')
+    with pytest.raises(EmbedError, match="corrupt"):
+        Vocab.load(tmp_path / "bad.json")
+    (tmp_path / "junk.json").write_bytes(b"\x00\xff not json")
+    with pytest.raises(EmbedError, match="corrupt"):
+        Vocab.load(tmp_path / "junk.json")
+    with pytest.raises(EmbedError, match="not found"):
+        Vocab.load(tmp_path / "missing.json")
