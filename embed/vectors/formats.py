@@ -117,8 +117,9 @@ def sniff(path):
         raise EmbedError(f"{path}: empty vector file")
     first, _, rest = head.partition(b"\n")
     fields = first.split()
+    is_bin = os.path.splitext(os.fspath(path))[1].lower() in BINARY_SUFFIXES
     if not (len(fields) == 2 and all(x.isdigit() for x in fields)):
-        return "glove"
+        return "binary" if is_bin else "glove"  # a .bin file's parser reports the bad header
     d = int(fields[1])
     line = rest.split(b"\n", 1)[0]
     try:
@@ -130,9 +131,7 @@ def sniff(path):
         pass
     if b"\x00" in rest or _not_text(rest[:-4]):
         return "binary"
-    if os.path.splitext(os.fspath(path))[1].lower() in BINARY_SUFFIXES:
-        return "binary"
-    return "text"  # the text parser says what is wrong with it
+    return "binary" if is_bin else "text"  # the text parser says what is wrong with it
 
 
 def read_vectors(path, fmt=None):
