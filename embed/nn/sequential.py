@@ -198,12 +198,15 @@ class Sequential:
 
     # -- training ------------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=None,
-            verbose=0, loss=None, optimizer=None, lr=None, lr_schedule=None, callbacks=()):
+            verbose=0, loss=None, optimizer=None, lr=None, lr_schedule=None, callbacks=(), progress=None):
         """Train for `epochs` passes over (X, y); returns the history dict.
 
         batch_size : rows per update; None = full batch, 1 = online.
         shuffle    : new random order every epoch, from `seed` (default: the model seed).
         lr_schedule: a `schedules` object or callable epoch -> lr.
+        verbose    : 1 prints one line per epoch on stderr, 0 is silent.
+        progress   : progress bar on stderr: None = when verbose and stderr is a terminal,
+                     True / False = always / never.
         callbacks  : callables ``f(epoch, logs)`` run after every epoch (logs = that epoch's numbers).
         history    : {"loss": [...], "<metric>": [...], "val_loss": [...], "val_<metric>": [...],
                       "lr": [...], "seconds": [...]}, one entry per epoch.
@@ -262,7 +265,7 @@ class Sequential:
                 total, seen, correct = 0.0, 0, {m: 0.0 for m in self.metrics}
                 steps = (n + batch_size - 1) // batch_size
                 with bar(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                         show=None if verbose else False) as pbar:
+                         show=progress if progress is not None else (None if verbose else False)) as pbar:
                     for s in range(steps):
                         idx = order[s * batch_size:(s + 1) * batch_size]
                         if shuffle:
