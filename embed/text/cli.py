@@ -99,7 +99,8 @@ def _stats(args):
     print(f"vocabulary: {len(v)} words with count >= {args.min_count}")
     print(f"sentences: {c.n_sentences} (lines longer than {c.settings['max_words']} tokens are split)")
     if c.replaced_bytes:
-        print(f"warning: {c.replaced_bytes} bytes were not valid UTF-8 and were replaced")
+        n = c.replaced_bytes
+        print(f"warning: {n} byte{'s' if n != 1 else ''} not valid UTF-8 replaced by U+FFFD")
     top = ", ".join(f"{w} {n}" for w, n in zip(v.words[:args.top], v.counts[:args.top].tolist()))
     print(f"most frequent: {top}")
     src = "read from cache" if c.from_cache else f"{c.raw_words / max(seconds, 1e-9):,.0f} tokens/s"

@@ -1,0 +1,75 @@
+"""`embed corpora ...` through the real dispatcher: output and one-line errors (exit 2)."""
+import io
+import urllib.error
+import zipfile
+
+import pytest
+
+from embed import datasets as ds
+from embed.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("EMBED_DATA", raising=False)
+
+
+def test_list_shows_every_data_set_with_location_and_url(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tinyshakespeare.txt").write_text("to be\n")
+    monkeypatch.setenv("EMBED_DATA", str(data))
+    assert main(["corpora", "list"]) == 0
+    out = capsys.readouterr().out
+    for name, d in ds.DATASETS.items():
+        assert name in out
+        if d.url:
+            assert d.url in out
+    assert str(data / "tinyshakespeare.txt") in out
+    assert "text8" in out and "not present" in out
+
+
+def test_path_prints_the_file_or_fails_with_exit_2(tmp_path, monkeypatch, capsys):
+    assert main(["corpora", "path", "questions-words"]) == 0
+    assert capsys.readouterr().out.strip().endswith("questions-words.txt")
+    assert main(["corpora", "path", "text8"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "embed corpora fetch text8" in err
+    assert main(["corpora", "path", "bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown data set 'bogus'" in err and "tinyshakespeare" in err
+
+
+def test_fetch_offline_and_bad_name(monkeypatch, capsys):
+    def offline(url, timeout=None):
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(ds, "_urlopen", offline)
+    assert main(["corpora", "fetch", "wordsim353"]) == 2
+    assert "cannot download wordsim353" in capsys.readouterr().err
+    assert main(["corpora", "fetch", "imagenet"]) == 2
+    assert "choose from" in capsys.readouterr().err
+
+
+def test_fetch_with_a_mirror_url(tmp_path, monkeypatch, capsys):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("text8", b" a b c")
+    mirror = tmp_path / "text8.zip"
+    mirror.write_bytes(buf.getvalue())
+    # the real checksum protects against a wrong mirror
+    assert main(["corpora", "fetch", "text8", "--url", mirror.as_uri()]) == 2
+    assert "checksum mismatch" in capsys.readouterr().err
+
+
+def test_stats_on_a_small_file(tmp_path, capsys):
+    f = tmp_path / "c.txt"
+    f.write_bytes(b"the cat sat\nthe dog \xff sat\n")
+    assert main(["corpora", "stats", str(f), "--min-count", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "tokens: 6 read, 4 in vocabulary" in out
+    assert "vocabulary: 2 words" in out
+    assert "1 byte not valid UTF-8 replaced" in out
+    assert main(["corpora", "stats", str(tmp_path / "missing.txt")]) == 2
+    assert "not found" in capsys.readouterr().err

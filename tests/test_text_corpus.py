@@ -1,0 +1,213 @@
+"""encode_corpus: flat int32 tokens + int64 offsets, sentence splitting, errors, cache."""
+import collections
+import os
+
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.text import corpus as corpus_mod
+from embed.text import reader
+from embed.text.corpus import EncodedCorpus, encode_corpus
+from embed.text.tokenize import get_tokenizer
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
+
+
+def _lines(seed=0, n_lines=60):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(40)]
+    p = 1.0 / np.arange(1, 41)
+    p /= p.sum()
+    return [" ".join(rng.choice(words, size=rng.integers(0, 30), p=p)) for _ in range(n_lines)]
+
+
+def _decoded(c):
+    return [list(s) for s in c]
+
+
+def _check_layout(c):
+    assert c.tokens.dtype == np.int32 and c.offsets.dtype == np.int64
+    assert c.offsets[0] == 0 and c.offsets[-1] == c.n_tokens
+    assert np.all(np.diff(c.offsets) > 0)  # no empty sentences
+    assert c.tokens.min() >= 0 and c.tokens.max() < len(c.vocab)
+    assert np.bincount(c.tokens, minlength=len(c.vocab)).tolist() == c.vocab.counts.tolist()
+
+
+def test_round_trip_strings_drop_rare_words_and_keep_order():
+    lines = _lines()
+    c = encode_corpus(lines, min_count=3)
+    _check_layout(c)
+    tok = get_tokenizer()
+    counts = collections.Counter(w for line in lines for w in tok(line))
+    kept = {w for w, n in counts.items() if n >= 3}
+    expected = [[w for w in tok(line) if w in kept] for line in lines]
+    assert _decoded(c) == [s for s in expected if s]
+    assert c.raw_words == sum(counts.values()) == c.vocab.total_words
+    assert set(c.vocab.words) == kept
+    assert c.vocab.counts.tolist() == sorted(c.vocab.counts.tolist(), reverse=True)
+
+
+def test_file_and_list_and_generator_sources_agree(tmp_path):
+    lines = _lines(1)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n")
+    a = encode_corpus(str(path), min_count=2)
+    b = encode_corpus(lines, min_count=2)
+    g = encode_corpus((line for line in lines), min_count=2)
+    for other in (b, g):
+        assert other.vocab.words == a.vocab.words
+        np.testing.assert_array_equal(other.tokens, a.tokens)
+        np.testing.assert_array_equal(other.offsets, a.offsets)
+    assert a.source == str(path) and encode_corpus(a) is a
+
+
+def test_token_lists_are_used_verbatim():
+    c = encode_corpus([["Paris", "is", "big"], ["Paris", "x"]], min_count=1)
+    assert c.vocab.words[0] == "Paris" and "paris" not in c.vocab
+    assert _decoded(c) == [["Paris", "is", "big"], ["Paris", "x"]]
+
+
+def test_long_lines_become_max_words_sentences_never_truncated(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 64)  # pieces of a line cut every ~64 chars
+    words = [f"t{i % 97}" for i in range(2500)]
+    path = tmp_path / "long.txt"
+    path.write_text("a b\n" + " ".join(words) + "\nc d e\n")
+    c = encode_corpus(str(path), min_count=1, max_words=1000)
+    lengths = np.diff(c.offsets).tolist()
+    assert lengths == [2, 1000, 1000, 500, 3]
+    flat = [w for s in c for w in s]
+    assert flat == ["a", "b"] + words + ["c", "d", "e"]
+    assert c.raw_words == 2505
+
+
+def test_sentence_split_counts_raw_tokens_across_lines_of_exact_length():
+    c = encode_corpus([["x"] * 4, ["y"] * 5, ["z"] * 9], min_count=1, max_words=4)
+    assert np.diff(c.offsets).tolist() == [4, 4, 1, 4, 4, 1]
+
+
+def test_replaced_bytes_are_reported(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good words here\nbad \xff\xfe bytes good\n")
+    c = encode_corpus(str(path), min_count=1)
+    assert c.replaced_bytes == 2
+    assert "bad" in c.vocab and "bytes" in c.vocab
+
+
+def test_max_vocab_size_prunes_and_still_encodes_every_kept_occurrence(tmp_path):
+    # 300 singletons interleaved with a few frequent words: pruning happens
+    lines = [f"common{i % 3} rare{i} other{i % 5}" for i in range(300)]
+    path = tmp_path / "p.txt"
+    path.write_text("\n".join(lines))
+    c = encode_corpus(str(path), min_count=1, max_vocab_size=8)
+    _check_layout(c)
+    assert len(c.vocab) == 8
+    assert set(c.vocab.words) == {f"common{i}" for i in range(3)} | {f"other{i}" for i in range(5)}
+    assert c.vocab.counts.tolist() == [100] * 3 + [60] * 5  # exact counts after the re-read
+
+
+@pytest.mark.parametrize("content, match", [
+    ("", "empty"), ("  \n\n ... !!! \n", "empty"), ("a b c\n", "min_count=5")])
+def test_empty_or_too_rare_corpus_is_an_error(tmp_path, content, match):
+    path = tmp_path / "c.txt"
+    path.write_text(content)
+    with pytest.raises(EmbedError, match=match):
+        encode_corpus(str(path))
+
+
+@pytest.mark.parametrize("kwargs", [{"min_count": -2}, {"max_words": 0}, {"max_vocab_size": 0},
+                                    {"tokenizer": "nope"}])
+def test_bad_parameters_are_errors(kwargs):
+    with pytest.raises(EmbedError):
+        encode_corpus(["a b"], **kwargs)
+
+
+def test_missing_file_and_bad_source_are_errors(tmp_path):
+    with pytest.raises(EmbedError, match="not found"):
+        encode_corpus(str(tmp_path / "missing.txt"))
+    with pytest.raises(EmbedError, match="iterable"):
+        encode_corpus(42)
+    with pytest.raises(EmbedError, match="string or a list"):
+        encode_corpus([1, 2, 3])
+
+
+def _corpus_file(tmp_path):
+    path = tmp_path / "data" / "corpus.txt"
+    path.parent.mkdir()
+    path.write_text("\n".join(_lines(2, 200)) + "\n")
+    return str(path)
+
+
+def test_cache_hit_skips_tokenizing_and_matches(tmp_path, monkeypatch):
+    path = _corpus_file(tmp_path)
+    first = encode_corpus(path, min_count=2, cache=True)
+    assert not first.from_cache
+    assert os.path.dirname(first.cache_path) == os.path.dirname(path)  # next to the corpus
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tokenizer called on a cache hit")
+
+    monkeypatch.setattr(corpus_mod, "get_tokenizer", lambda *a, **k: refuse)
+    second = encode_corpus(path, min_count=2, cache=True)
+    assert second.from_cache and second.cache_path == first.cache_path
+    assert isinstance(second.tokens, np.memmap) and not second.tokens.flags.writeable
+    np.testing.assert_array_equal(second.tokens, first.tokens)
+    np.testing.assert_array_equal(second.offsets, first.offsets)
+    assert second.vocab.words == first.vocab.words
+    assert second.vocab.counts.tolist() == first.vocab.counts.tolist()
+    assert (second.raw_words, second.vocab.total_words) == (first.raw_words, first.vocab.total_words)
+
+
+def test_cache_is_keyed_by_settings_and_invalidated_when_the_file_changes(tmp_path):
+    path = _corpus_file(tmp_path)
+    a = encode_corpus(path, min_count=2, cache=True)
+    b = encode_corpus(path, min_count=3, cache=True)
+    assert not b.from_cache and b.cache_path != a.cache_path
+    with open(path, "a") as f:
+        f.write("brandnew brandnew brandnew\n")
+    c = encode_corpus(path, min_count=2, cache=True)
+    assert not c.from_cache and "brandnew" in c.vocab
+    assert c.cache_path == a.cache_path  # rewritten in place
+    assert encode_corpus(path, min_count=2, cache=True).from_cache
+
+
+def test_damaged_cache_is_rebuilt(tmp_path):
+    path = _corpus_file(tmp_path)
+    a = encode_corpus(path, min_count=2, cache=True)
+    tokens = np.array(a.tokens)
+    del a
+    cache_file = corpus_mod.cache_paths(path, {"tokenizer": "regexp", "lowercase": True,
+                                               "min_count": 2, "max_vocab_size": None,
+                                               "max_words": 10000})[0]
+    with open(cache_file, "r+b") as f:
+        f.truncate(100)
+    b = encode_corpus(path, min_count=2, cache=True)
+    assert not b.from_cache
+    np.testing.assert_array_equal(b.tokens, tokens)
+
+
+def test_cache_falls_back_to_the_cache_dir(tmp_path, monkeypatch):
+    path = _corpus_file(tmp_path)
+    real_write = corpus_mod.write_cache
+
+    def beside_fails(cache_file, corpus, key):
+        if os.path.dirname(cache_file) == os.path.dirname(path):
+            raise OSError(30, "Read-only file system")
+        real_write(cache_file, corpus, key)
+
+    monkeypatch.setattr(corpus_mod, "write_cache", beside_fails)
+    a = encode_corpus(path, min_count=2, cache=True)
+    assert a.cache_path.startswith(str(tmp_path / "cache"))
+    b = encode_corpus(path, min_count=2, cache=True)
+    assert b.from_cache and b.cache_path == a.cache_path
+
+
+def test_encoded_corpus_helpers():
+    c = encode_corpus(["a b a", "b c"], min_count=1)
+    assert isinstance(c, EncodedCorpus)
+    assert c.n_sentences == 2 and c.n_tokens == 5
+    assert c.sentence(1).tolist() == [c.vocab.index["b"], c.vocab.index["c"]]
+    assert "5 tokens in 2 sentences" in repr(c)
