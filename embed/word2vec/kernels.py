@@ -1,0 +1,435 @@
+"""Numba kernels for word2vec: skip-gram and CBOW, negative sampling and hierarchical softmax.
+
+The driver (`model.py`) owns allocation, schedules and threads; these functions
+take arrays and scalars only and release the GIL, so several Python threads can
+run them at once over the same weight matrices (Hogwild: rows are updated
+without locks; collisions are rare and harmless for sparse SGD).
+
+Notation, for one centre word ``w`` with context words ``c_1..c_M`` (all within
+a reduced window ``b``, drawn uniformly from ``1..window``)::
+
+    v_c = syn0[c]      input ("word") vector,   float32 (dim,)
+    u_o = syn1neg[o]   output ("context") vector for negative sampling
+
+Skip-gram with negative sampling predicts the centre from each context word.
+For one pair (c, w) and K noise words n_1..n_K drawn from unigram^0.75::
+
+    L(c, w) = -log s(v_c . u_w) - sum_k log s(-v_c . u_nk)          s = sigmoid
+    dL/dv_c = -sum_o (y_o - s(v_c . u_o)) u_o        y_w = 1, y_nk = 0
+    dL/du_o = -(y_o - s(v_c . u_o)) v_c
+
+HogBatch (Ji et al. 2016, pWord2Vec): the K noise words are shared by every
+context word of one centre, so the M x (1+K) logits form a small matrix
+product ``V_ctx @ U_out^T`` and each row is loaded once per centre instead of
+once per pair.  Both gradients are computed from the old weights, then applied.
+
+CBOW (mean) predicts the centre from the mean ``h = (1/M) sum_m v_cm``::
+
+    L = -log s(h . u_w) - sum_k log s(-h . u_nk)
+    dL/dh = -sum_o (y_o - s(h . u_o)) u_o,    dL/dv_cm = dL/dh / M
+
+Hierarchical softmax replaces the 1+K outputs by the inner nodes ``p_j`` on the
+Huffman path of ``w`` with bits ``d_j``: ``L = -sum_j log s((1 - 2 d_j) x . syn1[p_j])``.
+
+Every step is plain SGD with rate ``alpha``: ``param -= alpha * dL/dparam``.
+Sigmoid and log-sigmoid come from precomputed tables (`make_tables`); the
+random numbers from a per-thread 48-bit linear congruential generator (the
+one of java.util.Random / the C word2vec tool), whose state is an int64 array
+of length 1 owned by one thread.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+SIG_MAX = 8.0          # logits beyond +-SIG_MAX saturate the sigmoid table
+SIG_SIZE = 8192        # table entries over [-SIG_MAX, SIG_MAX]: step 0.002
+_SIG_SCALE = SIG_SIZE / (2.0 * SIG_MAX)
+
+_LCG_MUL = 25214903917
+_LCG_ADD = 11
+_LCG_MASK = (1 << 48) - 1
+_INV_2_32 = 1.0 / 4294967296.0
+
+# stats columns filled by the chunk kernels (float64 (4,), accumulated)
+STAT_LOSS, STAT_PAIRS, STAT_WORDS, STAT_KEPT = 0, 1, 2, 3
+
+
+def make_tables():
+    """Sigmoid and log-sigmoid sampled at the centres of SIG_SIZE bins: two float32 (SIG_SIZE,)."""
+    x = -SIG_MAX + (np.arange(SIG_SIZE, dtype=np.float64) + 0.5) / _SIG_SCALE
+    sig = 1.0 / (1.0 + np.exp(-x))
+    logsig = -np.logaddexp(0.0, -x)
+    return sig.astype(np.float32), logsig.astype(np.float32)
+
+
+def seed_state(seed, thread):
+    """A fresh RNG state (int64 (1,)) for one thread, derived from `seed`."""
+    x = (int(seed) * 0x9E3779B97F4A7C15 + (thread + 1) * 0xBF58476D1CE4E5B9) & ((1 << 64) - 1)
+    x ^= x >> 31
+    return np.array([x & _LCG_MASK], dtype=np.int64)
+
+
+# ---------------------------------------------------------------- small helpers
+
+@njit(inline="always")
+def _lcg(state):
+    """One LCG step: returns (new state, 32 random bits as int64)."""
+    state = (state * _LCG_MUL + _LCG_ADD) & _LCG_MASK
+    return state, state >> 16
+
+
+@njit(inline="always", fastmath=True)
+def _sig(x, sig_table):
+    if x >= SIG_MAX:
+        return 1.0
+    if x <= -SIG_MAX:
+        return 0.0
+    return sig_table[int((x + SIG_MAX) * _SIG_SCALE)]
+
+
+@njit(inline="always", fastmath=True)
+def _logsig(x, logsig_table):
+    """log sigmoid(x); exact asymptotes outside the table (0 above, x below)."""
+    if x >= SIG_MAX:
+        return 0.0
+    if x <= -SIG_MAX:
+        return x
+    return logsig_table[int((x + SIG_MAX) * _SIG_SCALE)]
+
+
+@njit(inline="always")
+def _draw_noise(state, alias_prob, alias_idx):
+    """One word from the noise distribution in O(1) with Walker's alias table.
+
+    The 32 random bits r give both the bucket ``floor(r V / 2^32)`` and, from the
+    remainder, the uniform number that picks the bucket's word or its alias."""
+    state, r = _lcg(state)
+    V = alias_prob.shape[0]
+    rv = r * V
+    i = rv >> 32
+    u = (rv & 0xFFFFFFFF) * _INV_2_32
+    if u >= alias_prob[i]:
+        i = alias_idx[i]
+    return state, i
+
+
+# ---------------------------------------------------------------- one training step
+
+@njit(cache=True, nogil=True, fastmath=True)
+def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_table, logits, grad):
+    """HogBatch skip-gram step for one centre word; returns the summed loss of its n_ctx pairs.
+
+    syn0, syn1neg : float32 (V, D), updated in place
+    ctx  : int32 (>= n_ctx,)  context word ids (inputs)
+    outs : int32 (>= n_out,)  outs[0] = centre word (label 1), then the shared noise words (label 0)
+    logits : float32 (>= n_ctx, >= n_out) scratch; grad : float32 (>= n_ctx, D) scratch
+    """
+    D = syn0.shape[1]
+    loss = 0.0
+    # logits block and output errors g = alpha (y - s(v_c . u_o))            # (M, 1+K)
+    for m in range(n_ctx):
+        v = syn0[ctx[m]]
+        for k in range(n_out):
+            u = syn1neg[outs[k]]
+            f = np.float32(0.0)
+            for d in range(D):
+                f += v[d] * u[d]
+            if k == 0:
+                loss -= _logsig(f, logsig_table)
+                logits[m, k] = alpha * (1.0 - _sig(f, sig_table))
+            else:
+                loss -= _logsig(-f, logsig_table)
+                logits[m, k] = -alpha * _sig(f, sig_table)
+    # input gradients from the old outputs: grad = G @ U_out                  # (M, D)
+    for m in range(n_ctx):
+        gm = grad[m]
+        for d in range(D):
+            gm[d] = 0.0
+        for k in range(n_out):
+            g = logits[m, k]
+            if g != 0.0:
+                u = syn1neg[outs[k]]
+                for d in range(D):
+                    gm[d] += g * u[d]
+    # outputs from the (still old) inputs: U_out += G^T @ V_ctx               # (1+K, D)
+    for k in range(n_out):
+        u = syn1neg[outs[k]]
+        for m in range(n_ctx):
+            g = logits[m, k]
+            if g != 0.0:
+                v = syn0[ctx[m]]
+                for d in range(D):
+                    u[d] += g * v[d]
+    # then the inputs
+    for m in range(n_ctx):
+        v = syn0[ctx[m]]
+        gm = grad[m]
+        for d in range(D):
+            v[d] += gm[d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def hs_step(syn1, x, point, code, n_code, alpha, sig_table, logsig_table, err):
+    """Hierarchical softmax for one input vector x (float32 (D,)) and one target path.
+
+    point : int32 inner-node ids, code : int8 bits (length >= n_code).
+    Updates syn1 in place, ADDS alpha * (-dL/dx) to err (float32 (D,)), returns the loss."""
+    D = x.shape[0]
+    loss = 0.0
+    for j in range(n_code):
+        u = syn1[point[j]]
+        f = np.float32(0.0)
+        for d in range(D):
+            f += x[d] * u[d]
+        if code[j] == 0:         # label 1: -log s(f)
+            loss -= _logsig(f, logsig_table)
+            g = alpha * (1.0 - _sig(f, sig_table))
+        else:                    # label 0: -log s(-f)
+            loss -= _logsig(-f, logsig_table)
+            g = -alpha * _sig(f, sig_table)
+        if g != 0.0:
+            for d in range(D):
+                err[d] += g * u[d]
+                u[d] += g * x[d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, point, code, n_code, alpha,
+              sig_table, logsig_table, h, err):
+    """CBOW (mean of context) step for one centre word; returns its loss (one pair).
+
+    outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off);
+    point/code/n_code = the centre's Huffman path (n_code = 0 turns hierarchical softmax off).
+    h, err : float32 (D,) scratch."""
+    D = syn0.shape[1]
+    inv = np.float32(1.0 / n_ctx)
+    for d in range(D):
+        h[d] = 0.0
+        err[d] = 0.0
+    for m in range(n_ctx):
+        v = syn0[ctx[m]]
+        for d in range(D):
+            h[d] += v[d]
+    for d in range(D):
+        h[d] *= inv                                                         # (D,) mean
+    loss = 0.0
+    for k in range(n_out):
+        u = syn1neg[outs[k]]
+        f = np.float32(0.0)
+        for d in range(D):
+            f += h[d] * u[d]
+        if k == 0:
+            loss -= _logsig(f, logsig_table)
+            g = alpha * (1.0 - _sig(f, sig_table))
+        else:
+            loss -= _logsig(-f, logsig_table)
+            g = -alpha * _sig(f, sig_table)
+        if g != 0.0:
+            for d in range(D):
+                err[d] += g * u[d]
+                u[d] += g * h[d]
+    if n_code > 0:
+        loss += hs_step(syn1, h, point, code, n_code, alpha, sig_table, logsig_table, err)
+    # d mean / d v_cm = 1/M
+    for d in range(D):
+        err[d] *= inv
+    for m in range(n_ctx):
+        v = syn0[ctx[m]]
+        for d in range(D):
+            v[d] += err[d]
+    return loss
+
+
+# ---------------------------------------------------------------- whole chunks
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
+                alias_prob, alias_idx, points, codes, code_lens,
+                sg, window, negative, hs, alpha0, alpha1,
+                sig_table, logsig_table, rng, stats):
+    """Train on sentences s_begin..s_end-1 of an encoded corpus.
+
+    tokens : int32 (n_tokens,) word ids; offsets : int64 (n_sentences+1,) sentence bounds
+    keep : float32 (V,) keep probability of each word (frequent-word subsampling)
+    alias_prob : float32 (V,), alias_idx : int32 (V,)  Walker alias table of the noise distribution
+    points : int32 (V, L), codes : int8 (V, L), code_lens : int32 (V,)  Huffman paths (hs only)
+    sg : 1 skip-gram, 0 CBOW; hs : 1 adds hierarchical softmax; negative : K noise words (0 = none)
+    alpha0 -> alpha1 : learning rate at the start / end of the chunk (linear in raw tokens)
+    rng : int64 (1,) this thread's RNG state (advanced); stats : float64 (4,) accumulated
+          [loss sum, training pairs, tokens read, tokens kept after subsampling]
+    """
+    D = syn0.shape[1]
+    state = rng[0]
+    t_begin = offsets[s_begin]
+    n_total = offsets[s_end] - t_begin
+    max_len = 0
+    for s in range(s_begin, s_end):
+        max_len = max(max_len, offsets[s + 1] - offsets[s])
+    sen = np.empty(max_len, np.int32)                  # kept words of one sentence
+    ctx = np.empty(2 * window, np.int32)
+    outs = np.empty(negative + 1, np.int32)
+    logits = np.empty((2 * window, negative + 1), np.float32)
+    grad = np.empty((2 * window, D), np.float32)
+    h = np.empty(D, np.float32)
+    err = np.empty(D, np.float32)
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(s_begin, s_end):
+        a, b = offsets[s], offsets[s + 1]
+        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((a - t_begin) / max(n_total, 1)))
+        # subsample: keep word w with probability keep[w]
+        n = 0
+        for i in range(a, b):
+            w = tokens[i]
+            p = keep[w]
+            if p < 1.0:
+                state, r = _lcg(state)
+                if p < r * _INV_2_32:
+                    continue
+            sen[n] = w
+            n += 1
+        kept += n
+        for i in range(n):
+            centre = sen[i]
+            state, r = _lcg(state)
+            reach = 1 + ((r * window) >> 32)          # reduced window, uniform in 1..window
+            n_ctx = 0
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j != i:
+                    ctx[n_ctx] = sen[j]
+                    n_ctx += 1
+            if n_ctx == 0:
+                continue
+            n_out = 0
+            if negative > 0:
+                outs[0] = centre
+                n_out = 1
+                for k in range(negative):
+                    state, t = _draw_noise(state, alias_prob, alias_idx)
+                    if t != centre:
+                        outs[n_out] = t
+                        n_out += 1
+            n_code = code_lens[centre] if hs else 0
+            if sg:
+                if n_out > 0:
+                    loss += sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha,
+                                       sig_table, logsig_table, logits, grad)
+                if n_code > 0:
+                    for m in range(n_ctx):
+                        v = syn0[ctx[m]]
+                        for d in range(D):
+                            err[d] = 0.0
+                        loss += hs_step(syn1, v, points[centre], codes[centre], n_code, alpha,
+                                        sig_table, logsig_table, err)
+                        for d in range(D):
+                            v[d] += err[d]
+                pairs += n_ctx
+            else:
+                loss += cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out,
+                                  points[centre], codes[centre], n_code, alpha,
+                                  sig_table, logsig_table, h, err)
+                pairs += 1
+    rng[0] = state
+    stats[STAT_LOSS] += loss
+    stats[STAT_PAIRS] += pairs
+    stats[STAT_WORDS] += n_total
+    stats[STAT_KEPT] += kept
+
+
+# ---------------------------------------------------------------- tables built once per vocabulary
+
+@njit(cache=True)
+def alias_table(probs):
+    """Walker/Vose alias table for a discrete distribution.
+
+    probs : float64 (V,) summing to 1 -> (prob float32 (V,), alias int32 (V,)) such that
+    drawing bucket i uniformly and keeping i with probability prob[i] (else alias[i])
+    samples word i with probability probs[i]."""
+    V = probs.shape[0]
+    scaled = probs * V
+    prob = np.ones(V, np.float32)
+    alias = np.arange(V).astype(np.int32)
+    small = np.empty(V, np.int64)
+    large = np.empty(V, np.int64)
+    ns = 0
+    nl = 0
+    for i in range(V):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        l = large[nl - 1]
+        prob[s] = scaled[s]
+        alias[s] = l
+        scaled[l] = (scaled[l] + scaled[s]) - 1.0
+        if scaled[l] < 1.0:
+            nl -= 1
+            small[ns] = l
+            ns += 1
+    return prob, alias
+
+
+@njit(cache=True)
+def huffman_tree(counts):
+    """Huffman codes for hierarchical softmax (the C tool's two-queue construction).
+
+    counts : int64 (V,) sorted by descending count, V >= 2.
+    Returns points int32 (V, L) (inner-node ids 0..V-2, root first), codes int8 (V, L)
+    and code_lens int32 (V,)."""
+    V = counts.shape[0]
+    count = np.empty(2 * V, np.int64)
+    count[:V] = counts
+    count[V:] = np.iinfo(np.int64).max // 4
+    parent = np.zeros(2 * V, np.int64)
+    binary = np.zeros(2 * V, np.int8)
+    pos1 = V - 1
+    pos2 = V
+    for a in range(V - 1):
+        # the two smallest of the leaf queue (descending) and the inner-node queue
+        if pos1 >= 0 and count[pos1] < count[pos2]:
+            min1 = pos1
+            pos1 -= 1
+        else:
+            min1 = pos2
+            pos2 += 1
+        if pos1 >= 0 and count[pos1] < count[pos2]:
+            min2 = pos1
+            pos1 -= 1
+        else:
+            min2 = pos2
+            pos2 += 1
+        count[V + a] = count[min1] + count[min2]
+        parent[min1] = V + a
+        parent[min2] = V + a
+        binary[min2] = 1
+    root = 2 * V - 2
+    lens = np.zeros(V, np.int32)
+    for w in range(V):
+        node = w
+        n = 0
+        while node != root:
+            n += 1
+            node = parent[node]
+        lens[w] = n
+    L = max(1, lens.max())
+    points = np.zeros((V, L), np.int32)
+    codes = np.zeros((V, L), np.int8)
+    for w in range(V):
+        n = lens[w]
+        node = w
+        i = n - 1
+        while node != root:           # walk up, fill root-first
+            codes[w, i] = binary[node]
+            points[w, i] = parent[node] - V
+            node = parent[node]
+            i -= 1
+    return points, codes, lens

@@ -1,0 +1,428 @@
+"""`Word2Vec`: the training driver around the Numba kernels of `kernels.py`.
+
+The driver owns everything that is not arithmetic: it encodes the corpus
+(`embed.text.corpus.encode_corpus`), builds the tables the kernels read
+(subsampling keep probabilities, the noise alias table, the Huffman tree),
+allocates the weights, cuts the corpus into chunks of sentences, hands chunks
+to `workers` threads (each calls `kernels.train_chunk` with the GIL released,
+Hogwild over the shared matrices, with its own RNG state), schedules the
+learning rate, reports progress and calls the epoch callbacks.
+
+Learning rate: linear decay over the whole planned training (all epochs of a
+`fit` call), ``alpha_t = alpha - (alpha - min_alpha) * t / T`` with ``t`` the
+in-vocabulary tokens trained so far and ``T = tokens per epoch * epochs``.
+Each chunk gets its start/end rate from its fixed position in that schedule,
+so the schedule does not depend on thread timing.
+
+Loss: the mean negative log-likelihood per training pair; skip-gram has one
+pair per (context word, centre word), CBOW one per centre word.  Threads sum
+loss and pair counts separately and the driver divides, so the figure is the
+same whatever the number of workers.
+
+Callbacks: each item of `callbacks` is either a callable ``cb(model, epoch,
+loss)`` or an object with a method ``on_epoch_end(model, epoch, loss)``; it is
+called after every epoch with the number of epochs done so far (1, 2, ...) and
+that epoch's mean loss.  `Checkpoint(path)` is one that saves the model.
+"""
+import json
+import math
+import threading
+import time
+
+import numpy as np
+
+from ..errors import EmbedError
+from ..fileio import atomic_write, check_readable
+from ..progress import bar
+from . import kernels
+
+_FORMAT = "embed.word2vec"
+_LANE = 32  # rows are padded with zero columns to a multiple of this (whole SIMD loops)
+
+
+class Checkpoint:
+    """Epoch callback that saves the full model to `path` every `every` epochs (atomically)."""
+
+    def __init__(self, path, every=1):
+        self.path = path
+        self.every = every
+
+    def on_epoch_end(self, model, epoch, loss):
+        if epoch % self.every == 0:
+            model.save(self.path)
+
+
+class Word2Vec:
+    """Skip-gram / CBOW word2vec with negative sampling or hierarchical softmax.
+
+    Parameters (stored untouched; checked by `fit`)
+    ----------
+    vector_size : int, dimension of the word vectors
+    window : int, maximum distance between a centre word and its context words
+        (each centre draws its reduced window uniformly in 1..window)
+    negative : int, noise words per positive example (0 = no negative sampling)
+    hs : bool, also train hierarchical softmax (Huffman tree over the vocabulary)
+    sg : bool, True skip-gram, False CBOW (mean of the context vectors)
+    min_count, max_vocab_size : vocabulary limits (see `embed.text.vocab.Vocab`)
+    sample : float, subsampling threshold t; keep prob of a word sqrt(t/f) + t/f
+    alpha : float or None, initial learning rate (None: 0.025 skip-gram, 0.05 CBOW)
+    min_alpha : float, learning rate at the end of the planned training
+    epochs : int, passes over the corpus per `fit`
+    workers : int, training threads
+    seed : int, seeds the initial vectors and the per-thread RNGs
+    ns_exponent : float, noise distribution count**ns_exponent
+    tokenizer, lowercase : how text sources are tokenized
+    callbacks : sequence of epoch callbacks (see the module docstring)
+    progress : bool or None, progress bar (None: only on a terminal)
+    batch_words : int, tokens per chunk handed to a thread
+
+    Fitted attributes: `vocab_`, `syn0_` (input vectors), `syn1neg_` (negative
+    sampling outputs), `syn1_` (hierarchical softmax inner nodes), `epoch_loss_`,
+    `epochs_done_`, `words_per_sec_`, `train_seconds_`; `wv` gives the
+    `KeyedVectors`.
+    """
+
+    def __init__(self, vector_size=100, window=5, negative=5, hs=False, sg=True, min_count=5,
+                 max_vocab_size=None, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5,
+                 workers=1, seed=1, ns_exponent=0.75, tokenizer="regexp", lowercase=True,
+                 callbacks=(), progress=None, batch_words=10000):
+        self.vector_size = vector_size
+        self.window = window
+        self.negative = negative
+        self.hs = hs
+        self.sg = sg
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.sample = sample
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.epochs = epochs
+        self.workers = workers
+        self.seed = seed
+        self.ns_exponent = ns_exponent
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.callbacks = callbacks
+        self.progress = progress
+        self.batch_words = batch_words
+        self._wv = None
+
+    _PARAMS = ("vector_size", "window", "negative", "hs", "sg", "min_count", "max_vocab_size",
+               "sample", "alpha", "min_alpha", "epochs", "workers", "seed", "ns_exponent",
+               "tokenizer", "lowercase", "batch_words")
+
+    def get_params(self):
+        """The constructor arguments that define the model (not callbacks/progress)."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def __repr__(self):
+        kind = "skip-gram" if self.sg else "CBOW"
+        n = len(self.vocab_) if hasattr(self, "vocab_") else "unfitted"
+        return f"Word2Vec<{kind}, vector_size={self.vector_size}, vocab={n}>"
+
+    @property
+    def start_alpha(self):
+        return float(self.alpha) if self.alpha is not None else (0.025 if self.sg else 0.05)
+
+    # ------------------------------------------------------------ validation
+    def _validate(self):
+        def integer(name, low):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise EmbedError(f"{name} must be an integer >= {low}, got {v!r}")
+
+        def number(name, low, high=math.inf, open_high=False):
+            v = getattr(self, name)
+            ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            if not ok or not math.isfinite(v) or v < low or v > high or (open_high and v == high):
+                rng = f"[{low}, {high})" if open_high else f"[{low}, {high}]"
+                raise EmbedError(f"{name} must be a number in {rng}, got {v!r}")
+
+        integer("vector_size", 1)
+        integer("window", 1)
+        integer("negative", 0)
+        integer("min_count", 0)
+        integer("epochs", 1)
+        integer("workers", 1)
+        integer("seed", 0)
+        integer("batch_words", 1)
+        if self.max_vocab_size is not None:
+            integer("max_vocab_size", 1)
+        number("sample", 0.0, 1.0, open_high=True)
+        number("min_alpha", 0.0)
+        number("ns_exponent", -10.0, 10.0)
+        if self.alpha is not None:
+            number("alpha", 0.0)
+            if self.alpha <= 0:
+                raise EmbedError(f"alpha must be positive, got {self.alpha!r}")
+        if self.min_alpha > self.start_alpha:
+            raise EmbedError(f"min_alpha ({self.min_alpha}) must not exceed alpha ({self.start_alpha})")
+        if self.negative == 0 and not self.hs:
+            raise EmbedError("nothing to train: set negative > 0 or hs=True")
+        if self.negative > 1000:
+            raise EmbedError(f"negative must be at most 1000, got {self.negative}")
+        cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
+        for cb in cbs:
+            if not (callable(cb) or hasattr(cb, "on_epoch_end")):
+                raise EmbedError(f"callback {cb!r} is neither callable nor has on_epoch_end")
+
+    # ------------------------------------------------------------ data
+    def _encode(self, source):
+        """Source -> (tokens int32, offsets int64, raw_words) in this model's vocabulary."""
+        from ..text.corpus import EncodedCorpus, encode_corpus
+
+        first = not hasattr(self, "vocab_")
+        if isinstance(source, EncodedCorpus):
+            corpus = source
+        else:
+            corpus = encode_corpus(source, tokenizer=self.tokenizer, lowercase=self.lowercase,
+                                   min_count=self.min_count if first else 1,
+                                   max_vocab_size=self.max_vocab_size if first else None,
+                                   progress=self.progress)
+        tokens = np.ascontiguousarray(corpus.tokens, dtype=np.int32)  # (n_tokens,)
+        offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)  # (n_sentences+1,)
+        if first:
+            self.vocab_ = corpus.vocab
+        elif corpus.vocab is not self.vocab_ and corpus.vocab.words != self.vocab_.words:
+            # continue training on new text: map its ids to ours, drop unknown words
+            index = self.vocab_.index
+            new_to_ours = np.array([index.get(w, -1) for w in corpus.vocab.words], np.int64)
+            ids = new_to_ours[tokens]  # (n_tokens,)
+            known = ids >= 0
+            kept_before = np.concatenate([[0], np.cumsum(known)])  # (n_tokens+1,)
+            tokens = ids[known].astype(np.int32)
+            offsets = kept_before[offsets].astype(np.int64)
+        if tokens.size and (tokens.min() < 0 or tokens.max() >= len(self.vocab_)):
+            raise EmbedError("corpus word ids do not match the model's vocabulary")
+        if tokens.size == 0:
+            raise EmbedError("no word of the corpus is in the model's vocabulary")
+        return tokens, offsets, int(corpus.raw_words)
+
+    def _init_weights(self):
+        """word2vec init: inputs uniform in (-0.5, 0.5) / dim, outputs zero; rows padded to _LANE."""
+        V, D = len(self.vocab_), self.vector_size
+        if self.hs and V < 2:
+            raise EmbedError("hierarchical softmax needs at least 2 words in the vocabulary")
+        Dp = -(-D // _LANE) * _LANE
+        rng = np.random.default_rng(self.seed)
+        self.syn0_ = np.zeros((V, Dp), np.float32)  # (V, Dp), columns D: stay zero
+        self.syn0_[:, :D] = (rng.random((V, D), dtype=np.float32) - 0.5) / D
+        self.syn1neg_ = np.zeros((V, Dp), np.float32)
+        self.syn1_ = np.zeros((max(V - 1, 1), Dp), np.float32)
+        self.rng_ = np.array([kernels.seed_state(self.seed, t)[0] for t in range(self.workers)], np.int64)
+        self.epoch_loss_ = []
+        self.epochs_done_ = 0
+        self.plan_ = (0, 0)  # (epochs done in the current plan, epochs planned)
+        self.words_per_sec_ = 0.0
+        self.train_seconds_ = 0.0
+
+    def _tables(self):
+        """Subsampling, noise and Huffman tables for the kernels (rebuilt per fit, cheap)."""
+        keep = np.ascontiguousarray(self.vocab_.keep_probs(self.sample), np.float32)  # (V,)
+        counts = np.asarray(self.vocab_.counts, np.float64)
+        noise = np.power(counts, float(self.ns_exponent))
+        prob, alias = kernels.alias_table(noise / noise.sum())  # (V,), (V,)
+        if self.hs:
+            order = np.argsort(-np.asarray(self.vocab_.counts), kind="stable")
+            points, codes, lens = kernels.huffman_tree(np.asarray(self.vocab_.counts, np.int64)[order])
+            inverse = np.empty_like(order)
+            inverse[order] = np.arange(order.size)
+            points, codes, lens = points[inverse], codes[inverse], lens[inverse]
+        else:
+            points, codes = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8)
+            lens = np.zeros(len(self.vocab_), np.int32)
+        sig, logsig = kernels.make_tables()
+        c = np.ascontiguousarray
+        return dict(keep=keep, alias_prob=c(prob), alias_idx=c(alias), points=c(points),
+                    codes=c(codes), code_lens=c(lens), sig=sig, logsig=logsig)
+
+    @staticmethod
+    def _chunks(offsets, batch_words):
+        """Sentence ranges [(s0, s1), ...] of about `batch_words` tokens each."""
+        ends = np.searchsorted(offsets, np.arange(batch_words, offsets[-1], batch_words), side="left")
+        cuts = np.unique(np.concatenate([[0], ends, [offsets.size - 1]]))
+        return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+    # ------------------------------------------------------------ training
+    def fit(self, source, epochs=None):
+        """Train on `source` (path, iterable of sentences, or EncodedCorpus); returns self.
+
+        The first call builds the vocabulary and initialises the weights.  Later
+        calls continue training (the vocabulary stays fixed; unknown words are
+        skipped): with `epochs` given, a new plan of that many epochs (learning
+        rate decaying again from alpha); with `epochs=None`, a plan interrupted
+        by a checkpoint is resumed where it stopped, else `self.epochs` more.
+        """
+        self._validate()
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer))
+                                   or epochs < 1):
+            raise EmbedError(f"epochs must be a positive integer, got {epochs!r}")
+        fresh = not hasattr(self, "vocab_")
+        tokens, offsets, raw_words = self._encode(source)
+        if fresh or not hasattr(self, "syn0_"):
+            self._init_weights()
+        if self.syn0_.shape[1] < self.vector_size or self.syn0_.shape[0] != len(self.vocab_):
+            raise EmbedError("model weights do not match vector_size / vocabulary")
+        done, planned = self.plan_
+        if epochs is not None or done >= planned:
+            done, planned = 0, int(epochs if epochs is not None else self.epochs)
+        if self.rng_.size < self.workers:  # more threads than before: seed the extra ones
+            extra = [kernels.seed_state(self.seed + 7919 * self.epochs_done_, t)[0]
+                     for t in range(self.rng_.size, self.workers)]
+            self.rng_ = np.concatenate([self.rng_, np.array(extra, np.int64)])
+        tables = self._tables()
+        chunks = self._chunks(offsets, int(self.batch_words))
+        n_tokens = int(offsets[-1])
+        cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
+
+        seconds = 0.0
+        raw_trained = 0
+        with bar(total=(planned - done) * n_tokens, desc="word2vec", unit="w", show=self.progress) as pbar:
+            while done < planned:
+                t0 = time.perf_counter()
+                loss = self._epoch(tokens, offsets, chunks, tables, done, planned, pbar)
+                seconds += time.perf_counter() - t0
+                raw_trained += raw_words
+                done += 1
+                self.plan_ = (done, planned)
+                self.epochs_done_ += 1
+                self.epoch_loss_.append(loss)
+                self.train_seconds_ = seconds
+                self.words_per_sec_ = raw_trained / max(seconds, 1e-9)
+                self._wv = None
+                for cb in cbs:
+                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, self.epochs_done_, loss)
+        return self
+
+    def _epoch(self, tokens, offsets, chunks, tables, e, planned, pbar):
+        """One pass over the corpus by `workers` threads; returns the mean loss per pair."""
+        n_tokens = float(offsets[-1])
+        a_hi, a_lo = self.start_alpha, float(self.min_alpha)
+        total = n_tokens * planned
+
+        def alpha_at(pos):  # pos = tokens into this plan
+            return a_hi - (a_hi - a_lo) * (pos / total)
+
+        jobs = [(s0, s1, alpha_at(e * n_tokens + offsets[s0]), alpha_at(e * n_tokens + offsets[s1]))
+                for s0, s1 in chunks]
+        stats = np.zeros((self.workers, 4), np.float64)  # per thread: loss, pairs, tokens, kept
+        lock = threading.Lock()
+        cursor = [0]
+        stop = threading.Event()
+        errors = []
+        t = tables
+        sg, hs = int(bool(self.sg)), int(bool(self.hs))
+        window, negative = int(self.window), int(self.negative)
+
+        def work(w):
+            rng = self.rng_[w:w + 1]  # this thread's RNG state, advanced in place
+            try:
+                while not stop.is_set():
+                    with lock:
+                        i = cursor[0]
+                        cursor[0] += 1
+                    if i >= len(jobs):
+                        return
+                    s0, s1, a0, a1 = jobs[i]
+                    kernels.train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
+                                        t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
+                                        t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1,
+                                        t["sig"], t["logsig"], rng, stats[w])
+            except BaseException as exc:  # surfaced in the main thread
+                errors.append(exc)
+                stop.set()
+
+        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(self.workers)]
+        for th in threads:
+            th.start()
+        reported = 0.0
+        try:
+            while any(th.is_alive() for th in threads):
+                threads[0].join(timeout=0.2) if threads[0].is_alive() else time.sleep(0.05)
+                seen = stats[:, kernels.STAT_WORDS].sum()
+                if seen > reported:
+                    pbar.update(seen - reported)
+                    reported = seen
+                    pairs = stats[:, kernels.STAT_PAIRS].sum()
+                    if pairs:
+                        pbar.set_postfix(epoch=self.epochs_done_ + 1,
+                                         loss=f"{stats[:, kernels.STAT_LOSS].sum() / pairs:.4f}",
+                                         refresh=False)
+        except BaseException:
+            stop.set()
+            for th in threads:
+                th.join()
+            raise
+        for th in threads:
+            th.join()
+        if errors:
+            raise errors[0]
+        pbar.update(stats[:, kernels.STAT_WORDS].sum() - reported)
+        pairs = stats[:, kernels.STAT_PAIRS].sum()
+        return float(stats[:, kernels.STAT_LOSS].sum() / pairs) if pairs else float("nan")
+
+    # ------------------------------------------------------------ results
+    @property
+    def wv(self):
+        """The trained input vectors as `embed.vectors.keyedvectors.KeyedVectors`."""
+        if not hasattr(self, "syn0_"):
+            raise EmbedError("the model is not trained yet: call fit() first")
+        if self._wv is None:
+            from ..vectors.keyedvectors import KeyedVectors
+            self._wv = KeyedVectors(self.vocab_.words, self.syn0_[:, :self.vector_size],
+                                    self.vocab_.counts)
+        return self._wv
+
+    # ------------------------------------------------------------ checkpoints
+    def save(self, path):
+        """Write a full checkpoint (weights, vocabulary, settings, progress), atomically."""
+        if not hasattr(self, "syn0_"):
+            raise EmbedError("the model is not trained yet: nothing to save")
+        D = self.vector_size
+        params = self.get_params()
+        if not isinstance(params["tokenizer"], str):  # a callable cannot be stored
+            params["tokenizer"] = repr(params["tokenizer"])
+        state = {"format": _FORMAT, "version": 1, "params": params,
+                 "vocab": self.vocab_.to_dict(), "epoch_loss": self.epoch_loss_,
+                 "epochs_done": self.epochs_done_, "plan": list(self.plan_),
+                 "words_per_sec": self.words_per_sec_, "train_seconds": self.train_seconds_}
+        with atomic_write(path, "wb") as f:
+            np.savez(f, syn0=self.syn0_[:, :D], syn1neg=self.syn1neg_[:, :D], syn1=self.syn1_[:, :D],
+                     rng=self.rng_, state=np.array(json.dumps(state)))
+
+    @classmethod
+    def load(cls, path, callbacks=(), progress=None):
+        """Read a checkpoint written by `save`; `fit` on it continues (or resumes) training."""
+        from ..text.vocab import Vocab
+
+        check_readable(path, "checkpoint")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                state = json.loads(str(z["state"]))
+                arrays = {k: z[k] for k in ("syn0", "syn1neg", "syn1", "rng")}
+            if state.get("format") != _FORMAT:
+                raise ValueError("wrong format tag")
+            model = cls(**state["params"], callbacks=callbacks, progress=progress)
+            model.vocab_ = Vocab.from_dict(state["vocab"], where=f"checkpoint {path}")
+        except EmbedError:
+            raise
+        except Exception as e:
+            raise EmbedError(f"{path} is not a readable word2vec checkpoint ({e.__class__.__name__})") from None
+        V, D = len(model.vocab_), model.vector_size
+        if arrays["syn0"].shape != (V, D) or arrays["syn1neg"].shape != (V, D):
+            raise EmbedError(f"checkpoint {path} is corrupt: weight shapes do not match the vocabulary")
+        Dp = -(-D // _LANE) * _LANE
+
+        def padded(a):
+            out = np.zeros((a.shape[0], Dp), np.float32)
+            out[:, :D] = a
+            return out
+
+        model.syn0_, model.syn1neg_, model.syn1_ = (padded(arrays[k]) for k in ("syn0", "syn1neg", "syn1"))
+        model.rng_ = np.ascontiguousarray(arrays["rng"], np.int64)
+        model.epoch_loss_ = [float(x) for x in state["epoch_loss"]]
+        model.epochs_done_ = int(state["epochs_done"])
+        model.plan_ = tuple(int(x) for x in state["plan"])
+        model.words_per_sec_ = float(state["words_per_sec"])
+        model.train_seconds_ = float(state["train_seconds"])
+        return model

@@ -1,0 +1,248 @@
+"""The word2vec kernels against float64 numpy references and central differences."""
+import numpy as np
+import pytest
+
+from embed.word2vec import kernels
+
+SIG, LOGSIG = kernels.make_tables()
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logsig(x):
+    return -np.logaddexp(0.0, -x)
+
+
+# ---------------------------------------------------------------- float64 references
+
+def sg_ns_loss(syn0, syn1neg, ctx, outs):
+    """Skip-gram NS loss of one centre: every context row against outs[0] (+) and outs[1:] (-)."""
+    f = syn0[ctx] @ syn1neg[outs].T  # (M, 1+K)
+    return -_logsig(f[:, 0]).sum() - _logsig(-f[:, 1:]).sum()
+
+
+def sg_ns_grad(syn0, syn1neg, ctx, outs):
+    """Analytic gradients of `sg_ns_loss` w.r.t. the full matrices (repeated ids add up)."""
+    f = syn0[ctx] @ syn1neg[outs].T  # (M, 1+K)
+    y = np.zeros_like(f)
+    y[:, 0] = 1.0
+    e = _sigmoid(f) - y  # dL/df  (M, 1+K)
+    g0, g1 = np.zeros_like(syn0), np.zeros_like(syn1neg)
+    np.add.at(g0, ctx, e @ syn1neg[outs])  # (M, D)
+    np.add.at(g1, outs, e.T @ syn0[ctx])  # (1+K, D)
+    return g0, g1
+
+
+def cbow_loss(syn0, syn1neg, syn1, ctx, outs, point, code):
+    h = syn0[ctx].mean(axis=0)  # (D,)
+    loss = 0.0
+    if len(outs):
+        f = syn1neg[outs] @ h  # (1+K,)
+        loss += -_logsig(f[0]) - _logsig(-f[1:]).sum()
+    if len(point):
+        f = syn1[point] @ h  # (L,)
+        sign = 1.0 - 2.0 * np.asarray(code, float)
+        loss += -_logsig(sign * f).sum()
+    return loss
+
+
+def cbow_grad(syn0, syn1neg, syn1, ctx, outs, point, code):
+    h = syn0[ctx].mean(axis=0)  # (D,)
+    g0, g1, gh = np.zeros_like(syn0), np.zeros_like(syn1neg), np.zeros_like(syn1)
+    dh = np.zeros_like(h)
+    if len(outs):
+        f = syn1neg[outs] @ h
+        y = np.zeros_like(f)
+        y[0] = 1.0
+        e = _sigmoid(f) - y  # (1+K,)
+        dh += e @ syn1neg[outs]
+        np.add.at(g1, outs, np.outer(e, h))
+    if len(point):
+        f = syn1[point] @ h
+        y = 1.0 - np.asarray(code, float)  # label of each inner node
+        e = _sigmoid(f) - y  # (L,)
+        dh += e @ syn1[point]
+        np.add.at(gh, point, np.outer(e, h))
+    np.add.at(g0, ctx, np.tile(dh / len(ctx), (len(ctx), 1)))
+    return g0, g1, gh
+
+
+def _numeric_grad(fun, arrays, i, eps=1e-6):
+    """Central differences of fun() w.r.t. every entry of arrays[i] (float64, in place)."""
+    a = arrays[i]
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        old = a[idx]
+        a[idx] = old + eps
+        up = fun()
+        a[idx] = old - eps
+        down = fun()
+        a[idx] = old
+        g[idx] = (up - down) / (2 * eps)
+    return g
+
+
+def _weights(rng, V, D, scale=0.4):
+    return [rng.normal(0.0, scale, size=(V, D)) for _ in range(3)]
+
+
+# ---------------------------------------------------------------- gradients vs central differences
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sg_reference_gradient_matches_central_differences(seed):
+    rng = np.random.default_rng(seed)
+    V, D = 7, int(rng.integers(3, 6))
+    syn0, syn1neg, _ = _weights(rng, V, D)
+    ctx = rng.integers(0, V, size=int(rng.integers(1, 5)))
+    outs = rng.integers(0, V, size=4)  # repeats allowed: they must add up
+    g0, g1 = sg_ns_grad(syn0, syn1neg, ctx, outs)
+    arrays = [syn0, syn1neg]
+    fun = lambda: sg_ns_loss(arrays[0], arrays[1], ctx, outs)  # noqa: E731
+    np.testing.assert_allclose(g0, _numeric_grad(fun, arrays, 0), atol=1e-7)
+    np.testing.assert_allclose(g1, _numeric_grad(fun, arrays, 1), atol=1e-7)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cbow_reference_gradient_matches_central_differences(seed):
+    rng = np.random.default_rng(seed)
+    V, D = 7, int(rng.integers(3, 6))
+    syn0, syn1neg, syn1 = _weights(rng, V, D)
+    ctx = rng.integers(0, V, size=int(rng.integers(1, 5)))
+    outs = rng.integers(0, V, size=3)
+    point, code = np.array([5, 2, 0]), np.array([1, 0, 1])
+    grads = cbow_grad(syn0, syn1neg, syn1, ctx, outs, point, code)
+    arrays = [syn0, syn1neg, syn1]
+    fun = lambda: cbow_loss(*arrays, ctx, outs, point, code)  # noqa: E731
+    for i in range(3):
+        np.testing.assert_allclose(grads[i], _numeric_grad(fun, arrays, i), atol=1e-7)
+
+
+# ---------------------------------------------------------------- one kernel update vs the reference
+
+def _check_step(new, old, grad, alpha):
+    """The kernel's SGD step (float32, table sigmoid) equals -alpha * grad up to table error."""
+    delta = new.astype(np.float64) - old
+    expected = -alpha * grad
+    scale = np.abs(expected).max()
+    assert scale > 1e-3  # the step really moved something
+    np.testing.assert_allclose(delta, expected, atol=2e-3 * scale + 1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_sg_ns_step_is_one_sgd_step_on_the_reference_loss(seed):
+    rng = np.random.default_rng(seed)
+    V, D, alpha = 9, int(rng.integers(5, 40)), 0.3
+    syn0, syn1neg, _ = _weights(rng, V, D)
+    ctx = rng.integers(0, V, size=int(rng.integers(1, 8))).astype(np.int32)
+    outs = rng.integers(0, V, size=int(rng.integers(2, 7))).astype(np.int32)
+    s0, s1 = syn0.astype(np.float32), syn1neg.astype(np.float32)
+    ref0, ref1 = s0.astype(np.float64), s1.astype(np.float64)  # the weights before the step
+    logits = np.empty((len(ctx), len(outs)), np.float32)
+    grad = np.empty((len(ctx), D), np.float32)
+    loss = kernels.sg_ns_step(s0, s1, ctx, len(ctx), outs, len(outs), np.float32(alpha),
+                              SIG, LOGSIG, logits, grad)
+    g0, g1 = sg_ns_grad(ref0, ref1, ctx, outs)
+    _check_step(s0, ref0, g0, alpha)
+    _check_step(s1, ref1, g1, alpha)
+    assert loss == pytest.approx(sg_ns_loss(ref0, ref1, ctx, outs), rel=2e-3)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("mode", ["ns", "hs", "both"])
+def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
+    rng = np.random.default_rng(seed)
+    V, D, alpha = 9, int(rng.integers(5, 40)), 0.3
+    syn0, syn1neg, syn1 = (w.astype(np.float32) for w in _weights(rng, V, D))
+    old = [w.astype(np.float64) for w in (syn0, syn1neg, syn1)]
+    ctx = rng.integers(0, V, size=int(rng.integers(1, 8))).astype(np.int32)
+    # distinct outputs: CBOW updates them one after the other, as word2vec does
+    outs = rng.choice(V, size=4, replace=False).astype(np.int32)
+    n_out = 0 if mode == "hs" else len(outs)
+    point = rng.choice(V - 1, size=3, replace=False).astype(np.int32)
+    code = rng.integers(0, 2, size=3).astype(np.int8)
+    n_code = 0 if mode == "ns" else 3
+    h, err = np.empty(D, np.float32), np.empty(D, np.float32)
+    loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs, n_out, point, code, n_code,
+                             np.float32(alpha), SIG, LOGSIG, h, err)
+    ref_args = (ctx, outs[:n_out], point[:n_code], code[:n_code])
+    grads = cbow_grad(*old, *ref_args)
+    for new, o, g in zip((syn0, syn1neg, syn1), old, grads):
+        if np.abs(g).max() > 0:
+            _check_step(new, o, g, alpha)
+        else:
+            np.testing.assert_array_equal(new, o)
+    assert loss == pytest.approx(cbow_loss(*old, *ref_args), rel=2e-3)
+
+
+def test_sigmoid_tables_are_accurate():
+    x = np.linspace(-kernels.SIG_MAX + 1e-3, kernels.SIG_MAX - 1e-3, 1001)
+    i = ((x + kernels.SIG_MAX) * (kernels.SIG_SIZE / (2 * kernels.SIG_MAX))).astype(int)
+    assert np.abs(SIG[i] - _sigmoid(x)).max() < 6e-4
+    assert np.abs(LOGSIG[i] - _logsig(x)).max() < 2e-3
+
+
+# ---------------------------------------------------------------- tables
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_alias_table_reproduces_the_distribution(seed):
+    rng = np.random.default_rng(seed)
+    p = rng.random(50) ** 3
+    p /= p.sum()
+    prob, alias = kernels.alias_table(p)
+    # mass of word j: its own bucket's keep share plus the rest of every bucket aliased to it
+    mass = prob.astype(np.float64).copy()
+    np.add.at(mass, alias, 1.0 - prob)
+    np.testing.assert_allclose(mass / len(p), p, atol=1e-6)
+
+
+def test_huffman_tree_is_an_optimal_prefix_code():
+    import heapq
+
+    counts = np.array([50, 30, 20, 10, 10, 5, 3, 1], np.int64)
+    points, codes, lens = kernels.huffman_tree(counts)
+    words = ["".join(str(c) for c in codes[w, :lens[w]]) for w in range(len(counts))]
+    for a in words:  # prefix-free
+        assert sum(b.startswith(a) for b in words) == 1
+    assert sum(2.0 ** -lens) == pytest.approx(1.0)  # full binary tree
+    assert (np.diff(lens) >= 0).all()  # frequent words get short codes
+    heap = list(counts)
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        a, b = heapq.heappop(heap), heapq.heappop(heap)
+        cost += a + b
+        heapq.heappush(heap, a + b)
+    assert int((counts * lens).sum()) == cost  # optimal expected length
+    assert (points[:, 0] == len(counts) - 2).all()  # every path starts at the root
+    assert points.max() == len(counts) - 2 and points.min() == 0
+
+
+def test_train_chunk_counts_pairs_and_kept_words():
+    V, D = 20, 8
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, V, size=200).astype(np.int32)
+    offsets = np.array([0, 50, 120, 200], np.int64)
+    syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+    syn1neg, syn1 = np.zeros((V, D), np.float32), np.zeros((V - 1, D), np.float32)
+    keep = np.ones(V, np.float32)
+    prob, alias = kernels.alias_table(np.full(V, 1.0 / V))
+    points, codes, lens = kernels.huffman_tree(np.arange(V, 0, -1).astype(np.int64))
+    for sg, window in [(1, 1), (0, 3)]:
+        stats = np.zeros(4)
+        kernels.train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, keep, prob, alias,
+                            points, codes, lens, sg, window, 3, 0, 0.025, 0.025, SIG, LOGSIG,
+                            kernels.seed_state(1, 0), stats)
+        assert stats[kernels.STAT_WORDS] == 200 and stats[kernels.STAT_KEPT] == 200
+        if sg:  # window 1: every word pairs with its neighbours inside its sentence
+            assert stats[kernels.STAT_PAIRS] == sum(2 * (n - 1) for n in (50, 70, 80))
+        else:
+            assert stats[kernels.STAT_PAIRS] == 200
+        assert np.isfinite(stats[kernels.STAT_LOSS]) and stats[kernels.STAT_LOSS] > 0
+    # subsampling: keep probability 0.25 for every word keeps about a quarter
+    stats = np.zeros(4)
+    kernels.train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, np.full(V, 0.25, np.float32),
+                        prob, alias, points, codes, lens, 1, 2, 3, 1, 0.025, 0.025, SIG, LOGSIG,
+                        kernels.seed_state(2, 0), stats)
+    assert 25 <= stats[kernels.STAT_KEPT] <= 75

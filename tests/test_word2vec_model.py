@@ -1,0 +1,190 @@
+"""Word2Vec driver: planted analogies, loss, determinism, threads, continue/resume, bad input."""
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.text.corpus import encode_corpus
+from embed.word2vec.model import Checkpoint, Word2Vec
+
+
+def planted_corpus(n_entities=6, n_sentences=120, seed=0):
+    """Sentences where word a<i> = entity i in role A and b<i> = entity i in role B.
+
+    Each sentence holds the word, 4 topic words of its entity and 4 words of its
+    role, so vec(a_i) ~ E_i + R_A and a_i - b_i + b_j ~ a_j is planted."""
+    rng = np.random.default_rng(seed)
+    sentences = []
+    for i in range(n_entities):
+        topic = [f"t{i}_{k}" for k in range(6)]
+        for role in "ab":
+            words = [f"r{role}_{k}" for k in range(6)]
+            for _ in range(n_sentences):
+                s = list(rng.choice(topic, 4)) + list(rng.choice(words, 4)) + [f"{role}{i}"]
+                rng.shuffle(s)
+                sentences.append(s)
+    order = rng.permutation(len(sentences))
+    return [sentences[k] for k in order]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return encode_corpus(planted_corpus(), min_count=1)
+
+
+def small(**kw):
+    args = dict(vector_size=24, window=4, negative=5, min_count=1, sample=0, epochs=8, seed=3)
+    args.update(kw)
+    return Word2Vec(**args)
+
+
+def analogy_accuracy(kv, n_entities=6, topn=3):
+    """Share of a_i - b_i + b_j -> a_j (i != j) with a_j in the top-n (3CosAdd, inputs excluded)."""
+    X = kv.vectors / np.linalg.norm(kv.vectors, axis=1, keepdims=True)  # (V, D)
+    idx = kv.key_to_index
+    hits = total = 0
+    for i in range(n_entities):
+        for j in range(n_entities):
+            if i == j:
+                continue
+            q = X[idx[f"a{i}"]] - X[idx[f"b{i}"]] + X[idx[f"b{j}"]]
+            scores = X @ q  # (V,)
+            scores[[idx[f"a{i}"], idx[f"b{i}"], idx[f"b{j}"]]] = -np.inf
+            hits += idx[f"a{j}"] in np.argsort(-scores)[:topn]
+            total += 1
+    return hits / total
+
+
+@pytest.mark.parametrize("sg", [True, False])
+def test_planted_analogies_are_recovered(corpus, sg):
+    model = small(sg=sg).fit(corpus)
+    assert analogy_accuracy(model.wv) >= 0.8
+    assert model.epoch_loss_[-1] < model.epoch_loss_[0]  # the loss goes down
+    assert len(model.epoch_loss_) == 8 and model.epochs_done_ == 8
+    assert model.words_per_sec_ > 0 and model.train_seconds_ > 0
+
+
+def test_hierarchical_softmax_trains(corpus):
+    model = small(hs=True, negative=0, epochs=6).fit(corpus)
+    assert model.epoch_loss_[-1] < model.epoch_loss_[0]
+    assert analogy_accuracy(model.wv) >= 0.6
+
+
+def test_wv_is_keyedvectors_of_the_vocabulary(corpus):
+    from embed.vectors.keyedvectors import KeyedVectors
+
+    model = small(epochs=1).fit(corpus)
+    kv = model.wv
+    assert isinstance(kv, KeyedVectors)
+    assert kv.index_to_key == corpus.vocab.words
+    assert kv.vectors.shape == (len(corpus.vocab), 24) and kv.vectors.dtype == np.float32
+    np.testing.assert_array_equal(kv.vectors, model.syn0_[:, :24])
+
+
+def test_one_worker_with_a_seed_is_bit_identical(corpus):
+    a = small(epochs=2).fit(corpus)
+    b = small(epochs=2).fit(corpus)
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
+    np.testing.assert_array_equal(a.syn1neg_, b.syn1neg_)
+    assert a.epoch_loss_ == b.epoch_loss_
+    c = small(epochs=2, seed=4).fit(corpus)
+    assert not np.array_equal(a.wv.vectors, c.wv.vectors)
+
+
+def test_two_workers_train_sensible_vectors(corpus):
+    one = small().fit(corpus)
+    two = small(workers=2, batch_words=500).fit(corpus)
+    assert analogy_accuracy(two.wv) >= 0.8
+    # the loss is a mean per pair, so it does not depend on the number of threads
+    assert two.epoch_loss_[-1] == pytest.approx(one.epoch_loss_[-1], rel=0.1)
+
+
+def test_fit_again_continues_training(corpus):
+    model = small(epochs=2).fit(corpus)
+    before = model.wv.vectors.copy()
+    model.fit(corpus, epochs=3)
+    assert model.epochs_done_ == 5 and len(model.epoch_loss_) == 5
+    assert not np.array_equal(before, model.wv.vectors)
+
+
+def test_continue_on_new_text_keeps_the_vocabulary(corpus):
+    model = small(epochs=1).fit(corpus)
+    words = list(model.wv.index_to_key)
+    model.fit([["a1", "unseen", "b1", "t1_0"], ["ra_0", "a2", "nothing"]] * 20, epochs=1)
+    assert model.wv.index_to_key == words and model.epochs_done_ == 2
+
+
+def test_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run(corpus, tmp_path):
+    straight = small(epochs=4).fit(corpus)
+
+    class Interrupt:
+        def on_epoch_end(self, model, epoch, loss):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    path = tmp_path / "w2v.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        small(epochs=4, callbacks=[Checkpoint(path), Interrupt()]).fit(corpus)
+    resumed = Word2Vec.load(path)
+    assert resumed.epochs_done_ == 2 and resumed.plan_ == (2, 4)
+    resumed.fit(corpus)  # finishes the interrupted plan: epochs 3 and 4
+    assert resumed.epochs_done_ == 4
+    np.testing.assert_array_equal(resumed.wv.vectors, straight.wv.vectors)
+    assert resumed.epoch_loss_ == straight.epoch_loss_
+
+
+def test_save_load_round_trip(corpus, tmp_path):
+    model = small(epochs=1, hs=True, sg=False).fit(corpus)
+    path = tmp_path / "m.w2v"
+    model.save(path)
+    back = Word2Vec.load(path)
+    assert back.get_params() == model.get_params()
+    np.testing.assert_array_equal(back.wv.vectors, model.wv.vectors)
+    np.testing.assert_array_equal(back.syn1_, model.syn1_)
+    assert back.vocab_.words == model.vocab_.words
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_callbacks_get_model_epoch_and_loss(corpus):
+    seen = []
+
+    class Obj:
+        def on_epoch_end(self, model, epoch, loss):
+            seen.append(("obj", epoch, loss))
+
+    model = small(epochs=2, callbacks=[lambda m, e, l: seen.append(("fn", e, l)), Obj()]).fit(corpus)
+    assert [s[:2] for s in seen] == [("fn", 1), ("obj", 1), ("fn", 2), ("obj", 2)]
+    assert [s[2] for s in seen[::2]] == model.epoch_loss_
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(vector_size=0), "vector_size"),
+    (dict(window=-1), "window"),
+    (dict(negative=-2), "negative"),
+    (dict(negative=0, hs=False), "nothing to train"),
+    (dict(sample=1.5), "sample"),
+    (dict(alpha=-0.1), "alpha"),
+    (dict(min_alpha=0.5), "min_alpha"),
+    (dict(epochs=0), "epochs"),
+    (dict(workers=0), "workers"),
+    (dict(vector_size=2.5), "vector_size"),
+    (dict(callbacks=[3]), "callback"),
+])
+def test_bad_parameters_give_one_line_errors(corpus, kw, words):
+    with pytest.raises(EmbedError) as e:
+        small(**kw).fit(corpus)
+    assert words in str(e.value) and "\n" not in str(e.value)
+
+
+def test_bad_inputs_give_one_line_errors(tmp_path, corpus):
+    with pytest.raises(EmbedError, match="not found"):
+        small().fit(tmp_path / "missing.txt")
+    with pytest.raises(EmbedError, match="epochs"):
+        small().fit(corpus, epochs=0)
+    bad = tmp_path / "bad.ckpt"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(EmbedError, match="checkpoint"):
+        Word2Vec.load(bad)
+    with pytest.raises(EmbedError, match="not found"):
+        Word2Vec.load(tmp_path / "nothing.ckpt")
+    with pytest.raises(EmbedError, match="fit"):
+        Word2Vec().wv
