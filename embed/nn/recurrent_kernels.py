@@ -1,0 +1,273 @@
+"""Numba kernels for the recurrent cells: the element-wise gate math of one time step.
+
+The drivers in `embed.nn.recurrent` do every matrix product with BLAS (the
+input projection of a whole chunk at once, one ``h @ W_h`` per step, the weight
+gradients as one product over all T*B rows after the loop).  What is left per
+time step is element-wise: activations, the cell update and, going backwards,
+the gate gradients.  Each kernel below does exactly one step for the whole
+batch, reads the BLAS result from a preallocated buffer and writes into
+preallocated caches, so the time loop allocates nothing.
+
+Shapes: B batch rows, H units; gate blocks are laid out side by side along the
+last axis (LSTM: [i | f | g | o], GRU: [r | z | n]), each H wide.
+
+float32 uses `act_tanh`, a rational approximation (max abs error 3e-7, i.e.
+float32 round-off) that LLVM vectorises; float64 uses libm's tanh so the
+float64 gradient checks see the exact function.  sigmoid(x) = (1 + tanh(x/2))/2.
+"""
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+_JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
+
+# tanh(x) ~ x * P(x^2) / Q(x^2) on |x| <= _TANH_CLIP (fitted here by iterated
+# weighted least squares on 40k points; beyond the clip tanh rounds to +-1 in float32)
+_TANH_CLIP = 7.905311
+
+
+def act_tanh(x):
+    """tanh; float32 gets a vectorisable rational approximation (see module doc)."""
+    return np.tanh(x)
+
+
+@overload(act_tanh, inline="always")
+def _act_tanh_impl(x):
+    if x == types.float32:
+        def tanh32(x):
+            c = np.float32(_TANH_CLIP)
+            y = min(max(x, -c), c)
+            s = y * y
+            p = np.float32(0.9999999936) + s * (
+                np.float32(0.1312802695) + s * (
+                    np.float32(0.003153576877) + s * (
+                        np.float32(1.169030807e-05) + s * (
+                            np.float32(-2.254037696e-08) + s * (
+                                np.float32(6.49852679e-11) + s * np.float32(-1.199486643e-13))))))
+            q = np.float32(1.0) + s * (
+                np.float32(0.464613573) + s * (
+                    np.float32(0.02469147496) + s * np.float32(0.0002619312813)))
+            return y * p / q
+        return tanh32
+    return lambda x: math.tanh(x)
+
+
+def act_sigmoid(x):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2, in the dtype of x."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
+@overload(act_sigmoid, inline="always")
+def _act_sigmoid_impl(x):
+    if x == types.float32:
+        def sigmoid32(x):
+            half = np.float32(0.5)
+            return half + half * act_tanh(half * x)
+        return sigmoid32
+    return lambda x: 0.5 + 0.5 * math.tanh(0.5 * x)
+
+
+def one_like(a):
+    """The scalar 1 in the dtype of array `a` (Numba would promote a literal 1 to float64)."""
+    return a.dtype.type(1)
+
+
+@overload(one_like, inline="always")
+def _one_like_impl(a):
+    if a.dtype == types.float32:
+        return lambda a: np.float32(1.0)
+    return lambda a: 1.0
+
+
+@njit(**_JIT)
+def tanh_inplace(a):
+    """a <- tanh(a) element-wise; a: (N,) contiguous (used by tests and step())."""
+    for k in range(a.shape[0]):
+        a[k] = act_tanh(a[k])
+
+
+# ---------------------------------------------------------------------------
+# Input projection for integer ids: a row gather instead of one-hot @ W_x
+# ---------------------------------------------------------------------------
+@njit(**_JIT)
+def gather_rows_bias(ids, W, b, out):
+    """out[n] = W[ids[n]] + b.   ids (N,) int; W (V, G); b (G,); out (N, G)."""
+    G = W.shape[1]
+    for n in range(ids.shape[0]):
+        row = ids[n]
+        for j in range(G):
+            out[n, j] = W[row, j] + b[j]
+
+
+@njit(**_JIT)
+def scatter_add_rows(ids, dG, dW):
+    """dW[:] = 0; dW[ids[n]] += dG[n].   ids (N,); dG (N, G); dW (V, G)."""
+    dW[:, :] = 0
+    G = dG.shape[1]
+    for n in range(ids.shape[0]):
+        row = ids[n]
+        for j in range(G):
+            dW[row, j] += dG[n, j]
+
+
+# ---------------------------------------------------------------------------
+# Simple RNN:  h_t = tanh(a_t),  a_t = x_t W_x + b + h_{t-1} W_h
+# ---------------------------------------------------------------------------
+@njit(**_JIT)
+def rnn_forward_step(z, hw, h):
+    """h = tanh(z + hw).   z (B, H) = x_t W_x + b; hw (B, H) = h_{t-1} W_h; h (B, H) out."""
+    B, H = h.shape
+    for b in range(B):
+        for j in range(H):
+            h[b, j] = act_tanh(z[b, j] + hw[b, j])
+
+
+@njit(**_JIT)
+def rnn_backward_step(dy, dh_rec, h, da):
+    """da = (dy + dh_rec) * (1 - h^2).
+
+    dy (B, H) = dL/dh_t from the output; dh_rec (B, H) = dL/dh_t through
+    h_{t+1} (da_{t+1} W_h^T); h (B, H) = h_t; da (B, H) out = dL/da_t.
+    """
+    B, H = h.shape
+    one = one_like(h)
+    for b in range(B):
+        for j in range(H):
+            hv = h[b, j]
+            da[b, j] = (dy[b, j] + dh_rec[b, j]) * (one - hv * hv)
+
+
+# ---------------------------------------------------------------------------
+# LSTM, gate blocks [i | f | g | o]
+#   i = sig(a_i)  f = sig(a_f)  g = tanh(a_g)  o = sig(a_o)
+#   c_t = f * c_{t-1} + i * g      h_t = o * tanh(c_t)
+# ---------------------------------------------------------------------------
+@njit(**_JIT)
+def lstm_forward_step(z, hw, c_prev, act, c, h, tc):
+    """One LSTM step for the batch.
+
+    z      (B, 4H) in: x_t W_x + b
+    hw     (B, 4H) in: h_{t-1} W_h
+    c_prev (B, H)  in: c_{t-1}
+    act    (B, 4H) out: the activated gates [i|f|g|o] (kept for backward; a separate
+                   array from z, since writing into z would stop LLVM vectorising)
+    c, h, tc (B, H) out: c_t, h_t, tanh(c_t)
+    """
+    B, H = c.shape
+    # gate by gate, then the cell: short loops over few arrays vectorise (one fused
+    # loop touching seven arrays did not: too many runtime alias checks for LLVM)
+    for b in range(B):
+        for j in range(2 * H):                              # i, f
+            act[b, j] = act_sigmoid(z[b, j] + hw[b, j])
+        for j in range(2 * H, 3 * H):                       # g
+            act[b, j] = act_tanh(z[b, j] + hw[b, j])
+        for j in range(3 * H, 4 * H):                       # o
+            act[b, j] = act_sigmoid(z[b, j] + hw[b, j])
+        for j in range(H):
+            cv = act[b, H + j] * c_prev[b, j] + act[b, j] * act[b, 2 * H + j]
+            t = act_tanh(cv)
+            c[b, j] = cv
+            tc[b, j] = t
+            h[b, j] = act[b, 3 * H + j] * t
+
+
+@njit(**_JIT)
+def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg):
+    """Gate gradients of one LSTM step (dh_{t-1} = dg @ W_h^T is left to BLAS).
+
+    dy     (B, H)  dL/dh_t from the output
+    dh_rec (B, H)  dL/dh_t through step t+1
+    dc     (B, H)  in: dL/dc_t through step t+1;  out: dL/dc_{t-1}
+    act    (B, 4H) activated gates [i|f|g|o] of step t;  c_prev (B, H) c_{t-1};  tc (B, H) tanh(c_t)
+    dg     (B, 4H) out: dL/da for the pre-activations [a_i|a_f|a_g|a_o]
+
+        do  = dh tanh(c)            dc += dh o (1 - tanh(c)^2)
+        di  = dc g    df = dc c_{t-1}    dg = dc i    dc_{t-1} = dc f
+        then through the activations: sig' = s (1 - s), tanh' = 1 - t^2
+    """
+    B, H = tc.shape
+    one = one_like(tc)
+    for b in range(B):
+        for j in range(H):                                  # through h = o tanh(c)
+            o = act[b, 3 * H + j]
+            t = tc[b, j]
+            dh = dy[b, j] + dh_rec[b, j]
+            dg[b, 3 * H + j] = dh * t * o * (one - o)
+            dc[b, j] += dh * o * (one - t * t)
+        for j in range(H):                                  # through c = f c_prev + i g
+            i = act[b, j]
+            f = act[b, H + j]
+            g = act[b, 2 * H + j]
+            dcv = dc[b, j]
+            dg[b, j] = dcv * g * i * (one - i)
+            dg[b, H + j] = dcv * c_prev[b, j] * f * (one - f)
+            dg[b, 2 * H + j] = dcv * i * (one - g * g)
+            dc[b, j] = dcv * f
+
+
+# ---------------------------------------------------------------------------
+# GRU (PyTorch / cuDNN variant: the reset gate scales h W_hn + b_hn), blocks [r | z | n]
+#   r = sig(x W_xr + b_r + h W_hr)      u = sig(x W_xz + b_z + h W_hz)
+#   n = tanh(x W_xn + b_n + r * (h W_hn + b_hn))
+#   h_t = (1 - u) * n + u * h_{t-1}
+# ---------------------------------------------------------------------------
+@njit(**_JIT)
+def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn):
+    """One GRU step for the batch.
+
+    z      (B, 3H) in: x_t W_x + b
+    act    (B, 3H) out: the activated gates [r|u|n]
+    hw     (B, 3H) in: h_{t-1} W_h
+    b_hn   (H,)    the hidden-side bias of the candidate
+    h_prev (B, H)  in: h_{t-1};   h (B, H) out: h_t
+    hn     (B, H)  out: h_{t-1} W_hn + b_hn (needed by backward)
+    """
+    B, H = h.shape
+    one = one_like(h)
+    for b in range(B):
+        for j in range(2 * H):                              # r, u
+            act[b, j] = act_sigmoid(z[b, j] + hw[b, j])
+        for j in range(H):
+            r = act[b, j]
+            u = act[b, H + j]
+            hnv = hw[b, 2 * H + j] + b_hn[j]
+            n = act_tanh(z[b, 2 * H + j] + r * hnv)
+            act[b, 2 * H + j] = n
+            hn[b, j] = hnv
+            h[b, j] = (one - u) * n + u * h_prev[b, j]
+
+
+@njit(**_JIT)
+def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh):
+    """Gate gradients of one GRU step.
+
+    dy     (B, H)  dL/dh_t from the output
+    dh_rec (B, H)  dL/dh_t through the matrix product of step t+1 (dgh_{t+1} W_h^T)
+    dh_dir (B, H)  in: dL/dh_t through the direct path u_{t+1} h_t;  out: the same for h_{t-1}
+    act    (B, 3H) activated gates [r|u|n];  hn (B, H) h_{t-1} W_hn + b_hn;  h_prev (B, H)
+    dgx    (B, 3H) out: dL/d(x-side pre-activations) [a_r|a_u|a_n]   (for W_x, b)
+    dgh    (B, 3H) out: dL/d(h W_h)                   [a_r|a_u|r*a_n] (for W_h; last block for b_hn)
+
+        dn = dh (1-u)   du = dh (h_{t-1} - n)   dh_{t-1} (direct) = dh u
+        da_n = dn (1 - n^2)   dr = da_n hn   d(hn) = da_n r
+    """
+    B, H = hn.shape
+    one = one_like(hn)
+    for b in range(B):
+        for j in range(H):
+            r = act[b, j]
+            u = act[b, H + j]
+            n = act[b, 2 * H + j]
+            dh = dy[b, j] + dh_rec[b, j] + dh_dir[b, j]
+            dan = dh * (one - u) * (one - n * n)
+            dar = dan * hn[b, j] * r * (one - r)
+            dau = dh * (h_prev[b, j] - n) * u * (one - u)
+            dgx[b, j] = dar
+            dgx[b, H + j] = dau
+            dgx[b, 2 * H + j] = dan
+            dgh[b, j] = dar
+            dgh[b, H + j] = dau
+            dgh[b, 2 * H + j] = dan * r
+            dh_dir[b, j] = dh * u

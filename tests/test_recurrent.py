@@ -1,0 +1,295 @@
+"""Recurrent layers: forward against plain numpy references, gradients against
+central differences in float64, state carrying, step(), integer-id input."""
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.nn import recurrent_kernels as K
+from embed.nn.recurrent import GRU, LSTM, SimpleRNN
+
+CELLS = [SimpleRNN, LSTM, GRU]
+
+
+# ---------------------------------------------------------------------------
+# plain numpy references, one obvious line per equation (float64)
+# ---------------------------------------------------------------------------
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def ref_forward(cls, p, x, state):
+    """x (T, B, D) float -> (y (T, B, H), final state tuple)."""
+    W_x, W_h, b = (np.asarray(p[k], np.float64) for k in ("W_x", "W_h", "b"))
+    H = W_h.shape[0]
+    h = np.array(state[0], np.float64)
+    c = np.array(state[1], np.float64) if cls is LSTM else None
+    ys = []
+    for x_t in np.asarray(x, np.float64):
+        if cls is SimpleRNN:
+            h = np.tanh(x_t @ W_x + h @ W_h + b)
+        elif cls is LSTM:
+            a = x_t @ W_x + h @ W_h + b
+            i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+            g, o = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+            c = f * c + i * g
+            h = o * np.tanh(c)
+        else:
+            ax, ah = x_t @ W_x + b, h @ W_h
+            r = sigmoid(ax[:, :H] + ah[:, :H])
+            u = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
+            n = np.tanh(ax[:, 2 * H:] + r * (ah[:, 2 * H:] + p["b_hn"]))
+            h = (1 - u) * n + u * h
+        ys.append(h)
+    return np.stack(ys), ((h, c) if cls is LSTM else (h,))
+
+
+def one_hot(ids, V):
+    return np.eye(V)[ids]
+
+
+def random_state(cls, B, H, rng, dtype=np.float64):
+    n = 2 if cls is LSTM else 1
+    return tuple((0.5 * rng.standard_normal((B, H))).astype(dtype) for _ in range(n))
+
+
+def perturb_biases(layer, rng):
+    """Non-zero biases so their gradients are exercised."""
+    for k in ("b", "b_hn"):
+        if k in layer.params:
+            layer.params[k][...] = 0.3 * rng.standard_normal(layer.params[k].shape)
+
+
+# ---------------------------------------------------------------------------
+# forward
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", CELLS)
+@pytest.mark.parametrize("T,B,D,H,seed", [(1, 1, 1, 1, 0), (5, 3, 4, 6, 1), (7, 20, 5, 8, 2)])
+def test_forward_matches_numpy_reference_float32(cls, T, B, D, H, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T, B, D)).astype(np.float32)
+    layer = cls(H, seed=seed)
+    layer.forward(x)                                  # build (float32)
+    perturb_biases(layer, rng)
+    state = random_state(cls, B, H, rng, np.float32)
+    y = layer.forward(x, state=state)
+    y_ref, s_ref = ref_forward(cls, layer.params, x, state)
+    assert y.dtype == np.float32 and y.shape == (T, B, H)
+    np.testing.assert_allclose(y, y_ref, atol=2e-6, rtol=1e-5)
+    for s, r in zip(layer.state, s_ref):
+        np.testing.assert_allclose(s, r, atol=2e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_parallel_batch_blocks_equal_one_block(cls, monkeypatch):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 37, 5)).astype(np.float32)
+    dy = rng.standard_normal((6, 37, 7)).astype(np.float32)
+    out = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("EMBED_NUM_THREADS", threads)
+        layer = cls(7, seed=4)
+        y = layer.forward(x).copy()
+        dx = layer.backward(dy).copy()
+        out[threads] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
+    np.testing.assert_allclose(out["1"][0], out["3"][0], atol=1e-6)
+    np.testing.assert_allclose(out["1"][1], out["3"][1], atol=1e-5)
+    for k in out["1"][2]:
+        np.testing.assert_allclose(out["1"][2][k], out["3"][2][k], atol=1e-4, rtol=1e-5)
+
+
+def test_lstm_forget_bias_starts_at_one_and_gate_layout():
+    layer = LSTM(5, input_dim=3, seed=0)
+    layer.forward(np.zeros((2, 1, 3), np.float32))
+    b = layer.params["b"]
+    assert layer.params["W_x"].shape == (3, 20) and layer.params["W_h"].shape == (5, 20)
+    np.testing.assert_array_equal(b[5:10], 1.0)
+    np.testing.assert_array_equal(np.r_[b[:5], b[10:]], 0.0)
+
+
+def test_float32_tanh_approximation_is_accurate():
+    a = np.linspace(-12, 12, 200001).astype(np.float32)
+    t = a.copy()
+    K.tanh_inplace(t)
+    assert np.abs(t - np.tanh(a.astype(np.float64))).max() < 1e-6
+    assert np.abs(t).max() <= 1.0
+
+
+# ---------------------------------------------------------------------------
+# gradients: central differences in float64
+# ---------------------------------------------------------------------------
+def numerical_grad(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    it = np.nditer(a, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = a[i]
+        a[i] = old + eps
+        up = f()
+        a[i] = old - eps
+        down = f()
+        a[i] = old
+        g[i] = (up - down) / (2 * eps)
+    return g
+
+
+def check_gradients(cls, T, B, D, H, seed, ids=False):
+    rng = np.random.default_rng(seed)
+    layer = cls(H, input_dim=D if ids else None, seed=seed)
+    layer.build((T, B, D), np.float64)
+    perturb_biases(layer, rng)
+    x = rng.integers(0, D, (T, B)) if ids else rng.standard_normal((T, B, D))
+    state = random_state(cls, B, H, rng)
+    R = rng.standard_normal((T, B, H))                       # L = sum(R * y) + sum(S * final state)
+    S = random_state(cls, B, H, rng)
+
+    def loss():
+        y = layer.forward(x, state=state)
+        return float(np.sum(R * y) + sum(np.sum(s * f) for s, f in zip(S, layer.state)))
+
+    loss()
+    dx = layer.backward(R, dstate=S)
+    grads = {k: g.copy() for k, g in layer.grads.items()}
+    dstate = [d.copy() for d in layer.dstate]
+    for k, p in layer.params.items():
+        np.testing.assert_allclose(grads[k], numerical_grad(loss, p), rtol=1e-5, atol=1e-7,
+                                   err_msg=f"{cls.__name__}.{k}")
+    for s, d in zip(state, dstate):
+        np.testing.assert_allclose(d, numerical_grad(loss, s), rtol=1e-5, atol=1e-7,
+                                   err_msg=f"{cls.__name__} initial state")
+    if ids:
+        assert dx is None
+    else:
+        np.testing.assert_allclose(dx, numerical_grad(loss, x), rtol=1e-5, atol=1e-7,
+                                   err_msg=f"{cls.__name__} dx")
+
+
+@pytest.mark.parametrize("cls", CELLS)
+@pytest.mark.parametrize("T,B,D,H,seed", [(1, 1, 2, 3, 10), (4, 3, 3, 4, 11), (3, 2, 5, 2, 12)])
+def test_gradients_central_differences(cls, T, B, D, H, seed):
+    check_gradients(cls, T, B, D, H, seed)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_gradients_integer_id_input(cls):
+    check_gradients(cls, T=3, B=2, D=6, H=3, seed=20, ids=True)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_gradients_without_dstate_and_zero_initial_state(cls):
+    """The usual training call: backward(dy) only, state starting at zeros."""
+    rng = np.random.default_rng(30)
+    T, B, D, H = 3, 2, 3, 4
+    layer = cls(H, seed=1)
+    x = rng.standard_normal((T, B, D))
+    R = rng.standard_normal((T, B, H))
+
+    def loss():
+        return float(np.sum(R * layer.forward(x)))
+
+    loss()
+    layer.backward(R)
+    for k, p in layer.params.items():
+        g = layer.grads[k].copy()
+        np.testing.assert_allclose(g, numerical_grad(loss, p), rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------
+# integer ids, state carrying, step
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", CELLS)
+def test_integer_ids_equal_one_hot_input(cls):
+    rng = np.random.default_rng(40)
+    T, B, V, H = 6, 4, 9, 5
+    ids = rng.integers(0, V, (T, B)).astype(np.int32)
+    dy = rng.standard_normal((T, B, H)).astype(np.float32)
+    a = cls(H, input_dim=V, seed=2)
+    b = cls(H, seed=2)
+    ya = a.forward(ids).copy()
+    a.backward(dy)
+    yb = b.forward(one_hot(ids, V).astype(np.float32))
+    b.backward(dy)
+    np.testing.assert_allclose(ya, yb, atol=1e-6)
+    for k in a.grads:
+        np.testing.assert_allclose(a.grads[k], b.grads[k], atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_state_carried_across_chunks_equals_one_long_forward(cls):
+    rng = np.random.default_rng(50)
+    x = rng.standard_normal((9, 3, 4)).astype(np.float32)
+    layer = cls(6, seed=3)
+    y_long = layer.forward(x).copy()
+    s_long = [s.copy() for s in layer.state]
+    y1 = layer.forward(x[:4]).copy()
+    y2 = layer.forward(x[4:], state=layer.state).copy()
+    np.testing.assert_allclose(np.concatenate([y1, y2]), y_long, atol=1e-6)
+    for s, r in zip(layer.state, s_long):
+        np.testing.assert_allclose(s, r, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_step_equals_forward(cls):
+    rng = np.random.default_rng(60)
+    T, B, V, H = 5, 2, 7, 4
+    ids = rng.integers(0, V, (T, B))
+    layer = cls(H, input_dim=V, seed=5)
+    state0 = random_state(cls, B, H, rng, np.float32)
+    y = layer.forward(ids, state=state0).copy()
+    final = [s.copy() for s in layer.state]
+    state = state0
+    for t in range(T):
+        y_t, state = layer.step(ids[t], state)              # int ids (B,)
+        np.testing.assert_allclose(y_t, y[t], atol=1e-6)
+        y_f, _ = layer.step(one_hot(ids[t], V).astype(np.float32), state=None if t else state0)
+        if t == 0:
+            np.testing.assert_allclose(y_f, y[0], atol=1e-6)   # float (B, D) input too
+    for s, r in zip(state, final):
+        np.testing.assert_allclose(s, r, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_config_round_trip_rebuilds_same_function(cls):
+    rng = np.random.default_rng(70)
+    x = rng.standard_normal((3, 2, 4)).astype(np.float32)
+    a = cls(5, seed=6)
+    y = a.forward(x).copy()
+    b = cls(**a.get_config())
+    b.build((3, 2, 4), np.float32)
+    b.set_weights(a.params)
+    np.testing.assert_allclose(b.forward(x), y, atol=1e-7)
+    assert a.get_config()["units"] == 5 and a.get_config()["input_dim"] == 4
+
+
+def test_float64_layer_after_astype_and_buffers_follow_dtype():
+    layer = LSTM(3, input_dim=5, seed=0)
+    ids = np.array([[0, 4], [2, 1]])
+    y32 = layer.forward(ids).copy()
+    layer.astype(np.float64)
+    y64 = layer.forward(ids)
+    assert y64.dtype == np.float64
+    np.testing.assert_allclose(y64, y32, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------
+def test_bad_inputs_raise_embed_error():
+    layer = LSTM(4, seed=0)
+    with pytest.raises(EmbedError, match="backward called before forward"):
+        layer.backward(np.zeros((2, 1, 4), np.float32))
+    with pytest.raises(EmbedError, match=r"\(T, B, D\)"):
+        layer.forward(np.zeros((3, 4), np.float32))
+    with pytest.raises(EmbedError, match="input_dim"):
+        LSTM(4).forward(np.zeros((3, 2), np.int64))
+    layer.forward(np.zeros((2, 1, 3), np.float32))
+    with pytest.raises(EmbedError, match="expected input width 3"):
+        layer.forward(np.zeros((2, 1, 5), np.float32))
+    with pytest.raises(EmbedError, match="state"):
+        layer.forward(np.zeros((2, 1, 3), np.float32), state=(np.zeros((1, 4)),))
+    with pytest.raises(EmbedError, match="dy must have shape"):
+        layer.backward(np.zeros((2, 1, 5), np.float32))
+    with pytest.raises(EmbedError, match="units"):
+        GRU(0)
+    ids_layer = GRU(2, input_dim=4)
+    with pytest.raises(EmbedError, match=r"ids must lie in \[0, 4\)"):
+        ids_layer.forward(np.array([[0, 4]]))
