@@ -56,9 +56,7 @@ def write_word2vec(path, words, vectors, binary=False):
     with atomic_write(path, "wb") as f:
         f.write(f"{n} {d}\n".encode("utf-8"))
         if binary:
-            vec_le = vectors.astype("<f4", copy=False)
-            for w, v in zip(words, vec_le):
-                f.write(w.encode("utf-8") + b" " + v.tobytes() + b"\n")
+            _write_binary_rows(f, words, vectors)
         else:
             _write_text_rows(f, words, vectors)
 
@@ -69,6 +67,11 @@ def write_glove(path, words, vectors):
     _check_words(words)
     with atomic_write(path, "wb") as f:
         _write_text_rows(f, words, vectors)
+
+
+def _write_binary_rows(f, words, vectors):
+    for w, v in zip(words, vectors.astype("<f4", copy=False)):
+        f.write(w.encode("utf-8") + b" " + v.tobytes() + b"\n")
 
 
 def _write_text_rows(f, words, vectors, chunk=4096):
