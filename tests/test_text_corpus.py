@@ -211,3 +211,15 @@ def test_encoded_corpus_helpers():
     assert c.n_sentences == 2 and c.n_tokens == 5
     assert c.sentence(1).tolist() == [c.vocab.index["b"], c.vocab.index["c"]]
     assert "5 tokens in 2 sentences" in repr(c)
+
+
+def test_cache_never_writes_into_a_read_only_data_folder(tmp_path):
+    path = _corpus_file(tmp_path)
+    folder = os.path.dirname(path)
+    os.chmod(folder, 0o555)  # like a shared data folder (root could still write there)
+    try:
+        c = encode_corpus(path, min_count=2, cache=True)
+        assert os.listdir(folder) == ["corpus.txt"]
+    finally:
+        os.chmod(folder, 0o755)
+    assert c.cache_path.startswith(str(tmp_path / "cache"))

@@ -407,7 +407,7 @@ def _write_cache(path, settings, corpus):
     key = _cache_key(path, settings)
     for candidate in cache_paths(path, settings):
         folder = os.path.dirname(candidate)
-        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        if os.path.isdir(folder) and not _writable(folder):
             continue
         try:
             os.makedirs(os.path.dirname(candidate), exist_ok=True)
@@ -420,6 +420,19 @@ def _write_cache(path, settings, corpus):
             mapped.from_cache = False
             return mapped
     return corpus  # nowhere writable: keep it in memory
+
+
+def _writable(folder):
+    """True if we may add files to `folder`.
+
+    A folder whose mode grants nobody write access (a shared, read-only data
+    folder) counts as read-only even for root, who could write there anyway.
+    """
+    try:
+        mode = os.stat(folder).st_mode
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and bool(mode & 0o222)
 
 
 def write_cache(cache_file, corpus, key):
