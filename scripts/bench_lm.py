@@ -35,10 +35,11 @@ LN2 = math.log(2.0)
 # ---------------------------------------------------------------------------
 # ours
 # ---------------------------------------------------------------------------
-def run_ours(text, cell, layers, hidden, batch, seq, optimizer, lr, clip, budget, seed=0):
+def run_ours(text, cell, layers, hidden, batch, seq, optimizer, lr, clip, budget, seed=0, threads=0):
     mc = ModelConfig(cell=cell, layers=layers, hidden=hidden)
     tc = TrainConfig(seq_length=seq, batch=batch, minutes=budget / 60.0, lr=lr, optimizer=optimizer,
-                     clip=clip, lr_decay=1.0, checkpoint_every=0, eval_every=-1, seed=seed)
+                     clip=clip, lr_decay=1.0, checkpoint_every=0, eval_every=-1, seed=seed,
+                     threads=threads)
     # warm-up outside the budget (Numba loads / compiles its kernels on first call): a throw-away model
     warm = LMTrainer.new(text[:50000], mc, dataclasses.replace(tc, minutes=None, epochs=1e-9))
     warm.fit(None, progress=False)
@@ -52,11 +53,11 @@ def run_ours(text, cell, layers, hidden, batch, seq, optimizer, lr, clip, budget
 # ---------------------------------------------------------------------------
 # PyTorch peer
 # ---------------------------------------------------------------------------
-def run_torch(train_ids, val_ids, V, layers, hidden, batch, seq, lr, clip, budget, seed=0):
+def run_torch(train_ids, val_ids, V, layers, hidden, batch, seq, lr, clip, budget, seed=0, threads=2):
     import torch
     import torch.nn.functional as F
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     torch.manual_seed(seed)
 
     class Net(torch.nn.Module):
@@ -215,6 +216,8 @@ def main(argv=None):
     ap.add_argument("--skip", choices=["lstm", "minchar"], action="append", default=[],
                     help="skip one part")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads for both contenders (BLAS for ours, torch.set_num_threads for PyTorch)")
     args = ap.parse_args(argv)
     if not os.path.exists(args.data):
         sys.exit(f"bench_lm: data not found: {args.data} (set EMBED_DATA or pass --data)")
@@ -230,9 +233,11 @@ def main(argv=None):
 
     rows = []
     if "lstm" not in args.skip:
-        ours = run_ours(text, "lstm", 2, 128, 50, 50, "adam", 2e-3, 5.0, args.budget, args.seed)
+        ours = run_ours(text, "lstm", 2, 128, 50, 50, "adam", 2e-3, 5.0, args.budget, args.seed,
+                        args.threads)
         print(f"ours : {ours}", file=sys.stderr, flush=True)
-        peer = run_torch(train_ids, val_ids, V, 2, 128, 50, 50, 2e-3, 5.0, args.budget, args.seed)
+        peer = run_torch(train_ids, val_ids, V, 2, 128, 50, 50, 2e-3, 5.0, args.budget, args.seed,
+                         args.threads)
         print(f"torch: {peer}", file=sys.stderr, flush=True)
         rows += [("2-layer LSTM 128, B50 T50, Adam", "PyTorch 2.13 CPU", "train chars/s", "speed", ours, peer,
                   "chars_per_sec"),
@@ -240,9 +245,12 @@ def main(argv=None):
                  ("", "", f"val bits/char after {args.budget:g} s", "loss", ours, peer, "val_bpc"),
                  ("", "", "epochs done", "loss", ours, peer, "epochs")]
     if "minchar" not in args.skip:
-        ours = run_ours(text, "rnn", 1, 100, 1, 25, "adagrad", 0.1, 5.0, args.minchar_budget, args.seed)
+        ours = run_ours(text, "rnn", 1, 100, 1, 25, "adagrad", 0.1, 5.0, args.minchar_budget, args.seed,
+                        args.threads)
         print(f"ours : {ours}", file=sys.stderr, flush=True)
-        peer = run_numpy_minchar(train_ids, val_ids, V, 100, 25, 0.1, args.minchar_budget, args.seed)
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            peer = run_numpy_minchar(train_ids, val_ids, V, 100, 25, 0.1, args.minchar_budget, args.seed)
         print(f"numpy: {peer}", file=sys.stderr, flush=True)
         rows += [("min-char-rnn: RNN 100, B1 T25, Adagrad", "plain numpy loop", "train chars/s", "speed",
                   ours, peer, "chars_per_sec"),

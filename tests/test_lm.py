@@ -231,6 +231,24 @@ def test_word_embedding_initialised_from_vectors(tmp_path):
     np.testing.assert_array_equal(W[tr.vocab.index["dog"]], [4, 5, 6])
 
 
+def test_cli_init_vectors_from_a_word2vec_file(tmp_path, capsys):
+    from embed.vectors.keyedvectors import KeyedVectors
+    vec = tmp_path / "v.txt"
+    KeyedVectors(["cat", "dog", "zebra"], np.arange(12, dtype=np.float32).reshape(3, 4)).save_word2vec_format(
+        str(vec), binary=False)
+    text = tmp_path / "w.txt"
+    text.write_text("the cat sat\nthe dog sat\n" * 8, encoding="utf-8")
+    model = tmp_path / "w.lm"
+    code, out, err = _cli(capsys, "lm", "train", text, "-o", model, "--word", "--init-vectors", vec,
+                          "--hidden", 8, "--layers", 1, "--batch", 2, "--seq-length", 4, "--epochs", 1,
+                          "--lr", 1e-9, "--quiet")
+    assert code == 0, err
+    m = load_model(str(model))
+    assert m.embedding == 4
+    np.testing.assert_allclose(m.embed_.params["W"][m.vocab.index["dog"]], [4, 5, 6, 7], atol=1e-5)
+    _one_line_error(*_cli(capsys, "lm", "train", text, "-o", model, "--init-vectors", vec)[::2], "--word")
+
+
 # ---- command line -------------------------------------------------------------
 def test_cli_train_resume_and_generate(tmp_path, capsys):
     text = tmp_path / "t.txt"

@@ -54,6 +54,8 @@ def register(subparsers):
     t.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
                    help="write the checkpoint every N steps (1000; 0 = only at the end)")
     t.add_argument("--seed", type=int, default=None, help="random seed (0)")
+    t.add_argument("--threads", type=int, default=None,
+                   help="BLAS threads while training (default: the library's; 1 is best on a busy machine)")
     t.add_argument("--resume", action="store_true", help="continue training MODEL exactly where it stopped")
     t.add_argument("--json", action="store_true",
                    help="print one JSON object with val_loss, val_bpc, chars_per_sec, train_seconds")
@@ -85,7 +87,7 @@ def _train(args):
                   "minutes": args.minutes, "lr": args.lr, "optimizer": args.optimizer, "clip": args.clip,
                   "lr_decay": args.lr_decay, "decay_after": args.decay_after,
                   "val_fraction": args.val_fraction, "checkpoint_every": args.checkpoint_every,
-                  "seed": args.seed}
+                  "seed": args.seed, "threads": args.threads}
     model_opts = {"cell": args.cell, "layers": args.layers, "hidden": args.hidden,
                   "embedding": args.embedding, "level": args.level}
     log = None if (args.quiet or args.json) else (lambda msg: print(msg, file=sys.stderr))
