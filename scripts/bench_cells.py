@@ -1,0 +1,90 @@
+"""Microbenchmark: forward + backward of one chunk for embed's recurrent layers vs PyTorch CPU.
+
+One chunk is the char-LM training shape: T=50 steps, B=50 sequences, H=128 units,
+input width D=128 (the second layer of a stacked model), plus the LSTM fed
+integer ids of a 65-symbol vocabulary (the first layer; PyTorch gets one-hot rows).
+Ours and PyTorch run interleaved in the same process (so machine load hits both
+alike); the table reports medians and the ratio time(ours) / time(torch) (< 1: we are faster).
+
+    python scripts/bench_cells.py                # default: 30 repeats, 2 threads
+    python scripts/bench_cells.py --repeats 10 --threads 2
+"""
+import argparse
+import os
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--T", type=int, default=50, help="time steps per chunk")
+    ap.add_argument("--B", type=int, default=50, help="batch size")
+    ap.add_argument("--H", type=int, default=128, help="hidden units")
+    ap.add_argument("--D", type=int, default=128, help="input width (float input)")
+    ap.add_argument("--V", type=int, default=65, help="vocabulary size (integer-id input)")
+    ap.add_argument("--repeats", type=int, default=30, help="timed repeats per layer (median)")
+    ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
+    args = ap.parse_args()
+
+    # thread counts must be fixed before numpy / torch load their BLAS
+    os.environ["EMBED_NUM_THREADS"] = str(args.threads)
+    import numpy as np
+    import torch
+
+    from embed.nn.recurrent import GRU, LSTM, SimpleRNN
+
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(0)
+    T, B, H, D, V = args.T, args.B, args.H, args.D, args.V
+
+    x = rng.standard_normal((T, B, D)).astype(np.float32)
+    ids = rng.integers(0, V, (T, B))
+    one_hot = np.eye(V, dtype=np.float32)[ids]
+    dy = rng.standard_normal((T, B, H)).astype(np.float32)
+
+    cases = [  # name, our layer, our input, torch module, torch input
+        ("LSTM", LSTM(H, seed=0), x, torch.nn.LSTM(D, H), x),
+        ("LSTM, int ids (V=%d)" % V, LSTM(H, input_dim=V, seed=0), ids, torch.nn.LSTM(V, H), one_hot),
+        ("GRU", GRU(H, seed=0), x, torch.nn.GRU(D, H), x),
+        ("SimpleRNN (tanh)", SimpleRNN(H, seed=0), x, torch.nn.RNN(D, H), x),
+    ]
+
+    def ours(layer, inp):
+        layer.forward(inp)
+        layer.backward(dy)
+
+    dy_t = torch.from_numpy(dy)
+
+    def theirs(module, inp_t):
+        inp_t.grad = None
+        module.zero_grad(set_to_none=True)
+        y, _ = module(inp_t)
+        y.backward(dy_t)
+
+    rows = []
+    for name, layer, inp, module, inp_np in cases:
+        inp_t = torch.from_numpy(inp_np).requires_grad_(inp is not ids)
+        for _ in range(3):                          # warm-up: compile, allocate caches
+            ours(layer, inp)
+            theirs(module, inp_t)
+        t_ours, t_torch = [], []
+        for _ in range(args.repeats):               # interleaved, so load affects both alike
+            t0 = time.perf_counter()
+            ours(layer, inp)
+            t1 = time.perf_counter()
+            theirs(module, inp_t)
+            t2 = time.perf_counter()
+            t_ours.append(t1 - t0)
+            t_torch.append(t2 - t1)
+        mo, mt = np.median(t_ours) * 1e3, np.median(t_torch) * 1e3
+        rows.append((name, mo, mt, mo / mt))
+
+    print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
+          f"{args.threads} thread(s), median of {args.repeats}\n")
+    print("| layer | embed (ms) | torch (ms) | ratio embed/torch | speed-up |")
+    print("|---|---:|---:|---:|---:|")
+    for name, mo, mt, r in rows:
+        print(f"| {name} | {mo:.2f} | {mt:.2f} | {r:.2f} | {1 / r:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
