@@ -84,20 +84,23 @@ def load_small_digits():
     return (d.data / 16.0).astype(np.float32), d.target.astype(np.int64)
 
 
-def load_mnist_digits(data=None, split="test", limit=None):
-    """MNIST-style 28x28 digits from engineer N's IDX loader, pixels in [0, 1].
+def load_mnist_digits(data=None, limit=None, seed=0):
+    """MNIST-style 28x28 images from engineer N's IDX loader (`embed.mnist.load_mnist`).
 
-    data : folder holding the ``*-ubyte.gz`` files, or None for the loader's
-    default search (``$EMBED_DATA``, Debian's Fashion-MNIST package, ...).
-    Returns X float32 (m, 784), y int64 (m,).
+    data : folder with the ``*-ubyte.gz`` files, or None for the loader's search
+    (``$EMBED_DATA``, Debian's Fashion-MNIST package, ...).  limit caps the
+    number of training images (the test part is kept whole).
+    Returns `embed.mnist.MnistData`-like fields as a dict: X_train, y_train,
+    X_test, y_test (float32 rows of 784 pixels in [0, 1], int64 labels),
+    class_names, source, note.
     """
-    from .. import mnist
-    X, y = mnist.load(data, split=split)
-    X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
-    if X.max() > 1.0:
-        X /= 255.0
+    from ..mnist import load_mnist
+    d = load_mnist(data, seed=seed)
+    X_train, y_train, X_test, y_test = d.flat(np.float32)
     if limit is not None:
         if limit <= 0:
             raise EmbedError(f"limit must be positive, got {limit}")
-        X, y = X[:limit], y[:limit]
-    return np.ascontiguousarray(X), np.asarray(y, dtype=np.int64)
+        X_train, y_train = X_train[:limit], y_train[:limit]
+    return {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test,
+            "class_names": list(d.class_names), "source": d.source, "note": d.note,
+            "dataset": d.dataset}

@@ -41,6 +41,8 @@ def draw_learning_curves(ax, curves, xlabel="iteration", ylabel="cost J(w, b)", 
         values = np.asarray(values, dtype=np.float64)
         ax.plot(np.arange(1, len(values) + 1), values, label=label,
                 color=CLASS_COLORS[i % len(CLASS_COLORS)], lw=1.6)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations and epochs are whole numbers
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -52,12 +54,30 @@ def draw_learning_curves(ax, curves, xlabel="iteration", ylabel="cost J(w, b)", 
 def learning_curve_plot(curves, path, title="Learning curve", xlabel="iteration",
                         ylabel="cost J(w, b)", logy=True, floor=None, floor_label="closed form"):
     """Cost against iteration for one or more runs; `floor` draws the optimum as a dashed line."""
-    fig, ax = new_figure()
-    draw_learning_curves(ax, curves, xlabel, ylabel, logy)
-    if floor is not None:
-        ax.axhline(floor, color="black", ls="--", lw=1, label=f"{floor_label} ({floor:.4g})")
-        ax.legend()
-    ax.set_title(title)
+    panel = dict(curves=curves, title=title, xlabel=xlabel, ylabel=ylabel, logy=logy,
+                 floor=floor, floor_label=floor_label)
+    return learning_curves_plot([panel], path)
+
+
+def learning_curves_plot(panels, path, suptitle=None):
+    """Several learning-curve panels side by side.
+
+    panels : list of dicts with keys curves ({label: costs}), title, and optionally
+    xlabel, ylabel, logy, floor (the optimal cost, drawn dashed), floor_label.
+    """
+    n = len(panels)
+    fig, axes = new_figure(1, n, size=(5.6 * n, 4.6))
+    for ax, p in zip(np.atleast_1d(axes), panels):
+        draw_learning_curves(ax, p["curves"], p.get("xlabel", "iteration"),
+                             p.get("ylabel", "cost J(w, b)"), p.get("logy", True))
+        floor = p.get("floor")
+        if floor is not None:
+            ax.axhline(floor, color="black", ls="--", lw=1,
+                       label=f"{p.get('floor_label', 'closed form')} ({floor:.4g})")
+            ax.legend()
+        ax.set_title(p.get("title", "Learning curve"))
+    if suptitle:
+        fig.suptitle(suptitle)
     return save_figure(fig, path)
 
 
@@ -86,12 +106,14 @@ def fitted_line_plot(x, y, lines, path, title="Linear regression", xlabel="x", y
 # --------------------------------------------------------------------------- classifiers
 
 def draw_decision_regions(ax, predict, X, y, class_names=None, xlabel="x1", ylabel="x2",
-                          title=None, resolution=300, pad=0.5, line=None):
+                          title=None, resolution=300, pad=0.5, line=None, marker_size=28,
+                          legend_loc="best"):
     """Colour the plane by `predict` and scatter the labelled points on top.
 
     predict : callable mapping grid points (g, 2) to integer labels (g,).
     X : (m, 2) coordinates of the points, y : (m,) int labels.
     line : optional (w, b) drawn as the straight boundary w·x + b = 0.
+    marker_size, legend_loc : matplotlib's scatter size and legend location.
     """
     from matplotlib.colors import ListedColormap
     X = np.asarray(X, dtype=np.float64)
@@ -108,20 +130,22 @@ def draw_decision_regions(ax, predict, X, y, class_names=None, xlabel="x1", ylab
     for c in range(k):
         sel = y == c
         if np.any(sel):
-            ax.scatter(X[sel, 0], X[sel, 1], s=28, color=CLASS_COLORS[c], marker=MARKERS[c],
+            ax.scatter(X[sel, 0], X[sel, 1], s=marker_size, color=CLASS_COLORS[c], marker=MARKERS[c],
                        edgecolor="black", linewidth=0.5, label=names[c])
     if line is not None:
         (w1, w2), b = line
-        xs = np.array([lo[0], hi[0]])
-        if abs(w2) > 1e-12:
+        if abs(w2) > 1e-12:       # x2 = -(b + w1 x1) / w2
+            xs = np.array([lo[0], hi[0]])
             ax.plot(xs, -(b + w1 * xs) / w2, color="black", lw=1.5, ls="--", label="w·x + b = 0")
+        elif abs(w1) > 1e-12:     # vertical: x1 = -b / w1
+            ax.axvline(-b / w1, color="black", lw=1.5, ls="--", label="w·x + b = 0")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    ax.legend(loc=legend_loc, fontsize=8, framealpha=0.9)
 
 
 def decision_boundary_plot(panels, path, suptitle=None, size=None):
@@ -139,19 +163,26 @@ def decision_boundary_plot(panels, path, suptitle=None, size=None):
     return save_figure(fig, path)
 
 
-def draw_mistakes(ax, errors, title="Perceptron mistakes per epoch", converged_at=None):
-    """Bar chart of the number of training mistakes in each epoch."""
-    errors = np.asarray(errors)
-    epochs = np.arange(1, len(errors) + 1)
-    ax.bar(epochs, errors, color=CLASS_COLORS[0], width=0.8)
-    if converged_at is not None:
-        ax.axvline(converged_at, color=CLASS_COLORS[3], ls="--", lw=1.2,
-                   label=f"converged: epoch {converged_at}")
-        ax.legend()
+def draw_mistakes(ax, series, title="Perceptron mistakes per epoch"):
+    """Training mistakes (= weight updates) per epoch for each named run.
+
+    series : {label: sequence of mistake counts, one per epoch}.  A run that
+    reaches zero has converged; its first mistake-free epoch is marked.
+    """
+    for i, (label, errors) in enumerate(series.items()):
+        errors = np.asarray(errors)
+        epochs = np.arange(1, len(errors) + 1)
+        color = CLASS_COLORS[(2 * i) % len(CLASS_COLORS)]
+        ax.plot(epochs, errors, drawstyle="steps-mid", color=color, lw=1.6, label=label)
+        if errors.size and errors[-1] == 0:
+            ax.plot(epochs[-1], 0, marker="*", ms=14, color=color, ls="none",
+                    label=f"{label}: converged in epoch {epochs[-1]}")
     ax.set_xlabel("epoch")
     ax.set_ylabel("mistakes (weight updates)")
     ax.set_title(title)
-    ax.grid(alpha=0.3, axis="y")
+    ax.set_ylim(bottom=-0.3)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
 
 
 # --------------------------------------------------------------------------- images
