@@ -94,9 +94,9 @@ def _train(args):
     if args.resume:
         if not os.path.exists(args.output):
             raise EmbedError(f"--resume: no checkpoint at {args.output}")
-        if args.minutes is not None:
-            train_opts["epochs"] = None
         trainer = LMTrainer.resume(args.output, text, model_opts, train_opts)
+        if args.minutes is not None:  # a time budget replaces the saved epoch target
+            trainer.cfg = dataclasses.replace(trainer.cfg, epochs=None)
         if args.dropout is not None and args.dropout != trainer.model.dropout:
             raise EmbedError(f"--resume: {args.output} was trained with dropout={trainer.model.dropout}, "
                              f"not {args.dropout}")

@@ -192,13 +192,14 @@ def split_train_val(ids, val_fraction=0.05):
 class Streams:
     """`batch` parallel streams over a symbol sequence, walked in (T, B) chunks.
 
-    data   : int32 (L+1, B), column b = stream b (C-contiguous so a chunk of rows is one slice)
+    data   : int64 (L+1, B), column b = stream b (C-contiguous so a chunk of rows is one slice;
+             int64 because the layers and the loss index with it, so no per-chunk conversion)
     length : L, the number of input positions per stream
     Chunk at position p: inputs data[p:p+T], targets data[p+1:p+T+1], T = min(seq_length, L-p).
     """
 
     def __init__(self, ids, batch, seq_length):
-        ids = np.asarray(ids, dtype=np.int32)
+        ids = np.asarray(ids, dtype=np.int64)
         if batch < 1 or seq_length < 1:
             raise EmbedError("batch and seq_length must be at least 1")
         per = (len(ids) - 1) // batch  # inputs per stream (each needs a next-symbol target)
@@ -219,7 +220,7 @@ class Streams:
         return self.length * self.batch
 
     def chunk(self, p):
-        """(x (T, B), y (T, B)) int32 views at stream position p."""
+        """(x (T, B), y (T, B)) int64 views at stream position p."""
         t = min(self.seq_length, self.length - p)
         return self.data[p:p + t], self.data[p + 1:p + t + 1]
 

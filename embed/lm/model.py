@@ -166,6 +166,7 @@ class CharLM:
         if self.embed_ is not None:
             return self.embed_.forward(ids)                    # (T, B, E)
         return ids
+
     # ---- training: one chunk forward and back ---------------------------------
     def forward(self, ids, state=None, training=True):
         """Logits (T·B, V) for int ids (T, B), starting from `state` (None = zeros).
@@ -174,6 +175,7 @@ class CharLM:
         detached: no gradient flows into the previous chunk).
         """
         T, B = ids.shape
+        self._shape_tb = (T, B)
         x = self._input(ids)
         new_state = []
         for i, (cell, drop) in enumerate(zip(self.cells_, self.drops_)):
@@ -200,10 +202,6 @@ class CharLM:
             dh = cell.backward(dh)                             # (T, B, D)
         if self.embed_ is not None:
             self.embed_.backward(dh)
-
-    def train_step_loss(self, ids, targets, state):
-        self._shape_tb = ids.shape
-        return self.loss(ids, targets, state, training=True)
 
     # ---- generation: one symbol at a time -------------------------------------
     def step(self, ids, state):

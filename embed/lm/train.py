@@ -275,7 +275,6 @@ class LMTrainer:
                     opt.lr = self.lr_at(epoch)
                     t0 = clock()
                     x, y = streams.chunk(k * cfg.seq_length)
-                    model._shape_tb = x.shape
                     loss = model.loss(x, y, self.state, training=True)
                     if not math.isfinite(loss):
                         self._diverged("loss", loss, path, last_good)
