@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+"""Benchmark: our MLP vs PyTorch and scikit-learn on Fashion-MNIST (BENCHMARKS.md §2).
+
+Model 784-256-10, ReLU, softmax cross-entropy, Adam lr 1e-3, batch 128,
+10 epochs, reshuffled every epoch, pixels scaled to [0, 1].  Each trial runs
+in its own Python process (clean thread pools, no shared caches), all with
+the same number of threads; the time is the training wall time only (data
+loading and, for us, Numba compilation excluded: kernels come from the cache
+after a tiny warm-up fit).  Prints a markdown table of medians over
+--repeats with ratios ours/peer.
+
+    python scripts/bench_mlp.py                      # full benchmark, 3 repeats
+    python scripts/bench_mlp.py --repeats 1 --epochs 2 --limit 20000   # quick look
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+PEERS = ("ours", "torch", "sklearn")
+
+
+def load(args):
+    from embed.mnist import load_mnist
+    data = load_mnist(args.data)
+    X_train, y_train, X_test, y_test = data.flat()
+    if args.limit:
+        X_train, y_train = X_train[:args.limit], y_train[:args.limit]
+    return X_train, y_train, X_test, y_test, data.source
+
+
+def run_ours(args, X, y, Xt, yt):
+    from embed.nn.layers import Dense
+    from embed.nn.sequential import Sequential
+
+    def build():
+        m = Sequential([Dense(args.hidden, "relu"), Dense(10, "softmax")], seed=args.seed)
+        return m.compile(loss="categorical_crossentropy", optimizer="adam", lr=1e-3, metrics=[])
+
+    build().fit(X[:512], y[:512], epochs=1, batch_size=args.batch_size)     # load Numba kernels
+    model = build()
+    t0 = time.perf_counter()
+    model.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    seconds = time.perf_counter() - t0
+    acc = float((model.predict(Xt).argmax(axis=1) == yt).mean())
+    return seconds, acc
+
+
+def run_torch(args, X, y, Xt, yt):
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    Xg, yg = torch.from_numpy(X), torch.from_numpy(y)
+    model = torch.nn.Sequential(torch.nn.Linear(X.shape[1], args.hidden), torch.nn.ReLU(),
+                                torch.nn.Linear(args.hidden, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n, bs = X.shape[0], args.batch_size
+    t0 = time.perf_counter()
+    for _ in range(args.epochs):
+        perm = torch.randperm(n)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(Xg[idx]), yg[idx])
+            loss.backward()
+            opt.step()
+    seconds = time.perf_counter() - t0
+    with torch.no_grad():
+        acc = float((model(torch.from_numpy(Xt)).argmax(1).numpy() == yt).mean())
+    return seconds, acc
+
+
+def run_sklearn(args, X, y, Xt, yt):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    clf = MLPClassifier((args.hidden,), batch_size=args.batch_size, max_iter=args.epochs,
+                        learning_rate_init=1e-3, shuffle=True, random_state=args.seed)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    seconds = time.perf_counter() - t0
+    return seconds, float((clf.predict(Xt) == yt).mean())
+
+
+def worker(args):
+    X, y, Xt, yt, _ = load(args)
+    seconds, acc = {"ours": run_ours, "torch": run_torch, "sklearn": run_sklearn}[args.worker](args, X, y, Xt, yt)
+    print(json.dumps({"seconds": seconds, "accuracy": acc}))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", help="folder with the IDX files (default: Debian's Fashion-MNIST)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=2, help="BLAS / torch threads for every side")
+    ap.add_argument("--limit", type=int, default=None, help="train on the first N images only (quick runs)")
+    ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        return worker(args)
+
+    peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads), NUMBA_NUM_THREADS=str(args.threads), EMBED_PROGRESS="0")
+    results = {p: [] for p in peers}
+    base = [sys.executable, os.path.abspath(__file__), "--epochs", str(args.epochs), "--batch-size",
+            str(args.batch_size), "--hidden", str(args.hidden), "--threads", str(args.threads)]
+    if args.data:
+        base += ["--data", args.data]
+    if args.limit:
+        base += ["--limit", str(args.limit)]
+    for r in range(args.repeats):
+        for p in peers:                      # interleave so drift hits every side alike
+            cmd = base + ["--worker", p, "--seed", str(args.seed + r)]
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"{p} failed:\n{out.stderr}")
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            results[p].append(res)
+            print(f"repeat {r + 1}/{args.repeats} {p:8s} {res['seconds']:7.2f}s  accuracy {res['accuracy']:.4f}",
+                  file=sys.stderr)
+
+    med = {p: (statistics.median(x["seconds"] for x in v), statistics.median(x["accuracy"] for x in v))
+           for p, v in results.items()}
+    names = {"ours": "embed (numpy + Numba)", "torch": "PyTorch 2.13 CPU", "sklearn": "scikit-learn MLPClassifier"}
+    n_train = args.limit or "all"
+    print(f"\nMLP {784}-{args.hidden}-10 ReLU, Adam 1e-3, batch {args.batch_size}, {args.epochs} epochs, "
+          f"train rows: {n_train}, threads {args.threads}, median of {args.repeats} "
+          f"(training time only; Numba kernels cached)\n")
+    print("| implementation | train s | test accuracy | time ours/peer | accuracy ours/peer |")
+    print("|---|---|---|---|---|")
+    for p in peers:
+        s, a = med[p]
+        if "ours" in med and p != "ours":
+            ratio_t, ratio_a = f"{med['ours'][0] / s:.2f}", f"{med['ours'][1] / a:.3f}"
+        else:
+            ratio_t = ratio_a = "—"
+        print(f"| {names[p]} | {s:.2f} | {a:.4f} | {ratio_t} | {ratio_a} |")
+
+
+if __name__ == "__main__":
+    main()
