@@ -249,6 +249,23 @@ def test_analogy_plot(tmp_path, capsys):
         plots.analogy_plot(kv, "paris-france", tmp_path / "bad.png")
 
 
+def test_suggest_pairs_picks_the_best_covered_relation(tmp_path):
+    from embed.viz.selection import suggest_pairs
+
+    name, pairs = suggest_pairs(analogy_kv())
+    assert name == "capital → country"
+    assert pairs == [("paris", "france"), ("rome", "italy"), ("berlin", "germany"), ("madrid", "spain")]
+    assert suggest_pairs(clustered_kv()) == (None, [])
+    with pytest.raises(EmbedError, match="no well-known word pairs"):
+        plots.analogy_plot(clustered_kv(), None, tmp_path / "unused.png")
+
+
+def test_analogy_plot_with_automatic_pairs(tmp_path):
+    out = tmp_path / "auto.svg"
+    plots.analogy_plot(analogy_kv(), None, out)
+    assert "Analogy arrows (capital → country): paris → france" in out.read_text()
+
+
 def test_similarity_heatmap(tmp_path):
     kv = clustered_kv()
     out = tmp_path / "sim.png"
@@ -257,6 +274,24 @@ def test_similarity_heatmap(tmp_path):
     svg = tmp_path / "sim.svg"
     plots.similarity_heatmap(kv, ["g0w0", "g0w5"], svg)
     assert "1.00" in svg.read_text()  # a word with itself, annotated
+
+
+def test_heatmap_orders_put_related_words_together():
+    kv = clustered_kv(n=40, groups=4)
+    around = select_words(kv, around=["g0w0", "g1w1"], per_seed=5)
+    X = kv.get_normed_vectors()[[kv.key_to_index[w] for w in around]]
+    perm = plots.heatmap_order(around, X, "groups")
+    assert [around.groups[i] for i in perm] == ["g0w0"] * 6 + ["g1w1"] * 6
+    assert [around[i] for i in perm][0] == "g0w0" and [around[i] for i in perm][6] == "g1w1"
+    words = select_words(kv, top=20)  # clusters interleaved: g0, g1, g2, g3, g0, ...
+    X = kv.get_normed_vectors()[:20]
+    perm = plots.heatmap_order(words, X, "cluster")
+    assert sorted(perm) == list(range(20))
+    runs = 1 + sum(words[a][1] != words[b][1] for a, b in zip(perm, perm[1:]))
+    assert runs == 4  # each planted cluster is one block
+    assert plots.heatmap_order(words, X, "given") == list(range(20))
+    with pytest.raises(EmbedError, match="order"):
+        plots.heatmap_order(words, X, "random")
 
 
 def test_bad_output_paths_are_clear_errors(tmp_path):

@@ -22,10 +22,14 @@ def register(subparsers):
     which.add_argument("--top", type=int, metavar="N", help="draw the N most frequent words")
     which.add_argument("--around", metavar="W1,W2", help="draw these seed words and their nearest neighbours")
     which.add_argument("--pairs", metavar="A:B,...",
-                       help="analogy arrows a->b in a PCA of these words, e.g. paris:france,rome:italy")
+                       help="analogy arrows a->b in a PCA of these words, e.g. paris:france,rome:italy "
+                            "('auto': a well-known relation the vocabulary covers)")
     p.add_argument("--per-seed", type=int, default=10, metavar="K",
                    help="neighbours per seed word with --around (default 10)")
     p.add_argument("--heatmap", action="store_true", help="cosine-similarity heat map of the chosen words")
+    p.add_argument("--order", choices=["given", "groups", "cluster"], default=None,
+                   help="heat map row order (default: by seed with --around, else as given; "
+                        "cluster = similar words together)")
     p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca",
                    help="2-D projection (default pca; umap needs umap-learn)")
     p.add_argument("--clusters", type=int, metavar="K",
@@ -80,7 +84,8 @@ def plot_command(args):
     else:
         words = select_words(kv, words=args.words, top=args.top, around=args.around, per_seed=args.per_seed)
         if args.heatmap:
-            out = plots.similarity_heatmap(kv, words, args.output, title=args.title, **sized)
+            out = plots.similarity_heatmap(kv, words, args.output, title=args.title, order=args.order,
+                                           **sized)
         else:
             out = plots.cluster_plot(kv, words, args.output, method=args.method, clusters=args.clusters,
                                      title=args.title, seed=args.seed, perplexity=args.perplexity, **sized)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 
 # 8 directions, in order of preference: right, left, up, down, then diagonals.
@@ -79,14 +80,16 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
     min_fontsize = min_fontsize or max(5.5, 0.8 * fontsize)
     stats = LabelStats()
     size_cache = {}
+    leaders = []  # (2, 2) data-coordinate segments
 
     def measure(text, size, weight):
         key = (text, size, weight)
         if key not in size_cache:
             prop = FontProperties(size=size, weight=weight)
             w, h, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
-            _, hl, _ = renderer.get_text_width_height_descent("lp", prop, ismath=False)
-            size_cache[key] = (w + 2.0, max(h, hl) + 2.0)  # 1 px padding on each side
+            if (size, weight) not in size_cache:  # matplotlib's minimum line height
+                size_cache[size, weight] = renderer.get_text_width_height_descent("lp", prop, ismath=False)[1]
+            size_cache[key] = (w + 2.0, max(h, size_cache[size, weight]) + 2.0)  # 1 px padding per side
         return size_cache[key]
 
     def candidates(i, size, ring):
@@ -129,13 +132,14 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
         stats.shrunk += size < fontsize
         stats.leader += ring > 0
         offset = (box[:2] - P[i]) * 72.0 / dpi  # pixels -> points, so any savefig dpi works
-        arrow = None
-        if ring > 0:
-            arrow = dict(arrowstyle="-", color="#888888", lw=0.6, shrinkA=0, shrinkB=r * 72 / dpi)
-        ann = ax.annotate(texts[i], xy=xy[i], xytext=(offset[0] + 1 * 72 / dpi, offset[1] + 1 * 72 / dpi),
+        ann = ax.annotate(texts[i], xy=xy[i], xytext=(offset[0] + 72 / dpi, offset[1] + 72 / dpi),
                           textcoords="offset points", ha="left", va="bottom", fontsize=size,
-                          color=colors[i], fontweight=weights[i], arrowprops=arrow, zorder=4,
-                          annotation_clip=False)
+                          color=colors[i], fontweight=weights[i], zorder=4, annotation_clip=False)
         if halo:
             ann.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="white", alpha=0.85)])
+        if ring > 0:  # leader line from the point to the nearest spot on the label's box
+            end = np.clip(P[i], box[:2], box[2:])
+            leaders.append(ax.transData.inverted().transform(np.array([P[i], end])))
+    if leaders:
+        ax.add_collection(LineCollection(leaders, colors="#888888", linewidths=0.6, zorder=2))
     return stats

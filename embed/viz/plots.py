@@ -11,8 +11,9 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import atomic_write
-from .projection import PCA, projection
-from .selection import WordList, notice, resolve, select_words  # noqa: F401 (public here too)
+from .projection import PCA, one_thread, projection
+from .selection import select_words  # noqa: F401 (part of this module's public API)
+from .selection import WordList, notice, resolve, suggest_pairs
 
 FORMATS = ("png", "svg", "pdf")
 SIZE = (1800, 1350)   # default picture size in pixels (12 x 9 inches at 150 dpi)
@@ -168,7 +169,8 @@ def kmeans_labels(X, k, seed=0):
     """k-means on unit vectors (spherical-ish clusters by cosine); clusters numbered by size."""
     from sklearn.cluster import KMeans
 
-    km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
+    with one_thread():
+        km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(X)
     sizes = np.bincount(km.labels_, minlength=k)
     order = np.argsort(-sizes, kind="stable")          # biggest cluster first
     rank = np.empty(k, dtype=int)
@@ -239,7 +241,7 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
     seeds = set(groups) if groups is not None else set()
     big = np.array([w in seeds for w in words])
     point_colors = [colors[c] for c in cid]
-    ax.scatter(Y[~big, 0], Y[~big, 1], s=22, c=[point_colors[i] for i in np.flatnonzero(~big)],
+    ax.scatter(Y[~big, 0], Y[~big, 1], s=40 if n <= 40 else 22, c=[point_colors[i] for i in np.flatnonzero(~big)],
                edgecolors="white", linewidths=0.5, zorder=3)
     if big.any():
         ax.scatter(Y[big, 0], Y[big, 1], s=110, marker="*", c=[point_colors[i] for i in np.flatnonzero(big)],
@@ -282,12 +284,21 @@ def _split_pairs(pairs):
 def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
     """Arrows a -> b for word pairs, in a PCA fitted on just those words.
 
+    pairs : [('paris', 'france'), ...] or 'paris:france,rome:italy'; None or
+            'auto' takes the best-covered well-known relation (`suggest_pairs`).
+
     If the embedding encodes the relation (country -> capital, male -> female),
     the arrows come out roughly parallel and of similar length.  The note
     under the title gives the mean cosine between the offsets b - a in the full
     space, which does not depend on the projection.  Returns the path written.
     """
     check_output(path)
+    relation = None
+    if pairs is None or (isinstance(pairs, str) and pairs.strip().lower() == "auto"):
+        relation, pairs = suggest_pairs(kv)
+        if not pairs:
+            raise EmbedError("no well-known word pairs (capital → country, male → female, ...) are in "
+                             "the vocabulary; give the pairs yourself, e.g. paris:france,rome:italy")
     kept, missing = [], []
     for a, b in _split_pairs(pairs):
         ka = resolve_one(kv, a)
@@ -316,7 +327,7 @@ def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
     mean_cos = cos[np.triu_indices(len(kept), 1)].mean() if len(kept) > 1 else None
 
     shown = ", ".join(f"{a} → {b}" for a, b in kept[:3]) + (", …" if len(kept) > 3 else "")
-    default = f"Analogy arrows: {shown}"
+    default = f"Analogy arrows ({relation}): {shown}" if relation else f"Analogy arrows: {shown}"
     explained = 100 * pca.explained_variance_ratio_.sum()
     note = f"PCA fitted on these {len(words)} words only ({explained:.0f}% of variance)"
     if mean_cos is not None:
@@ -357,12 +368,38 @@ def resolve_one(kv, word):
 
 # --------------------------------------------------------------------------- heat map
 
-def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate=None):
-    """Cosine similarity of every pair in `words` as a heat map (values written in when small)."""
+def heatmap_order(words, X, order):
+    """Row order for a heat map of `words` with unit vectors X (n, d); see `similarity_heatmap`."""
+    n = len(words)
+    groups = getattr(words, "groups", None)
+    if order == "groups" and groups is not None:
+        seeds = list(dict.fromkeys(groups))
+        return sorted(range(n), key=lambda i: seeds.index(groups[i]))   # stable: seed first
+    if order == "cluster" and n > 2:
+        from scipy.cluster.hierarchy import leaves_list, linkage
+
+        dist = np.clip(1.0 - X @ X.T, 0.0, 2.0)[np.triu_indices(n, 1)]  # condensed cosine distances
+        return [int(i) for i in leaves_list(linkage(dist, method="average"))]
+    if order in ("given", "groups", "cluster"):
+        return list(range(n))
+    raise EmbedError(f"unknown heat map order {order!r}; choose given, groups or cluster")
+
+
+def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate=None, order=None):
+    """Cosine similarity of every pair in `words` as a heat map (values written in when small).
+
+    order : "given" keeps the word order, "groups" puts each seed's neighbourhood
+            together (the default for `select_words(around=...)`), "cluster"
+            orders by average-linkage clustering so similar words form blocks.
+    """
     check_output(path)
     words = _as_wordlist(kv, words)
     n = len(words)
     X = _vectors(kv, words)
+    order = order or ("groups" if words.groups is not None else "given")
+    perm = heatmap_order(words, X, order)
+    words = WordList([words[i] for i in perm], what=words.what)
+    X = X[perm]
     S = X @ X.T                                                # (n, n) cosine similarities
     if size is None:
         side = int(min(2400, max(1200, 900 + 30 * n)))
@@ -387,6 +424,7 @@ def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate
                         color="white" if abs(S[i, j]) > 0.6 else "#222222")
     bar = fig.colorbar(im, ax=ax, shrink=0.8)
     bar.set_label("cosine similarity")
-    ax.set_title(title or f"Cosine similarity of {words.what}", fontsize=14, fontweight="bold",
+    default = f"Cosine similarity of {words.what}" + (", ordered by similarity" if order == "cluster" else "")
+    ax.set_title(title or default, fontsize=14, fontweight="bold",
                  loc="left", color=TITLE_COLOR)
     return save_figure(fig, path)

@@ -81,6 +81,18 @@ class Projection:
     label: str          # e.g. "PCA (61% of variance)" or "t-SNE (perplexity 30)"
 
 
+def one_thread():
+    """Run scikit-learn's OpenMP code on one thread.
+
+    A plot has at most a few thousand points: one thread is quick, while
+    several threads meeting at a barrier every iteration crawl on a busy
+    machine (t-SNE: 1000 iterations).
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
+
+
 def clamp_perplexity(perplexity, n):
     """t-SNE perplexity that `n` points can support: at most (n - 1) // 3, at least 2."""
     return float(max(2.0, min(float(perplexity), (n - 1) // 3)))
@@ -112,8 +124,9 @@ def projection(X, method="pca", seed=0, perplexity=30.0):
         p = clamp_perplexity(perplexity, n)
         if p < perplexity:
             notice(f"t-SNE perplexity lowered from {perplexity:g} to {p:g} for {n} points")
-        Y = TSNE(n_components=2, perplexity=p, init="pca", learning_rate="auto",
-                 random_state=seed).fit_transform(X)
+        tsne = TSNE(n_components=2, perplexity=p, init="pca", learning_rate="auto", random_state=seed)
+        with one_thread():
+            Y = tsne.fit_transform(X)
         return Projection(np.asarray(Y, dtype=np.float64), "tsne", f"t-SNE (perplexity {p:g})")
     try:
         import umap  # optional: pip install umap-learn

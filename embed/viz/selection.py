@@ -114,3 +114,32 @@ def select_words(kv, words=None, top=None, around=None, per_seed=10):
         raise EmbedError("need at least 2 words to plot; the vocabulary is too small")
     quoted = ", ".join(f"'{s}'" for s in seeds)
     return WordList(found, what=f"{per_seed} nearest neighbours of {quoted}", groups=groups)
+
+
+# Well-known relations for analogy pictures (the course slides' examples first).
+ANALOGY_RELATIONS = {
+    "capital → country": [("paris", "france"), ("rome", "italy"), ("berlin", "germany"), ("madrid", "spain"),
+                          ("london", "england"), ("tokyo", "japan"), ("moscow", "russia"), ("athens", "greece"),
+                          ("beijing", "china"), ("cairo", "egypt")],
+    "male → female": [("man", "woman"), ("king", "queen"), ("he", "she"), ("boy", "girl"),
+                      ("father", "mother"), ("brother", "sister"), ("son", "daughter"), ("husband", "wife")],
+    "singular → plural": [("city", "cities"), ("country", "countries"), ("man", "men"), ("child", "children"),
+                          ("woman", "women"), ("year", "years"), ("day", "days"), ("war", "wars")],
+}
+
+
+def suggest_pairs(kv, max_pairs=6, min_pairs=3):
+    """Pairs for an analogy plot: the known relation with the most pairs in the vocabulary.
+
+    Returns (relation name, list of (a, b)) or (None, []) if no relation has
+    `min_pairs` pairs the vocabulary knows.  Pairs keep their listed order
+    (no picking of the pairs that happen to look best).
+    """
+    best, best_pairs = None, []
+    for name, pairs in ANALOGY_RELATIONS.items():
+        known = [(a, b) for a, b in pairs if a in kv.key_to_index and b in kv.key_to_index][:max_pairs]
+        if len(known) > len(best_pairs):
+            best, best_pairs = name, known
+    if len(best_pairs) < min_pairs:
+        return None, []
+    return best, best_pairs
