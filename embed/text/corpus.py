@@ -11,8 +11,9 @@ How it is built (one streaming pass in the usual case):
    offsets.  A line longer than `max_words` tokens becomes several sentences.
 2. Count with ``np.bincount`` over the provisional ids, build the `Vocab`
    (min_count, max_vocab_size, most frequent first), and remap provisional ids
-   to final ids in place, chunk by chunk, dropping out-of-vocabulary words and
-   the sentences left empty.
+   to final ids block by block, dropping out-of-vocabulary words and the
+   sentences left empty.  Ids are stored in fixed-size blocks, so memory peaks
+   near 4 bytes per raw token (plus the word dict), never at a doubling copy.
 
 With `max_vocab_size`, the word dict is pruned while counting when it exceeds
 ``2 * max_vocab_size`` words (word2vec's ReduceVocab); words forgotten by a
@@ -40,7 +41,7 @@ from .tokenize import get_tokenizer
 from .vocab import PRUNE_FACTOR, Vocab, _check_settings
 
 FLUSH_TOKENS = 1 << 16  # tokens gathered in a Python list before one np.fromiter
-REMAP_CHUNK = 1 << 22  # tokens remapped per numpy call (bounded temporaries)
+BLOCK_ITEMS = 1 << 20  # ids per storage block (4 MiB of int32): bounded temporaries
 
 
 @dataclass
@@ -174,38 +175,66 @@ class _FixedIds(dict):
         return -1
 
 
-class _Growing:
-    """An append-only numpy array with amortised O(1) appends."""
+class _Blocks:
+    """Append-only storage in fixed-size numpy blocks: growing never copies.
 
-    def __init__(self, dtype, capacity=1 << 16):
-        self.data = np.empty(capacity, dtype=dtype)
+    (A doubling array would briefly hold 2.5x its size; a text8-sized corpus
+    is 17M tokens, so that matters for peak memory.)
+    """
+
+    def __init__(self, dtype, block=BLOCK_ITEMS):
+        self.dtype = np.dtype(dtype)
+        self.block = block
+        self.blocks = []  # arrays of shape (block,); the last one is filled up to `fill`
+        self.fill = block
         self.n = 0
 
     def append(self, values):
-        k = len(values)
-        if self.n + k > self.data.shape[0]:
-            new = np.empty(max(self.n + k, int(self.data.shape[0] * 1.5)), dtype=self.data.dtype)
-            new[:self.n] = self.data[:self.n]
-            self.data = new
-        self.data[self.n:self.n + k] = values
+        values = np.asarray(values, dtype=self.dtype)  # (k,)
+        done, k = 0, values.shape[0]
+        while done < k:
+            if self.fill == self.block:
+                self.blocks.append(np.empty(self.block, dtype=self.dtype))
+                self.fill = 0
+            take = min(self.block - self.fill, k - done)
+            self.blocks[-1][self.fill:self.fill + take] = values[done:done + take]
+            self.fill += take
+            done += take
         self.n += k
 
-    def view(self):
-        return self.data[:self.n]
+    def segments(self, start=0):
+        """``(position, view)`` of the stored values from `start` on, block by block."""
+        for i, arr in enumerate(self.blocks):
+            a, b = i * self.block, min((i + 1) * self.block, self.n)
+            if b > start:
+                lo = max(start - a, 0)
+                yield a + lo, arr[lo:b - a]
+
+    def bincount(self, minlength, start=0):
+        """Occurrences of each value >= 0 from position `start` on, int64 (minlength,)."""
+        total = np.zeros(minlength, dtype=np.int64)
+        for _, seg in self.segments(start):
+            seg = seg[seg >= 0] if seg.size and seg.min() < 0 else seg
+            total += np.bincount(seg, minlength=minlength)[:minlength]
+        return total
 
     def array(self):
-        """The filled part as its own array (the spare capacity is released)."""
-        return self.data[:self.n].copy() if self.n < self.data.shape[0] else self.data
+        """All values as one array (the blocks are released)."""
+        out = np.empty(self.n, dtype=self.dtype)
+        for pos, seg in self.segments():
+            out[pos:pos + seg.shape[0]] = seg
+        self.blocks = []
+        return out
 
 
 def _scan(pieces, ids, max_words, prune_limit=None, bar=None, stats=None):
     """Tokens -> ids (via the dict `ids`), sentence offsets; prunes `ids` if asked.
 
-    Returns ``(tokens int32 (n,), offsets int64 (m+1,), counts int64 | None, prunings)``;
+    Returns ``(tokens _Blocks int32, offsets int64 (m+1,), counts int64 | None, prunings)``;
     `counts` (by provisional id) only when `prune_limit` is set.
     """
-    toks = _Growing(np.int32)
-    offsets = _Growing(np.int64, 1 << 12)
+    toks = _Blocks(np.int32)
+    offsets = _Blocks(np.int64, 1 << 16)
     offsets.append([0])
     cuts = []  # sentence ends found since the last flush
     pending = []  # token strings not yet converted to ids
@@ -228,7 +257,7 @@ def _scan(pieces, ids, max_words, prune_limit=None, bar=None, stats=None):
         if prune_limit is not None and len(ids) > prune_limit:
             # Count what came since the last pruning, then forget the words
             # seen at most k times at the k-th pruning (word2vec's ReduceVocab).
-            new = np.bincount(toks.view()[counted:], minlength=ids.next_id)
+            new = toks.bincount(ids.next_id, start=counted)
             new[:counts.size] += counts
             counts, counted = new, toks.n
             prunings += 1
@@ -253,7 +282,7 @@ def _scan(pieces, ids, max_words, prune_limit=None, bar=None, stats=None):
         cuts.append(n)
     flush()
     if prune_limit is not None:
-        new = np.bincount(toks.view()[counted:], minlength=ids.next_id)
+        new = toks.bincount(ids.next_id, start=counted)
         new[:counts.size] += counts
         counts = new
     if bar is not None and stats is not None:
@@ -261,33 +290,35 @@ def _scan(pieces, ids, max_words, prune_limit=None, bar=None, stats=None):
     return toks, offsets.array(), counts, prunings
 
 
-def _remap(toks, offsets, mapping):
-    """Map ids through `mapping` (None: identity), drop -1s and empty sentences, in place.
+def _remap(toks, offsets, mapping, n_out):
+    """Map ids through `mapping`, drop -1s and the sentences left empty.
 
-    toks : _Growing int32, overwritten;  offsets : int64 (m+1,).
-    Returns the compacted ``tokens int32 (k,)`` and ``offsets int64 (m'+1,)``.
+    toks : _Blocks int32 (released block by block);  offsets : int64 (m+1,);
+    mapping : int32 (k,) old id -> new id or -1;  n_out : how many ids survive.
+    Returns ``tokens int32 (n_out,)`` and ``offsets int64 (m'+1,)``.
     """
-    data = toks.view()
-    n = data.shape[0]
+    out = np.empty(n_out, dtype=np.int32)  # (n_out,)
     new_offsets = np.empty_like(offsets)  # (m+1,)
-    w = 0  # write position (never ahead of the read position)
+    w = 0  # tokens written so far
     j = 0  # next offset to translate
-    for a in range(0, n, REMAP_CHUNK):
-        b = min(a + REMAP_CHUNK, n)
-        ids = data[a:b] if mapping is None else mapping[data[a:b]]  # (c,)
+    for a, seg in toks.segments():
+        b = a + seg.shape[0]
+        ids = mapping[seg]  # (c,)
         keep = ids >= 0  # (c,)
-        kept_before = np.concatenate(([0], np.cumsum(keep)))  # (c+1,)
-        # offsets in [a, b) become w + kept tokens of this chunk before them
+        kept_before = np.zeros(seg.shape[0] + 1, dtype=np.int64)  # (c+1,)
+        np.cumsum(keep, out=kept_before[1:])
+        # offsets in [a, b) become w + kept tokens of this block before them
         k = np.searchsorted(offsets, b, side="left")
         new_offsets[j:k] = w + kept_before[offsets[j:k] - a]
         j = k
         kept = ids[keep]
-        data[w:w + kept.shape[0]] = kept
+        out[w:w + kept.shape[0]] = kept
         w += kept.shape[0]
+        toks.blocks[a // toks.block] = None  # release what is done
     new_offsets[j:] = w  # the end (and any offset == n)
-    tokens = data[:w].copy() if w < toks.data.shape[0] // 2 else data[:w]
-    toks.data = None
-    return tokens, np.unique(new_offsets)  # unique: empty sentences vanish
+    if w != n_out:
+        raise AssertionError(f"encoded {w} tokens, expected {n_out}")
+    return out, np.unique(new_offsets)  # unique: empty sentences vanish
 
 
 def _encode(make_pieces, reiterable, where, settings, progress, size):
@@ -306,7 +337,7 @@ def _encode(make_pieces, reiterable, where, settings, progress, size):
         tok = settings["tokenizer"]
         raise EmbedError(f"corpus {where} is empty (no tokens found by tokenizer {tok!r})")
     if counts is None:
-        counts = np.bincount(toks.view(), minlength=ids.next_id)  # (n_ids,)
+        counts = toks.bincount(ids.next_id)  # (n_ids,)
     # ids iterates in order of first appearance: ties keep that order.
     vocab = Vocab.from_counts({w: int(counts[i]) for w, i in ids.items()}, settings["min_count"],
                               limit, total_words=raw_words)
@@ -316,11 +347,11 @@ def _encode(make_pieces, reiterable, where, settings, progress, size):
     if prunings and reiterable:
         # Pruning forgot early occurrences of some kept words: read again with
         # the final words, then recount and re-sort them exactly.
+        del toks
         fixed = _FixedIds((w, i) for i, w in enumerate(vocab.words))
         toks, offsets, _, _ = _scan(make_pieces(reader.ReadStats()), fixed, max_words)
         del fixed
-        ids_ = toks.view()
-        exact = np.bincount(ids_[ids_ >= 0], minlength=len(vocab))  # (n,)
+        exact = toks.bincount(len(vocab))  # (n,)
         order = np.argsort(-exact, kind="stable")  # new id -> old id
         vocab = Vocab([vocab.words[i] for i in order], exact[order], raw_words, vocab.min_count)
         mapping = np.empty(len(vocab) + 1, dtype=np.int32)  # old id -> new id; [-1] -> -1
@@ -331,7 +362,7 @@ def _encode(make_pieces, reiterable, where, settings, progress, size):
         mapping[np.fromiter((ids[w] for w in vocab.words), dtype=np.int64, count=len(vocab))] = \
             np.arange(len(vocab), dtype=np.int32)
     del ids
-    tokens, offsets = _remap(toks, offsets, mapping)
+    tokens, offsets = _remap(toks, offsets, mapping, int(vocab.counts.sum()))
     return EncodedCorpus(vocab, tokens, offsets, raw_words, stats.replaced_bytes, source=where,
                          settings=dict(settings))
 
