@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
 from embed.errors import EmbedError  # noqa: E402
+from embed import viz  # noqa: E402
 from embed.viz import plots  # noqa: E402
 from embed.viz.projection import PCA, clamp_perplexity, project, projection  # noqa: E402
 from embed.viz.selection import select_words  # noqa: E402
@@ -324,3 +325,10 @@ def test_failed_render_leaves_old_picture_untouched(tmp_path, monkeypatch):
         plots.cluster_plot(kv, select_words(kv, top=10), out)
     assert out.read_bytes() == b"old picture"
     assert os.listdir(tmp_path) == ["keep.png"]
+
+
+def test_package_exports_the_public_names():
+    assert viz.cluster_plot is plots.cluster_plot and viz.project is project
+    assert viz.select_words is select_words
+    with pytest.raises(AttributeError):
+        viz.no_such_name  # noqa: B018

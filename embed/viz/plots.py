@@ -241,10 +241,11 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
     seeds = set(groups) if groups is not None else set()
     big = np.array([w in seeds for w in words])
     point_colors = [colors[c] for c in cid]
-    ax.scatter(Y[~big, 0], Y[~big, 1], s=40 if n <= 40 else 22, c=[point_colors[i] for i in np.flatnonzero(~big)],
+    small, stars = np.flatnonzero(~big), np.flatnonzero(big)
+    ax.scatter(Y[small, 0], Y[small, 1], s=40 if n <= 40 else 22, c=[point_colors[i] for i in small],
                edgecolors="white", linewidths=0.5, zorder=3)
-    if big.any():
-        ax.scatter(Y[big, 0], Y[big, 1], s=110, marker="*", c=[point_colors[i] for i in np.flatnonzero(big)],
+    if len(stars):  # seed words: big stars
+        ax.scatter(Y[stars, 0], Y[stars, 1], s=110, marker="*", c=[point_colors[i] for i in stars],
                    edgecolors="black", linewidths=0.6, zorder=3)
     stats = place_labels_for(ax, renderer, Y, list(words), [_darker(point_colors[i]) for i in range(n)],
                              ["bold" if b else "normal" for b in big])
