@@ -135,12 +135,12 @@ class Optimizer:
     def __init__(self, lr):
         self.lr = float(lr)
         self.t = 0
-        self.state = {s: [] for s in self._slots}
+        self.state = {}
 
     def _prepare(self, params, grads):
         _check_lists(params, grads)
         for s in self._slots:
-            arrs = self.state[s]
+            arrs = self.state.get(s, [])
             if len(arrs) != len(params) or any(a.shape != p.shape or a.dtype != p.dtype
                                                for a, p in zip(arrs, params)):
                 if arrs:
@@ -164,14 +164,14 @@ class Optimizer:
 
     def zero_state(self):
         self.t = 0
-        self.state = {s: [] for s in self._slots}
+        self.state = {}
 
     def state_dict(self):
         d = {"name": self.name, "t": self.t}
         for h in self._hyper:
             d[h] = getattr(self, h)
         for s in self._slots:
-            for i, a in enumerate(self.state[s]):
+            for i, a in enumerate(self.state.get(s, [])):
                 d[f"{s}.{i}"] = a
         return d
 
@@ -200,8 +200,11 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain / momentum / Nesterov gradient descent."""
     name = "sgd"
-    _slots = ("velocity",)
     _hyper = ("lr", "momentum", "nesterov")
+
+    @property
+    def _slots(self):
+        return ("velocity",) if self.momentum else ()
 
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
         super().__init__(lr)
@@ -209,9 +212,6 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)    # look-ahead momentum
         if not 0 <= self.momentum < 1:
             raise EmbedError(f"momentum must be in [0, 1), got {momentum}")
-        if self.momentum == 0:
-            self._slots = ()
-            self.state = {}
 
     def _update(self, i, p, g):
         if self.momentum == 0:

@@ -47,6 +47,22 @@ def _fused_loss(last, loss):
     return None
 
 
+def _rng_state(rng):
+    """JSON-able state of a layer's Generator (so a resumed run draws the same dropout masks)."""
+    if rng is None:
+        return None
+    return rng.bit_generator.state
+
+
+def _rng_from_state(state):
+    try:
+        bitgen = getattr(np.random, state["bit_generator"])()
+        bitgen.state = state
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise EmbedError("model file has an invalid random state") from None
+    return np.random.Generator(bitgen)
+
+
 class Sequential:
     """A list of layers applied in order; ``fit`` trains all of them by backprop."""
 
@@ -277,7 +293,8 @@ class Sequential:
                             yb = y[idx]
                         else:
                             xb, yb = X[s * batch_size:(s + 1) * batch_size], y[s * batch_size:(s + 1) * batch_size]
-                        batch_loss = self.train_on_batch(xb, yb)
+                        with np.errstate(over="ignore", invalid="ignore"):   # divergence is checked below
+                            batch_loss = self.train_on_batch(xb, yb)
                         if not np.isfinite(batch_loss):
                             raise EmbedError(f"training diverged (loss is {batch_loss}) in epoch {epoch + 1}: "
                                              "lower the learning rate or rescale the inputs")
@@ -355,7 +372,8 @@ class Sequential:
             "format": _FORMAT, "version": 1, "name": self.name, "seed": self.seed,
             "layers": [{"class": type(layer).__name__, "config": layer.get_config(),
                         "input_shape": list(getattr(layer, "input_shape_", None) or []) or None,
-                        "built": bool(layer.built)} for layer in self.layers],
+                        "built": bool(layer.built),
+                        "rng_state": _rng_state(layer.rng)} for layer in self.layers],
             "loss": self.loss.name if self.loss is not None else None,
             "optimizer": ({"name": self.optimizer.name, **self.optimizer.get_config()}
                           if self.optimizer is not None else None),
@@ -406,6 +424,8 @@ class Sequential:
                     layer.grads = {k: np.zeros_like(a) for k, a in layer.params.items()}
                     layer.built = True
                     layer._on_params_replaced()
+            if spec.get("rng_state"):
+                layer.rng = _rng_from_state(spec["rng_state"])
             model.layers.append(layer)
         if config.get("loss") and config.get("optimizer"):
             opt_cfg = dict(config["optimizer"])

@@ -1,0 +1,116 @@
+"""Optimizers minimise a quadratic; state round-trips; clipping; schedules."""
+import math
+
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.nn import optimizers, schedules
+from embed.nn.optimizers import clip_grad_norm
+
+CASES = [("sgd", {"lr": 0.1}), ("sgd", {"lr": 0.05, "momentum": 0.9}),
+         ("sgd", {"lr": 0.05, "momentum": 0.9, "nesterov": True}), ("momentum", {"lr": 0.05}),
+         ("adagrad", {"lr": 0.5}), ("rmsprop", {"lr": 0.05}), ("adam", {"lr": 0.1})]
+
+
+def quadratic_problem(dtype, n=3000):
+    """f(θ) = ½ Σ a_i (θ_i − t_i)², minimum at t; ∇f = a ⊙ (θ − t)."""
+    rng = np.random.default_rng(0)
+    target = [rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal(n).astype(dtype)]
+    scale = [rng.uniform(0.5, 2.0, (3, 4)).astype(dtype), rng.uniform(0.5, 2.0, n).astype(dtype)]
+    params = [np.zeros((3, 4), dtype), np.zeros(n, dtype)]
+    return params, target, scale
+
+
+@pytest.mark.parametrize("name,kw", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_optimizer_minimises_a_quadratic(name, kw, dtype):
+    params, target, scale = quadratic_problem(dtype)
+    opt = optimizers.get(name, **kw)
+    start = max(float(np.abs(p - t).max()) for p, t in zip(params, target))
+    for _ in range(800):
+        grads = [a * (p - t) for p, t, a in zip(params, target, scale)]
+        opt.step(params, grads)
+    err = max(float(np.abs(p - t).max()) for p, t in zip(params, target))
+    assert err < 0.02 * start
+    assert all(p.dtype == dtype for p in params)
+
+
+def test_adam_matches_the_textbook_update():
+    rng = np.random.default_rng(1)
+    p = rng.standard_normal(10)
+    ref = p.copy()
+    m = np.zeros(10)
+    v = np.zeros(10)
+    opt = optimizers.Adam(lr=0.01)
+    for t in range(1, 6):
+        g = rng.standard_normal(10)
+        opt.step([p], [g.copy()])
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        ref -= 0.01 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    np.testing.assert_allclose(p, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,kw", CASES)
+def test_state_dict_round_trip_continues_identically(name, kw):
+    params, target, scale = quadratic_problem(np.float64, n=50)
+    a = optimizers.get(name, **kw)
+    for _ in range(5):
+        a.step(params, [s * (p - t) for p, t, s in zip(params, target, scale)])
+    b = optimizers.get(name).load_state_dict(a.state_dict())
+    pa = [p.copy() for p in params]
+    pb = [p.copy() for p in params]
+    for _ in range(5):
+        a.step(pa, [s * (p - t) for p, t, s in zip(pa, target, scale)])
+        b.step(pb, [s * (p - t) for p, t, s in zip(pb, target, scale)])
+    for x, y in zip(pa, pb):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_state_dict_rejects_other_optimizer():
+    with pytest.raises(EmbedError, match="'adam'"):
+        optimizers.SGD().load_state_dict(optimizers.Adam().state_dict())
+
+
+def test_lr_is_settable_between_steps():
+    p = np.zeros(2)
+    opt = optimizers.SGD(lr=1.0)
+    opt.step([p], [np.ones(2)])
+    opt.lr = 0.5
+    opt.step([p], [np.ones(2)])
+    np.testing.assert_allclose(p, [-1.5, -1.5])
+
+
+def test_step_validates_lists():
+    with pytest.raises(EmbedError, match="2 parameters but 1 gradients"):
+        optimizers.Adam().step([np.zeros(2), np.zeros(3)], [np.zeros(2)])
+    with pytest.raises(EmbedError, match="shape"):
+        optimizers.Adam().step([np.zeros(2)], [np.zeros(3)])
+    with pytest.raises(EmbedError, match="unknown optimizer 'adamw'"):
+        optimizers.get("adamw")
+
+
+def test_clip_grad_norm_scales_to_max_norm():
+    g = [np.array([3.0, 0.0]), np.array([[0.0, 4.0]])]
+    norm = clip_grad_norm(g, 1.0)
+    assert norm == pytest.approx(5.0)
+    total = math.sqrt(sum(float((x ** 2).sum()) for x in g))
+    assert total == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(g[0], [0.6, 0.0], rtol=1e-5)
+    small = [np.array([0.3, 0.4])]
+    assert clip_grad_norm(small, 1.0) == pytest.approx(0.5)
+    np.testing.assert_array_equal(small[0], [0.3, 0.4])          # below the limit: untouched
+
+
+def test_schedules():
+    assert [schedules.StepDecay(1.0, drop=0.5, every=2)(t) for t in range(5)] == [1, 1, 0.5, 0.5, 0.25]
+    assert schedules.ExponentialDecay(2.0, rate=0.5)(3) == pytest.approx(0.25)
+    cos = schedules.CosineDecay(1.0, total=10, min_lr=0.1)
+    assert cos(0) == pytest.approx(1.0) and cos(5) == pytest.approx(0.55) and cos(10) == pytest.approx(0.1)
+    assert cos(20) == pytest.approx(0.1)
+    lin = schedules.get("linear", lr=1.0, total=4, end_lr=0.2)
+    assert [lin(t) for t in (0, 2, 4, 9)] == pytest.approx([1.0, 0.6, 0.2, 0.2])
+    assert schedules.get("constant", lr=0.3)(100) == 0.3
+    with pytest.raises(EmbedError, match="unknown learning-rate schedule"):
+        schedules.get("warmup")

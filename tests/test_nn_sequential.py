@@ -1,0 +1,166 @@
+"""Sequential: learning toy problems, save/load, batch modes and clear errors."""
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.nn import schedules
+from embed.nn.layers import Dense, Dropout, Embedding
+from embed.nn.regularizers import L2
+from embed.nn.sequential import Sequential
+
+
+def blobs(n=300, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-4, 4, (k, 2))
+    y = rng.integers(0, k, n)
+    X = centres[y] + rng.standard_normal((n, 2)) * 0.5
+    return X.astype(np.float32), y
+
+
+def test_mlp_learns_xor():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    y = np.array([0, 1, 1, 0])
+    model = Sequential([Dense(8, "tanh"), Dense(2, "softmax")], seed=0)
+    model.compile(loss="categorical_crossentropy", optimizer="adam", lr=0.05)
+    model.fit(X, y, epochs=300, batch_size=None)
+    assert np.array_equal(model.predict(X).argmax(axis=1), y)
+    np.testing.assert_allclose(model.predict(X).sum(axis=1), 1.0, rtol=1e-5)   # softmax outputs
+
+
+def test_blobs_mini_batch_with_validation_history():
+    X, y = blobs()
+    model = Sequential([Dense(16, "relu"), Dense(3, "softmax")], seed=1)
+    model.compile(loss="categorical_crossentropy", optimizer="adam", lr=0.01)
+    hist = model.fit(X[:240], y[:240], epochs=15, batch_size=32, validation_data=(X[240:], y[240:]), seed=0)
+    assert set(hist) >= {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"}
+    assert len(hist["loss"]) == 15 and hist["loss"][-1] < hist["loss"][0]
+    assert hist["val_accuracy"][-1] >= 0.95
+    assert model.evaluate(X[240:], y[240:])["accuracy"] >= 0.95
+
+
+def test_online_updates_and_binary_sigmoid_output():
+    X, y = blobs(n=120, k=2, seed=3)
+    model = Sequential([Dense(4, "tanh"), Dense(1, "sigmoid")], seed=2)
+    model.compile(loss="binary_crossentropy", optimizer="sgd", lr=0.05)
+    hist = model.fit(X, y, epochs=5, batch_size=1)
+    assert hist["accuracy"][-1] >= 0.95
+    p = model.predict(X)
+    assert p.shape == (120, 1) and np.all((p > 0) & (p < 1))
+
+
+def test_regression_with_quadratic_loss_and_schedule():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (200, 3)).astype(np.float32)
+    w = np.array([[1.5], [-2.0], [0.5]], np.float32)
+    y = X @ w + 0.3
+    model = Sequential([Dense(1)], seed=0).compile(loss="quadratic", optimizer="momentum", lr=0.1)
+    hist = model.fit(X, y, epochs=60, batch_size=20, lr_schedule=schedules.StepDecay(0.1, 0.5, 30))
+    assert hist["lr"][0] == pytest.approx(0.1) and hist["lr"][-1] == pytest.approx(0.05)
+    np.testing.assert_allclose(model.layers[0].params["W"], w, atol=1e-2)
+    np.testing.assert_allclose(model.layers[0].params["b"], [0.3], atol=1e-2)
+
+
+def test_l2_regularisation_shrinks_weights():
+    X, y = blobs(seed=4)
+    norms = []
+    for reg in (None, L2(0.1)):
+        m = Sequential([Dense(16, "relu"), Dense(3, "softmax")], seed=5)
+        m.compile(loss="categorical_crossentropy", optimizer="adam", lr=0.01, regularizer=reg)
+        m.fit(X, y, epochs=20, batch_size=32, seed=0)
+        norms.append(float(np.linalg.norm(m.layers[0].params["W"])))
+    assert norms[1] < 0.8 * norms[0]
+
+
+def test_same_seed_same_model():
+    X, y = blobs(seed=6)
+    preds = []
+    for _ in range(2):
+        m = Sequential([Dense(8, "relu"), Dropout(0.2), Dense(3, "softmax")], seed=7)
+        m.compile(loss="categorical_crossentropy", optimizer="adam")
+        m.fit(X, y, epochs=3, batch_size=16, seed=1)
+        preds.append(m.predict(X))
+    np.testing.assert_array_equal(preds[0], preds[1])
+
+
+def test_save_load_round_trip_identical_predictions_and_resume(tmp_path):
+    X, y = blobs(seed=8)
+    m = Sequential([Dense(8, "relu", kernel_regularizer="l2"), Dropout(0.1), Dense(3, "softmax")], seed=0)
+    m.compile(loss="categorical_crossentropy", optimizer="adam", lr=0.01, clip_norm=5.0)
+    m.fit(X, y, epochs=2, batch_size=32, seed=0)
+    path = tmp_path / "model.npz"
+    m.save(path)
+    m2 = Sequential.load(path)
+    np.testing.assert_array_equal(m2.predict(X), m.predict(X))
+    assert m2.optimizer.t == m.optimizer.t and m2.clip_norm == 5.0
+    assert m2.layers[0].kernel_regularizer.l2 == m.layers[0].kernel_regularizer.l2
+    # both continue training the same way (optimizer moments restored)
+    m.fit(X, y, epochs=1, batch_size=32, seed=3)
+    m2.fit(X, y, epochs=1, batch_size=32, seed=3)
+    np.testing.assert_allclose(m2.predict(X), m.predict(X), rtol=1e-5, atol=1e-6)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_embedding_model_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 10, 64)
+    y = ids % 2
+    m = Sequential([Embedding(10, 4), Dense(2, "softmax")], seed=0)
+    m.compile(loss="categorical_crossentropy", optimizer="adam", lr=0.05)
+    m.fit(ids, y, epochs=40, batch_size=16)
+    assert m.evaluate(ids, y)["accuracy"] == 1.0
+    m.save(tmp_path / "emb.npz")
+    np.testing.assert_array_equal(Sequential.load(tmp_path / "emb.npz").predict(ids), m.predict(ids))
+
+
+def test_load_rejects_corrupt_and_foreign_files(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip file at all")
+    with pytest.raises(EmbedError, match="corrupt or truncated"):
+        Sequential.load(bad)
+    m = Sequential([Dense(2)], seed=0).compile(loss="mse", optimizer="sgd")
+    m.fit(np.ones((4, 3)), np.zeros((4, 2)), epochs=1)
+    good = tmp_path / "good.npz"
+    m.save(good)
+    truncated = tmp_path / "trunc.npz"
+    truncated.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(EmbedError, match="corrupt or truncated"):
+        Sequential.load(truncated)
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.zeros(3))
+    with pytest.raises(EmbedError):
+        Sequential.load(other)
+    with pytest.raises(EmbedError, match="not found"):
+        Sequential.load(tmp_path / "missing.npz")
+
+
+def test_bad_inputs_give_clear_errors():
+    X, y = blobs(n=40)
+    m = Sequential([Dense(4, "relu"), Dense(3, "softmax")], seed=0)
+    with pytest.raises(EmbedError, match="compile"):
+        m.fit(X, y)
+    m.compile(loss="categorical_crossentropy", optimizer="adam")
+    with pytest.raises(EmbedError, match="X has 40 samples but y has 39"):
+        m.fit(X, y[:-1])
+    Xn = X.copy()
+    Xn[3, 1] = np.nan
+    with pytest.raises(EmbedError, match="NaN"):
+        m.fit(Xn, y)
+    with pytest.raises(EmbedError, match=r"labels must be in \[0, 3\)"):
+        m.fit(X, np.where(y == 2, 5, y))
+    with pytest.raises(EmbedError, match="batch_size"):
+        m.fit(X, y, batch_size=0)
+    with pytest.raises(EmbedError, match="numeric"):
+        m.fit(np.array([["a", "b"]] * 40), y)
+    m.fit(X, y, epochs=1)
+    with pytest.raises(EmbedError, match="expected inputs with 2 features"):
+        m.predict(np.ones((3, 5)))
+    with pytest.raises(EmbedError, match="unknown optimizer"):
+        m.compile(optimizer="lbfgs")
+
+
+def test_diverging_training_is_reported():
+    X = np.random.default_rng(0).standard_normal((50, 2)).astype(np.float32) * 1e3
+    y = X.sum(axis=1, keepdims=True) ** 3
+    m = Sequential([Dense(1)], seed=0).compile(loss="mse", optimizer="sgd", lr=10.0)
+    with pytest.raises(EmbedError, match="diverged"):
+        m.fit(X, y, epochs=20, batch_size=10)
