@@ -223,3 +223,31 @@ def test_cache_never_writes_into_a_read_only_data_folder(tmp_path):
     finally:
         os.chmod(folder, 0o755)
     assert c.cache_path.startswith(str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("block, flush", [(7, 5), (64, 3), (1 << 20, 1 << 16)])
+def test_tiny_storage_blocks_and_flushes_give_the_same_encoding(tmp_path, monkeypatch, block, flush):
+    lines = _lines(3, 80)
+    expected = encode_corpus(lines, min_count=2, max_words=9)
+    monkeypatch.setattr(corpus_mod, "BLOCK_ITEMS", block)
+    monkeypatch.setattr(corpus_mod, "FLUSH_TOKENS", flush)
+    c = encode_corpus(lines, min_count=2, max_words=9)
+    _check_layout(c)
+    assert c.vocab.words == expected.vocab.words
+    np.testing.assert_array_equal(c.tokens, expected.tokens)
+    np.testing.assert_array_equal(c.offsets, expected.offsets)
+    assert _decoded(c) == _decoded(expected)
+
+
+def test_pruning_mid_stream_across_blocks_is_exact_after_the_reread(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_mod, "BLOCK_ITEMS", 16)
+    monkeypatch.setattr(corpus_mod, "FLUSH_TOKENS", 4)  # prune checks every few tokens
+    lines = [f"common{i % 3} rare{i} other{i % 5}" for i in range(300)]
+    c = encode_corpus(lines, min_count=1, max_vocab_size=8)
+    _check_layout(c)
+    assert c.vocab.counts.tolist() == [100] * 3 + [60] * 5
+    assert _decoded(c) == [[w for w in line.split() if not w.startswith("rare")] for line in lines]
+    # a one-shot generator cannot be re-read: the encoding stays consistent anyway
+    g = encode_corpus((line for line in lines), min_count=1, max_vocab_size=8)
+    _check_layout(g)
+    assert set(g.vocab.words) <= set(c.vocab.words)

@@ -182,11 +182,11 @@ class _Blocks:
     is 17M tokens, so that matters for peak memory.)
     """
 
-    def __init__(self, dtype, block=BLOCK_ITEMS):
+    def __init__(self, dtype, block=None):
         self.dtype = np.dtype(dtype)
-        self.block = block
+        self.block = block or BLOCK_ITEMS
         self.blocks = []  # arrays of shape (block,); the last one is filled up to `fill`
-        self.fill = block
+        self.fill = self.block
         self.n = 0
 
     def append(self, values):
@@ -234,7 +234,7 @@ def _scan(pieces, ids, max_words, prune_limit=None, bar=None, stats=None):
     `counts` (by provisional id) only when `prune_limit` is set.
     """
     toks = _Blocks(np.int32)
-    offsets = _Blocks(np.int64, 1 << 16)
+    offsets = _Blocks(np.int64, min(BLOCK_ITEMS, 1 << 16))
     offsets.append([0])
     cuts = []  # sentence ends found since the last flush
     pending = []  # token strings not yet converted to ids
