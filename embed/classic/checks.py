@@ -52,12 +52,13 @@ def check_y(y, m, name="y"):
     return y
 
 
-def check_labels(y, m, n_classes=None, name="y"):
+def check_labels(y, m, n_classes=None, name="y", fitting=True):
     """Return class labels as an int64 array in 0..K-1, and K.
 
     Labels are class indices, as in the course: 0/1 for a binary problem,
     0..K-1 for K classes.  `n_classes` fixes K (labels must fall below it);
-    otherwise K = max(y) + 1.
+    otherwise K = max(y) + 1.  When `fitting`, y must hold at least two
+    classes (scoring a one-class subset is fine).
     """
     y = check_y(y, m, name)
     if not np.all(y == np.round(y)):
@@ -68,8 +69,8 @@ def check_labels(y, m, n_classes=None, name="y"):
     k = hi + 1 if n_classes is None else int(n_classes)
     if lo < 0 or hi >= k:
         raise EmbedError(f"{name} labels must lie in 0..{k - 1}, got values in {lo}..{hi}")
-    if k < 2:
-        raise EmbedError(f"{name} holds a single class ({lo}); a classifier needs at least two")
+    if fitting and lo == hi:
+        raise EmbedError(f"{name} holds a single class ({lo}); a classifier needs examples of at least two")
     return y, k
 
 

@@ -125,7 +125,7 @@ class LogisticRegression:
         from ..nn.metrics import accuracy
         check_fitted(self)
         X = check_X(X, n_features=self.n_features_in_)
-        y, _ = check_labels(y, len(X), n_classes=len(self.classes_))
+        y, _ = check_labels(y, len(X), n_classes=len(self.classes_), fitting=False)
         return float(accuracy(y, self.predict(X)))
 
     def __repr__(self):

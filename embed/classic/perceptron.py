@@ -25,7 +25,6 @@ hidden layer bends the boundary: `xor_mlp` trains one on the shared core.
 """
 import numpy as np
 
-from ..errors import EmbedError
 from .checks import check_fitted, check_labels, check_positive, check_X, rng_from
 
 
@@ -58,9 +57,7 @@ class Perceptron:
         check_positive(self.max_epochs, "max_epochs", integer=True)
         check_positive(self.lr, "lr")
         X = check_X(X)
-        y, k = check_labels(y, len(X))
-        if k != 2:
-            raise EmbedError(f"the perceptron separates two classes, labels 0 and 1; got labels 0..{k - 1}")
+        y, _ = check_labels(y, len(X), n_classes=2)  # two classes, labels 0 and 1
         rng = rng_from(self.random_state)
         m, n = X.shape
         w = np.zeros(n)  # (n,) weights
@@ -97,7 +94,7 @@ class Perceptron:
     def score(self, X, y):
         """Accuracy: the fraction of rows classified correctly."""
         X = check_X(X)
-        y, _ = check_labels(y, len(X), n_classes=2)
+        y, _ = check_labels(y, len(X), n_classes=2, fitting=False)
         return float(np.mean(self.predict(X) == y))
 
     def __repr__(self):
