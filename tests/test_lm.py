@@ -297,6 +297,10 @@ def test_cli_bad_inputs(tmp_path, capsys):
                         "--batch", 2, "--seq-length", 8, "--epochs", 1, "--quiet")
     assert code == 0, err
     _one_line_error(*_cli(capsys, "lm", "generate", model, "--prime", "Ωmega€")[::2], "'Ω'", "'€'")
+    for bad, word in ((["--clip", "-1"], "clip"), (["--batch", "0"], "batch"), (["--layers", "4"], "layers"),
+                      (["--dropout", "1"], "dropout"), (["--lr", "0"], "lr"), (["--batch", "500"], "short")):
+        _one_line_error(*_cli(capsys, "lm", "train", text, "-o", tmp_path / "y.lm", *bad)[::2], word)
+    assert not (tmp_path / "y.lm").exists()
     _one_line_error(*_cli(capsys, "lm", "train", text, "-o", model, "--resume", "--hidden", 16)[::2],
                     "hidden=8", "16")
     _one_line_error(*_cli(capsys, "lm", "train", text, "-o", model, "--resume", "--cell", "gru")[::2],

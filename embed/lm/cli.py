@@ -103,15 +103,6 @@ def _train(args):
         if args.init_vectors:
             raise EmbedError("--init-vectors only applies to a new model, not --resume")
     else:
-        for name, v in (("layers", args.layers), ("hidden", args.hidden), ("seq-length", args.seq_length),
-                        ("batch", args.batch), ("checkpoint-every", args.checkpoint_every)):
-            if v is not None and v < (0 if name == "checkpoint-every" else 1):
-                raise EmbedError(f"--{name} must be positive, got {v}")
-        for name, v in (("epochs", args.epochs), ("minutes", args.minutes), ("lr", args.lr)):
-            if v is not None and not v > 0:
-                raise EmbedError(f"--{name} must be > 0, got {v}")
-        if args.val_fraction is not None and not 0 <= args.val_fraction < 0.5:
-            raise EmbedError(f"--val-fraction must be in [0, 0.5), got {args.val_fraction}")
         mc = ModelConfig(**{k: v for k, v in {**model_opts, "dropout": args.dropout,
                                                "min_count": args.min_count}.items() if v is not None})
         tc = TrainConfig(**{k: v for k, v in train_opts.items() if v is not None})

@@ -63,6 +63,27 @@ class TrainConfig:
     threads: int = 0          # BLAS threads while training (0 = the library's default)
 
 
+def validate(cfg):
+    """Raise a one-line EmbedError for a TrainConfig value that cannot work."""
+    for name in ("seq_length", "batch"):
+        if int(getattr(cfg, name)) < 1:
+            raise EmbedError(f"{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
+    for name in ("epochs", "minutes", "lr"):
+        v = getattr(cfg, name)
+        if v is not None and not (v > 0 and math.isfinite(v)):
+            raise EmbedError(f"{name} must be > 0, got {v}")
+    if not cfg.clip >= 0:
+        raise EmbedError(f"clip must be >= 0 (0 = off), got {cfg.clip}")
+    if not 0 < cfg.lr_decay <= 1:
+        raise EmbedError(f"lr-decay must be in (0, 1], got {cfg.lr_decay}")
+    if not 0 <= cfg.val_fraction < 0.5:
+        raise EmbedError(f"val-fraction must be in [0, 0.5), got {cfg.val_fraction}")
+    for name in ("checkpoint_every", "decay_after", "threads"):
+        if getattr(cfg, name) < 0:
+            raise EmbedError(f"{name.replace('_', '-')} must be >= 0, got {getattr(cfg, name)}")
+    return cfg
+
+
 # parameters of the model that --resume must not change
 ARCH_KEYS = ("cell", "layers", "hidden", "embedding", "level")
 
@@ -126,7 +147,7 @@ class LMTrainer:
     @classmethod
     def new(cls, text, model_cfg=None, train_cfg=None, init_vectors=None):
         model_cfg = model_cfg or ModelConfig()
-        train_cfg = _with_defaults(train_cfg or TrainConfig())
+        train_cfg = validate(_with_defaults(train_cfg or TrainConfig()))
         vocab, tokens = build_vocab(text, model_cfg.level, model_cfg.min_count)
         ids = encode_stream(text, vocab, tokens)
         train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
@@ -157,6 +178,7 @@ class LMTrainer:
                                  f"not {value!r} (drop the option or start a new model)")
         train_cfg = dataclasses.replace(saved_train, **{k: v for k, v in (train_overrides or {}).items()
                                                           if v is not None})
+        validate(train_cfg)
         for key in ("batch", "seq_length", "val_fraction"):
             if getattr(train_cfg, key) != getattr(saved_train, key):
                 raise EmbedError(f"--resume: {path} was trained with {key}={getattr(saved_train, key)!r}, "
