@@ -46,9 +46,11 @@ def test_pruning_while_counting_forgets_rare_words_like_word2vec():
     assert len(v) <= 3
 
 
-def test_all_words_below_min_count_is_an_error():
+def test_all_words_below_min_count_or_no_tokens_is_an_error():
     with pytest.raises(EmbedError, match="min_count=5"):
         Vocab.build([["a", "b"], ["c"]], min_count=5)
+    with pytest.raises(EmbedError, match="no tokens"):
+        Vocab.build([[], []])
 
 
 @pytest.mark.parametrize("kwargs", [{"min_count": -1}, {"min_count": 2.5},

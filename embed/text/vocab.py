@@ -97,8 +97,10 @@ class Vocab:
             if limit is not None and len(counts) > limit:
                 prunings += 1
                 prune_counts(counts, prunings)
+        if total == 0:
+            raise EmbedError("no tokens to build a vocabulary from")
         vocab = cls.from_counts(counts, min_count, max_vocab_size, total_words=total)
-        if total and not len(vocab):
+        if not len(vocab):
             raise EmbedError(f"every word occurs fewer than min_count={min_count} times "
                              f"({total} tokens, {len(counts)} distinct); lower --min-count")
         return vocab
