@@ -11,7 +11,7 @@ from embed.cli import main
 from embed.errors import EmbedError
 from embed.lm import checkpoint
 from embed.lm.data import Streams, SymbolVocab, build_vocab, encode_stream, split_train_val
-from embed.lm.generate import generate, sample_index
+from embed.lm.sample import generate, sample_index
 from embed.lm.model import CharLM, load_model
 from embed.lm.train import LMTrainer, ModelConfig, TrainConfig
 

@@ -142,7 +142,7 @@ def _train(args):
 
 
 def _generate(args):
-    from .generate import generate
+    from .sample import generate
     from .model import load_model
 
     model = load_model(args.model)
