@@ -173,7 +173,7 @@ def cmd_train(args):
         print(json.dumps({"words_per_sec": wps,
                           "train_seconds": float(model.train_seconds_),
                           "vocab_size": len(model.wv),
-                          "epoch_loss": [float(x) for x in model.epoch_loss_]}))
+                          "epoch_loss": [_finite(float(x)) for x in model.epoch_loss_]}))
         return 0
     loss = model.epoch_loss_[-1] if len(model.epoch_loss_) else float("nan")
     note = f"; replaced {replaced} invalid UTF-8 byte(s)" if replaced else ""
