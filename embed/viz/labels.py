@@ -59,8 +59,9 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
                  marker_px=4.0, obstacles=None, min_fontsize=None, halo=True, max_ring=4):
     """Annotate points `xy` (n, 2, data coordinates) with `texts`, in the given priority order.
 
-    Call after the axes limits and position are final.  `obstacles` (k, 2)
-    are extra data points to keep clear of (e.g. samples along arrows).
+    Call after the axes limits and position are final.  `marker_px` is the
+    marker radius in pixels (one number, or one per point).  `obstacles`
+    (k, 2) are extra data points to keep clear of (e.g. samples along arrows).
     Returns `LabelStats`.
     """
     fig = ax.figure
@@ -69,10 +70,11 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
     P = ax.transData.transform(np.asarray(xy, dtype=float))  # (n, 2) pixels
     bb = ax.bbox
     inside = (bb.x0 + 2, bb.y0 + 2, bb.x1 - 2, bb.y1 - 2)
-    r = marker_px
+    r = np.broadcast_to(np.asarray(marker_px, dtype=float), (n,))        # (n,) marker radius per point
     extra = np.zeros((0, 2)) if obstacles is None else ax.transData.transform(np.asarray(obstacles, float))
     obstacle_pts = np.vstack([P, extra])                                  # (n + k, 2)
-    markers = np.hstack([obstacle_pts - r, obstacle_pts + r])            # (n + k, 4)
+    radius = np.concatenate([r, np.full(len(extra), float(np.median(r)) if n else 4.0)])[:, None]
+    markers = np.hstack([obstacle_pts - radius, obstacle_pts + radius])  # (n + k, 4)
     placed = np.empty((n, 4))                                            # label boxes so far
     m = 0
     colors = colors if colors is not None else ["#222222"] * n
@@ -94,7 +96,7 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
 
     def candidates(i, size, ring):
         w, h = measure(texts[i], size, weights[i])
-        gap = r + 2.0 if ring == 0 else (r + 2.0) + ring * 1.2 * h
+        gap = r[i] + 2.0 if ring == 0 else (r[i] + 2.0) + ring * 1.2 * h
         dirs = _DIRS if ring == 0 else _RING_DIRS
         corners = np.array([_box_at(P[i], d, w, h, gap) for d in dirs])  # (C, 2)
         return np.hstack([corners, corners + (w, h)])                    # (C, 4)

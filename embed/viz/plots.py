@@ -248,19 +248,20 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
         ax.scatter(Y[stars, 0], Y[stars, 1], s=110, marker="*", c=[point_colors[i] for i in stars],
                    edgecolors="black", linewidths=0.6, zorder=3)
     stats = place_labels_for(ax, renderer, Y, list(words), [_darker(point_colors[i]) for i in range(n)],
-                             ["bold" if b else "normal" for b in big])
+                             ["bold" if b else "normal" for b in big], radius_pt=np.where(big, 6.0, 3.5))
     if stats.skipped:
         note_text += f"; {len(stats.skipped)} of {n} labels left out to avoid overlap"
         _set_note(note, renderer, note_text)
     return save_figure(fig, path)
 
 
-def place_labels_for(ax, renderer, Y, texts, colors, weights, obstacles=None, fontsize=None):
+def place_labels_for(ax, renderer, Y, texts, colors, weights, obstacles=None, fontsize=None, radius_pt=3.5):
+    """Labels with the font size for this many words; `radius_pt` = marker radius in points."""
     from .labels import place_labels
 
     fontsize = fontsize or _label_font(len(texts))
     return place_labels(ax, renderer, Y, texts, fontsize=fontsize, colors=colors, weights=weights,
-                        marker_px=3.5 * ax.figure.dpi / 72, obstacles=obstacles)
+                        marker_px=np.asarray(radius_pt) * ax.figure.dpi / 72, obstacles=obstacles)
 
 
 # --------------------------------------------------------------------------- analogy arrows
@@ -355,8 +356,7 @@ def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
         ax.scatter(*pos[w], s=45, marker="o" if w in first else "s", color=pts_colors[w],
                    edgecolors="black", linewidths=0.6, zorder=3)
     place_labels_for(ax, renderer, Y, words, [_darker(pts_colors[w], 0.55) for w in words],
-                     ["normal"] * len(words),
-                     obstacles=np.array(samples), fontsize=12)
+                     ["normal"] * len(words), obstacles=np.array(samples), fontsize=12, radius_pt=4.5)
     return save_figure(fig, path)
 
 
