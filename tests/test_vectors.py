@@ -149,7 +149,8 @@ def small_kv(n=50, d=7, seed=0):
     return KeyedVectors(words, rng.standard_normal((n, d)).astype(np.float32))
 
 
-@pytest.mark.parametrize("name,binary", [("v.txt", False), ("v.vec", False), ("v.bin", True)])
+@pytest.mark.parametrize("name,binary", [("v.txt", False), ("v.vec", False), ("v.bin", True),
+                                         ("v.bin.gz", True), ("v.txt.gz", False)])
 def test_word2vec_format_roundtrip_with_gensim(tmp_path, name, binary):
     kv = small_kv()
     path = tmp_path / name
@@ -271,6 +272,9 @@ def test_truncated_and_corrupt_files(tmp_path):
     empty.write_bytes(b"")
     _one_line_error(KeyedVectors.load, empty, match="empty vector file")
     _one_line_error(KeyedVectors.load, tmp_path / "missing.bin", match="not found")
+    notgz = tmp_path / "v.bin.gz"
+    notgz.write_bytes(data)
+    _one_line_error(KeyedVectors.load, notgz, match="cannot read")
 
 
 def test_format_from_suffix():

@@ -17,6 +17,8 @@ is one `EmbedError` line saying what is wrong and where, e.g.
 Words that are not valid UTF-8 (old C-tool files in Latin-1) are decoded with
 ``backslashreplace``: ``caf\\xe9`` stays a distinct, printable key.
 """
+import contextlib
+import gzip
 import os
 
 import numpy as np
@@ -29,9 +31,24 @@ TEXT_SUFFIXES = (".txt", ".vec")
 _DECODE_ERRORS = "backslashreplace"
 
 
+def _suffix(path):
+    """The format suffix, looking through a trailing .gz: 'v.bin.gz' -> '.bin'."""
+    stem, suffix = os.path.splitext(os.fspath(path))
+    if suffix.lower() == ".gz":
+        suffix = os.path.splitext(stem)[1]
+    return suffix.lower()
+
+
+def _open_read(path):
+    """Binary file object; gzip-compressed files (.gz) are decompressed."""
+    if os.fspath(path).lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
 def format_from_suffix(path):
-    """'binary' for .bin, 'text' for .txt/.vec, else a one-line EmbedError."""
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    """'binary' for .bin, 'text' for .txt/.vec (also .bin.gz ...), else a one-line EmbedError."""
+    suffix = _suffix(path)
     if suffix in BINARY_SUFFIXES:
         return "binary"
     if suffix in TEXT_SUFFIXES:
@@ -41,6 +58,17 @@ def format_from_suffix(path):
 
 
 # --------------------------------------------------------------------------- writing
+
+@contextlib.contextmanager
+def _atomic_write_maybe_gz(path):
+    """atomic_write in binary mode, gzip-compressed when the name ends in .gz."""
+    with atomic_write(path, "wb") as raw:
+        if os.fspath(path).lower().endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as f:
+                yield f
+        else:
+            yield raw
+
 
 def _check_words(words):
     for w in words:
@@ -53,7 +81,7 @@ def write_word2vec(path, words, vectors, binary=False):
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)  # (n, d)
     n, d = vectors.shape
     _check_words(words)
-    with atomic_write(path, "wb") as f:
+    with _atomic_write_maybe_gz(path) as f:
         f.write(f"{n} {d}\n".encode("utf-8"))
         if binary:
             _write_binary_rows(f, words, vectors)
@@ -65,7 +93,7 @@ def write_glove(path, words, vectors):
     """GloVe text: word2vec text without the header line."""
     vectors = np.asarray(vectors, dtype=np.float32)
     _check_words(words)
-    with atomic_write(path, "wb") as f:
+    with _atomic_write_maybe_gz(path) as f:
         _write_text_rows(f, words, vectors)
 
 
@@ -114,13 +142,16 @@ def sniff(path):
     line tells text (``word`` + d numbers) from binary (raw float32 bytes,
     which are not text).  No header means GloVe.
     """
-    with open(path, "rb") as f:
-        head = f.read(1 << 16)
+    try:
+        with _open_read(path) as f:
+            head = f.read(1 << 16)
+    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError
+        raise EmbedError(f"{path}: cannot read: {e}") from None
     if not head.strip():
         raise EmbedError(f"{path}: empty vector file")
     first, _, rest = head.partition(b"\n")
     fields = first.split()
-    is_bin = os.path.splitext(os.fspath(path))[1].lower() in BINARY_SUFFIXES
+    is_bin = _suffix(path) in BINARY_SUFFIXES
     if not (len(fields) == 2 and all(x.isdigit() for x in fields)):
         return "binary" if is_bin else "glove"  # a .bin file's parser reports the bad header
     d = int(fields[1])
@@ -145,8 +176,11 @@ def read_vectors(path, fmt=None):
     path = check_readable(path, "vector file")
     if fmt is None:
         fmt = sniff(path)
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with _open_read(path) as f:
+            data = f.read()
+    except (OSError, EOFError) as e:
+        raise EmbedError(f"{path}: cannot read: {e}") from None
     if fmt == "binary":
         return _parse_binary(data, path)
     if fmt == "text":
