@@ -91,14 +91,18 @@ class Layer:
         return self
 
     def set_weights(self, weights):
-        """Replace params from a dict name -> array (shapes must match)."""
+        """Copy params in place from a dict name -> array (shapes must match).
+
+        The arrays keep their identity, so optimizers and callers holding
+        ``layer.params`` references keep working.
+        """
         for k, w in weights.items():
             if k not in self.params:
                 raise EmbedError(f"{type(self).__name__} has no parameter {k!r}")
             if tuple(self.params[k].shape) != tuple(np.shape(w)):
                 raise EmbedError(f"{type(self).__name__}.{k}: expected shape "
                                  f"{self.params[k].shape}, got {np.shape(w)}")
-            self.params[k] = np.ascontiguousarray(w, dtype=self.params[k].dtype)
+            np.copyto(self.params[k], w, casting="same_kind")
         self._on_params_replaced()
 
     def _on_params_replaced(self):
