@@ -76,3 +76,16 @@ def test_missing_file_and_folder_are_one_line_errors(tmp_path):
         list(reader.iter_lines(tmp_path))
     with pytest.raises(EmbedError, match="max_words"):
         list(reader.iter_lines(_write(tmp_path / "x.txt", "a"), max_words=0))
+
+
+@pytest.mark.parametrize("suffix, module", [(".gz", "gzip"), (".bz2", "bz2"), (".xz", "lzma")])
+def test_compressed_files_are_streamed(tmp_path, suffix, module):
+    import importlib
+    text = "".join(f"line {i} with words\n" for i in range(3000))
+    path = tmp_path / ("c.txt" + suffix)
+    with importlib.import_module(module).open(path, "wb") as f:
+        f.write(text.encode())
+    assert list(reader.iter_lines(str(path), block_bytes=1000)) == text.splitlines()
+    (tmp_path / ("bad.txt" + suffix)).write_bytes(b"not compressed at all" * 10)
+    with pytest.raises(EmbedError, match="cannot read corpus file"):
+        list(reader.iter_lines(str(tmp_path / ("bad.txt" + suffix))))

@@ -90,7 +90,8 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
 
     Parameters
     ----------
-    source : path, or iterable of str (one sentence/line each) or of token lists
+    source : path (UTF-8 text, optionally .gz/.bz2/.xz), or iterable of str (one
+        sentence/line each) or of token lists
         (token lists are used verbatim: no tokenizer, no lower-casing).  An
         `EncodedCorpus` is returned unchanged.
     tokenizer : a name from `embed.text.tokenize.TOKENIZERS` or a callable
@@ -119,8 +120,9 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
             hit = _load_cache(path, settings)
             if hit is not None:
                 return hit
+        size = None if reader.is_compressed(path) else os.path.getsize(path)  # for the bar
         corpus = _encode(lambda stats: _file_pieces(path, tokenize, stats), True, path,
-                         settings, progress, os.path.getsize(path))
+                         settings, progress, size)
         if use_cache:
             corpus = _write_cache(path, settings, corpus)
         return corpus

@@ -9,6 +9,7 @@ that is cut at its last whitespace, so no word is ever cut in two (only a
 
 Bytes that are not valid UTF-8 become U+FFFD and are counted in
 `ReadStats.replaced_bytes`, so the command line can say how many there were.
+Files ending in .gz, .bz2 or .xz are decompressed on the fly.
 
 Two views of the same stream:
 
@@ -20,6 +21,8 @@ Two views of the same stream:
   several strings of at most `max_words` words each (never truncated).
 """
 import codecs
+import importlib
+import os
 import threading
 from dataclasses import dataclass
 
@@ -35,7 +38,7 @@ BLOCK_BYTES = 1 << 16
 class ReadStats:
     """What a reader saw; filled in while the stream is consumed."""
 
-    bytes_read: int = 0  # bytes read from the file so far
+    bytes_read: int = 0  # bytes read so far (decompressed, for .gz/.bz2/.xz)
     lines: int = 0  # physical lines completed so far
     replaced_bytes: int = 0  # invalid UTF-8 bytes replaced by U+FFFD
 
@@ -57,6 +60,29 @@ codecs.register_error("embed.replace_count", _replace_and_count)
 def _decode(decoder, data, stats, final=False):
     _active.stats = stats
     return decoder.decode(data, final)
+
+
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module with open()
+
+
+def is_compressed(path):
+    """True for .gz, .bz2 and .xz files, which are decompressed while streaming."""
+    return os.path.splitext(os.fspath(path))[1].lower() in _COMPRESSED
+
+
+def _open_binary(path):
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in _COMPRESSED:
+        return importlib.import_module(_COMPRESSED[suffix]).open(path, "rb")
+    return open(path, "rb")
+
+
+def _lzma_error():
+    try:
+        from lzma import LZMAError
+    except ImportError:  # Python built without lzma
+        return OSError
+    return LZMAError
 
 
 def _cut_at_space(text, limit):
@@ -81,15 +107,16 @@ def iter_pieces(path, stats=None, block_bytes=None):
     decoder = codecs.getincrementaldecoder("utf-8")(errors="embed.replace_count")
     pending = ""  # start of a line whose end has not been read yet
     try:
-        f = open(path, "rb")
+        f = _open_binary(path)
     except OSError as e:
         raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
     with f:
         while True:
             try:
                 block = f.read(block_bytes)
-            except OSError as e:
-                raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
+            except (OSError, EOFError, ValueError, _lzma_error()) as e:  # corrupt gzip/bz2/xz
+                why = getattr(e, "strerror", None) or str(e) or type(e).__name__
+                raise EmbedError(f"cannot read corpus file {path}: {why}") from None
             stats.bytes_read += len(block)
             text = _decode(decoder, block, stats, final=not block)
             if text:
