@@ -216,6 +216,17 @@ def test_word_level_trains_and_generates(tmp_path, capsys):
     code, out, err = _cli(capsys, "lm", "generate", model, "--prime", "the zebra")
     assert code == 2 and "'zebra'" in err and len(err.strip().splitlines()) == 1
 
+    rare = tmp_path / "rare.txt"                       # with <unk> in the vocabulary: still named
+    rare.write_text("the cat sat on the mat .\nthe dog sat on the log .\n" * 10 + "a zebra\n",
+                    encoding="utf-8")
+    code, out, err = _cli(capsys, "lm", "train", rare, "-o", model, "--word", "--min-count", 2,
+                          "--hidden", 8, "--layers", 1, "--batch", 2, "--seq-length", 6, "--epochs", 1,
+                          "--quiet")
+    assert code == 0, err
+    assert "<unk>" in load_model(str(model)).vocab.index
+    code, out, err = _cli(capsys, "lm", "generate", model, "--prime", "the zebra")
+    assert code == 2 and "'zebra'" in err
+
 
 def test_word_embedding_initialised_from_vectors(tmp_path):
     from embed.lm.train import init_embedding

@@ -66,10 +66,7 @@ class SymbolVocab:
                 pass
             parts = list(text)
         else:
-            parts = self.split(text)
-            unk = self.index.get(UNK)
-            if unk is not None:
-                return np.array([self.index.get(w, unk) for w in parts], dtype=np.int32)
+            parts = self.split(text)  # (words outside the vocabulary are named, not mapped to UNK)
         missing = sorted({p for p in parts if p not in self.index})
         if missing:
             shown = ", ".join(_show(m) for m in missing[:10])
