@@ -140,8 +140,10 @@ def find(name, where=("data", "cache", "gensim")):
     gensim's test data (only the places listed in `where`).
     """
     name = os.fspath(name)
+    if os.path.isfile(name):  # an explicit path (relative to the current folder, or absolute)
+        return os.path.abspath(name)
     if os.sep in name or (os.altsep and os.altsep in name):
-        return os.path.abspath(name) if os.path.isfile(name) else None
+        return None
     filename = _filename(name)
     folders = []
     if "data" in where:

@@ -46,11 +46,13 @@ def test_find_prefers_embed_data_then_cache_then_gensim(tmp_path, monkeypatch):
     assert ds.find("simlex999", where=("data", "cache")) is None
 
 
-def test_find_explicit_paths_and_unknown_names(tmp_path):
+def test_find_explicit_paths_and_unknown_names(tmp_path, monkeypatch):
     f = tmp_path / "mine.txt"
     f.write_text("x")
     assert ds.find(str(f)) == str(f)
     assert ds.find(str(tmp_path / "nope.txt")) is None
+    monkeypatch.chdir(tmp_path)
+    assert ds.find("mine.txt") == str(f)  # relative to the current folder
     assert ds.find("no-such-data-set") is None
     assert ds.find("lee_background.cor").endswith("lee_background.cor")  # any gensim test file
     with pytest.raises(EmbedError, match="choose from: text8"):

@@ -7,7 +7,7 @@ How it is built (one streaming pass in the usual case):
 
 1. Read the source in bounded pieces (`reader.iter_pieces`), tokenize each, and
    give every new word a *provisional* id in order of first appearance; the
-   provisional ids go to a growing int32 array, sentence boundaries to the
+   provisional ids go to int32 storage blocks, sentence boundaries to the
    offsets.  A line longer than `max_words` tokens becomes several sentences.
 2. Count with ``np.bincount`` over the provisional ids, build the `Vocab`
    (min_count, max_vocab_size, most frequent first), and remap provisional ids
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, check_readable
 from . import reader
 from .tokenize import get_tokenizer
 from .vocab import PRUNE_FACTOR, Vocab, _check_settings
@@ -93,7 +93,7 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
     source : path (UTF-8 text, optionally .gz/.bz2/.xz), or iterable of str (one
         sentence/line each) or of token lists
         (token lists are used verbatim: no tokenizer, no lower-casing).  An
-        `EncodedCorpus` is returned unchanged.
+        `EncodedCorpus` is returned unchanged (its own settings stand).
     tokenizer : a name from `embed.text.tokenize.TOKENIZERS` or a callable
     lowercase : lower-case strings before tokenizing
     min_count : drop words seen fewer times
@@ -114,7 +114,7 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
                 "max_words": int(max_words)}
 
     if isinstance(source, (str, os.PathLike)):
-        path = reader.check_readable(os.fspath(source), "corpus file")
+        path = check_readable(os.fspath(source), "corpus file")
         use_cache = bool(cache) and isinstance(tokenizer, str)
         if use_cache:
             hit = _load_cache(path, settings)
