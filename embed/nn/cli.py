@@ -20,8 +20,9 @@ def register(subparsers):
     p.add_argument("--data", metavar="DIR", help="folder with the IDX files (train-images-idx3-ubyte[.gz], "
                    "...); default: $EMBED_DATA, then /usr/share/datasets/fashion-mnist")
     p.add_argument("--dataset", choices=["fashion", "mnist"], default=None,
-                   help="what to download when no files are found (with --download)")
-    p.add_argument("--download", action="store_true", help="download the files when none are found")
+                   help="what to download when no files are found (default fashion)")
+    p.add_argument("--no-download", dest="download", action="store_false",
+                   help="never download: fail when no local files are found")
     p.add_argument("--hidden", default="256", help="hidden layer sizes, comma separated (e.g. 256,128)")
     p.add_argument("--activation", default="relu", help="hidden activation")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout rate after each hidden layer")
@@ -35,6 +36,7 @@ def register(subparsers):
                    help="fraction of the training set held out for per-epoch validation")
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all cores)")
     p.add_argument("--save", metavar="PATH", help="save the trained model (.npz)")
     p.add_argument("--plots", metavar="DIR", help="write learning-curve and confusion-matrix PNGs here")
     p.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
@@ -123,11 +125,19 @@ def run(args):
             line += f"  val_loss {logs['val_loss']:.4f}  val_accuracy {logs['val_accuracy']:.4f}"
         say(line + f"  ({logs['seconds']:.1f}s)")
 
-    t0 = time.perf_counter()
-    history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size or None,
-                        validation_data=val, shuffle=True, seed=args.seed, lr_schedule=schedule,
-                        callbacks=[report], progress=None)
-    train_seconds = time.perf_counter() - t0
+    import contextlib
+    limit = contextlib.nullcontext()
+    if args.threads is not None:
+        if args.threads < 1:
+            raise EmbedError(f"--threads must be at least 1, got {args.threads}")
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(limits=args.threads, user_api="blas")
+    with limit:
+        t0 = time.perf_counter()
+        history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size or None,
+                            validation_data=val, shuffle=True, seed=args.seed, lr_schedule=schedule,
+                            callbacks=[report], progress=None)
+        train_seconds = time.perf_counter() - t0
     pred = model.predict(X_test).argmax(axis=1)
     test_acc = accuracy(y_test, pred)
     if args.save:
