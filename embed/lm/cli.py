@@ -37,6 +37,7 @@ def register(subparsers):
     t.add_argument("--word", action="store_const", const="word", dest="level", default=None,
                    help="word-level model (tokens of the text pipeline; default: characters)")
     t.add_argument("--min-count", type=int, default=None, help="word level: rarer words become <unk> (1)")
+    t.add_argument("--tokenizer", default=None, help="word level: regexp (default), wordpunct, treebank, tweet")
     t.add_argument("--init-vectors", metavar="VECTORS", default=None,
                    help="word level: initialise the embedding from trained word vectors")
     t.add_argument("--seq-length", type=int, default=None, help="BPTT length T (50)")
@@ -104,7 +105,8 @@ def _train(args):
             raise EmbedError("--init-vectors only applies to a new model, not --resume")
     else:
         mc = ModelConfig(**{k: v for k, v in {**model_opts, "dropout": args.dropout,
-                                               "min_count": args.min_count}.items() if v is not None})
+                                               "min_count": args.min_count,
+                                               "tokenizer": args.tokenizer}.items() if v is not None})
         tc = TrainConfig(**{k: v for k, v in train_opts.items() if v is not None})
         if args.init_vectors and mc.level != "word":
             raise EmbedError("--init-vectors needs a word-level model (--word)")

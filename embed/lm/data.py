@@ -27,13 +27,16 @@ UNK = "<unk>"  # word level: words below min_count
 class SymbolVocab:
     """Index <-> symbol for a language model: code points (char level) or words.
 
-    symbols : list[str], index -> symbol (single characters when ``level="char"``)
-    index   : dict symbol -> index
+    symbols   : list[str], index -> symbol (single characters when ``level="char"``)
+    index     : dict symbol -> index
+    tokenizer : word level: the text pipeline's tokenizer name; lowercase: fold case first
     """
 
-    def __init__(self, symbols, level="char"):
+    def __init__(self, symbols, level="char", tokenizer="regexp", lowercase=True):
         self.symbols = list(symbols)
         self.level = level
+        self.tokenizer_name = tokenizer
+        self.lowercase = lowercase
         self.index = {s: i for i, s in enumerate(self.symbols)}
         if len(self.index) != len(self.symbols):
             raise EmbedError("vocabulary has duplicate symbols")
@@ -53,9 +56,6 @@ class SymbolVocab:
         if self.level == "char":
             return list(text)
         return tokenize_words(text, self.tokenizer_name, self.lowercase)
-
-    tokenizer_name = "regexp"
-    lowercase = True
 
     def encode(self, text, what="text"):
         """int32 ids of `text`; unknown symbols raise an EmbedError that names them."""
@@ -94,10 +94,7 @@ class SymbolVocab:
 
     @classmethod
     def from_dict(cls, d):
-        v = cls(d["symbols"], d["level"])
-        v.tokenizer_name = d.get("tokenizer", "regexp")
-        v.lowercase = bool(d.get("lowercase", True))
-        return v
+        return cls(d["symbols"], d["level"], d.get("tokenizer", "regexp"), bool(d.get("lowercase", True)))
 
 
 def _show(sym):
@@ -152,9 +149,7 @@ def build_vocab(text, level="char", min_count=1, tokenizer="regexp", lowercase=T
         raise EmbedError(f"every word occurs fewer than min_count={min_count} times")
     if any(t not in v.index for t in tokens):
         symbols.append(UNK)
-    vocab = SymbolVocab(symbols, "word")
-    vocab.tokenizer_name, vocab.lowercase = tokenizer, lowercase
-    return vocab, tokens
+    return SymbolVocab(symbols, "word", tokenizer, lowercase), tokens
 
 
 def encode_stream(text, vocab, tokens=None):

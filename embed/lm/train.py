@@ -43,6 +43,7 @@ class ModelConfig:
     dropout: float = 0.0      # dropout on each recurrent layer's output (training only)
     level: str = "char"       # char: code points; word: tokens of the text pipeline
     min_count: int = 1        # word level: rarer words become <unk>
+    tokenizer: str = "regexp"  # word level: the text pipeline's tokenizer (regexp, wordpunct, treebank, tweet)
 
 
 @dataclass
@@ -148,7 +149,7 @@ class LMTrainer:
     def new(cls, text, model_cfg=None, train_cfg=None, init_vectors=None):
         model_cfg = model_cfg or ModelConfig()
         train_cfg = validate(_with_defaults(train_cfg or TrainConfig()))
-        vocab, tokens = build_vocab(text, model_cfg.level, model_cfg.min_count)
+        vocab, tokens = build_vocab(text, model_cfg.level, model_cfg.min_count, model_cfg.tokenizer)
         ids = encode_stream(text, vocab, tokens)
         train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
         model = CharLM(vocab, model_cfg.cell, model_cfg.layers, model_cfg.hidden, model_cfg.embedding,
