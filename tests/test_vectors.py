@@ -180,6 +180,14 @@ def test_reads_c_tool_binary_with_and_without_newlines(tmp_path):
         np.testing.assert_array_equal(back.vectors, kv.vectors)
 
 
+def test_reads_c_tool_text_with_trailing_spaces_and_crlf(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"2 3\r\nfoo 1 2 3 \r\nbar -1.5 0 2e-3 \r\n\r\n")
+    kv = KeyedVectors.load(path)
+    assert kv.index_to_key == ["foo", "bar"]
+    np.testing.assert_array_equal(kv.vectors, np.array([[1, 2, 3], [-1.5, 0, 2e-3]], np.float32))
+
+
 def test_non_utf8_words_are_kept_distinct(tmp_path):
     path = tmp_path / "latin1.bin"
     v = np.arange(6, dtype="<f4").reshape(2, 3)

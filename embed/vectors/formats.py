@@ -72,8 +72,9 @@ def _atomic_write_maybe_gz(path):
 
 def _check_words(words):
     for w in words:
-        if not w or any(ch.isspace() for ch in w):
-            raise EmbedError(f"cannot save word {w!r}: words must be non-empty and contain no whitespace")
+        if not w or any(ch in " \t\n\r" for ch in w):
+            raise EmbedError(f"cannot save word {w!r}: words must be non-empty and contain "
+                             "no space, tab or newline")
 
 
 def write_word2vec(path, words, vectors, binary=False):
@@ -245,7 +246,7 @@ def _parse_binary(data, path):
 def _parse_text(data, path, header=True):
     text, bad_bytes = _decode(data)
     lines = text.split("\n")
-    if lines and not lines[-1].strip():
+    while lines and not lines[-1].strip():
         lines.pop()
     first_line = 1
     n = d = None
