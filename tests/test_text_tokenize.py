@@ -19,8 +19,12 @@ def test_regexp_fast_path_equals_nltk_regexp_tokenizer():
     from nltk.tokenize import RegexpTokenizer
     nltk_tok = RegexpTokenizer(WORD_PATTERN)
     ours = get_tokenizer("regexp", lowercase=False)
-    for text in (TEXT, "", "  --  ", "Ünïcödé wörds, ’curly’ quotes’s\nnew\tline"):
-        assert ours(text) == nltk_tok.tokenize(text)
+    texts = (TEXT, "", "  --  ", "Ünïcödé wörds, ’curly’ quotes’s\nnew\tline",
+             "plain ASCII: it's a x-ray_scan of 42 O'Brien's -- done-", "’tis ascii-ish’s")
+    for text in texts:
+        assert ours(text) == nltk_tok.tokenize(text), text
+        lower = [t.lower() for t in nltk_tok.tokenize(text.lower())]
+        assert get_tokenizer("regexp")(text) == lower
 
 
 @pytest.mark.parametrize("name, expected", [
