@@ -99,7 +99,9 @@ class LinearRegression:
     Fitted attributes
     -----------------
     coef_ : float64 (n,), intercept_ : float -- w and b.
-    loss_curve_ : list[float] -- cost J after each pass (mean over its steps).
+    loss_curve_ : list[float] -- one cost J per pass over the data: full batch, the cost
+        before each step (J(w_0), J(w_1), ...); mini-batch / online, the mean of the batch
+        costs met during the pass.
     model_ : the trained `embed.nn.sequential.Sequential`.
     """
 

@@ -48,7 +48,7 @@ class LogisticRegression:
     coef_ : float64 (n,) for binary, (K, n) for multinomial -- the weights.
     intercept_ : float (binary) or float64 (K,) -- the biases.
     classes_ : int64 (K,) -- 0..K-1.
-    loss_curve_ : list[float] -- cost J after each pass.
+    loss_curve_ : list[float] -- cost J per pass (as in `LinearRegression`).
     model_ : the trained `Sequential`.
     """
 
