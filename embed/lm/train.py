@@ -218,6 +218,12 @@ class LMTrainer:
             return None
         return int(math.ceil(self.cfg.epochs * self.streams.chunks_per_epoch))
 
+    def _symbols_in_steps(self, start, stop):
+        """Target symbols trained on in steps [start, stop) (the last chunk of an epoch is short)."""
+        s = self.streams
+        k = np.arange(start, stop) % s.chunks_per_epoch
+        return int((np.minimum(s.seq_length, s.length - k * s.seq_length) * s.batch).sum())
+
     def lr_at(self, epoch):
         return self.cfg.lr * self.cfg.lr_decay ** max(0, epoch + 1 - self.cfg.decay_after)
 
@@ -280,9 +286,11 @@ class LMTrainer:
         self.saved_step_ = None
         last_good = None  # step of the last checkpoint written by this run
         t_start = time.perf_counter()
-        pbar = bar(total=None if total is None else (total - self.step_) * streams.batch * cfg.seq_length,
+        pbar = bar(total=None if total is None else self._symbols_in_steps(self.step_, total),
                    desc=f"{model.cell} lm", unit="char", show=progress)
         clock = time.perf_counter
+        if log is not None and not pbar.disable:
+            log = _above_bar(pbar, log)
         try:
             with Interrupt() as intr, _blas_threads(cfg.threads):
                 while total is None or self.step_ < total:
@@ -329,6 +337,8 @@ class LMTrainer:
                         self.save(path)
                         last_good = self.step_
         finally:
+            pbar.set_postfix(loss=f"{getattr(self, 'last_loss_', float('nan')):.3f}",
+                             epoch=f"{self.epoch_float:.2f}", refresh=False)
             pbar.close()
         if not self.history_ or self.history_[-1]["step"] != self.step_:
             self._record(log)
@@ -364,6 +374,15 @@ class LMTrainer:
         return {"val_loss": float(val), "val_bpc": float(nats_to_bits(val)),
                 "chars_per_sec": float(self.chars_per_sec_), "train_seconds": float(self.train_seconds_),
                 "steps": int(self.step_), "epochs": round(self.epoch_float, 4)}
+
+
+def _above_bar(pbar, log):
+    """A log function that prints above the progress bar instead of through it."""
+    def write(msg):
+        pbar.clear()
+        log(msg)
+        pbar.refresh()
+    return write
 
 
 def _blas_threads(n):
