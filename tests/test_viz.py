@@ -180,9 +180,12 @@ def test_cluster_plot_finds_the_planted_clusters():
 def test_cluster_plot_svg_keeps_words_as_text(tmp_path):
     kv = clustered_kv()
     out = tmp_path / "around.svg"
-    plots.cluster_plot(kv, select_words(kv, around=["g2w2"], per_seed=8), out)
+    words = select_words(kv, around=["g2w2"], per_seed=8)
+    plots.cluster_plot(kv, words, out)
     text = out.read_text()
-    assert "<svg" in text and "g2w2" in text
+    assert "<svg" in text
+    for w in words:  # every label is a <text> element, not outlines
+        assert f">{w}</text>" in text
 
 
 def test_tsne_cluster_plot_title_says_how(tmp_path):
@@ -293,6 +296,17 @@ def test_heatmap_orders_put_related_words_together():
     assert plots.heatmap_order(words, X, "given") == list(range(20))
     with pytest.raises(EmbedError, match="order"):
         plots.heatmap_order(words, X, "random")
+
+
+def test_words_with_maths_characters_are_drawn_as_plain_text(tmp_path):
+    words = ["$5", "x^2$", "a_b", "50%", "{x}", "$$", "\\alpha", "plain"]
+    vecs = np.random.default_rng(8).normal(size=(len(words), 6))
+    kv = TinyKV(words, vecs)
+    plots.cluster_plot(kv, words, tmp_path / "odd.svg", clusters=2)
+    plots.similarity_heatmap(kv, words, tmp_path / "odd_heat.svg")
+    plots.analogy_plot(kv, [("$5", "x^2$"), ("a_b", "50%")], tmp_path / "odd_arrows.png")
+    text = (tmp_path / "odd.svg").read_text()
+    assert "$5" in text and "x^2$" in text
 
 
 def test_bad_output_paths_are_clear_errors(tmp_path):

@@ -16,7 +16,6 @@ fraction of a second.
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 
@@ -101,19 +100,29 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
         corners = np.array([_box_at(P[i], d, w, h, gap) for d in dirs])  # (C, 2)
         return np.hstack([corners, corners + (w, h)])                    # (C, 4)
 
+    others = np.ones(len(markers), dtype=bool)
     for i in range(n):
         choice = fallback = None
+        # Only boxes and markers within reach of this label's farthest spot can collide.
+        w, h = measure(texts[i], fontsize, weights[i])
+        reach = r[i] + 2.0 + max_ring * 1.2 * h + w + h
+        lo, hi = P[i] - reach, P[i] + reach
+        near = placed[:m]
+        near = near[(near[:, 2] > lo[0]) & (near[:, 0] < hi[0]) & (near[:, 3] > lo[1]) & (near[:, 1] < hi[1])]
+        others[i] = False
+        close = others & (markers[:, 2] > lo[0]) & (markers[:, 0] < hi[0]) \
+            & (markers[:, 3] > lo[1]) & (markers[:, 1] < hi[1])
+        others[i] = True
+        near_markers = markers[close]
         tries = [(fontsize, 0), (min_fontsize, 0)] + [(fontsize, k) for k in range(1, max_ring + 1)]
         for size, ring in tries:
             cand = candidates(i, size, ring)
             ok = ((cand[:, 0] >= inside[0]) & (cand[:, 1] >= inside[1])
                   & (cand[:, 2] <= inside[2]) & (cand[:, 3] <= inside[3]))
-            ok &= ~_overlaps(placed[:m], cand)[0]
+            ok &= ~_overlaps(near, cand)[0]
             if not ok.any():
                 continue
-            own = np.zeros(len(markers), dtype=bool)
-            own[i] = True
-            _, covers = _overlaps(markers[~own], cand)
+            _, covers = _overlaps(near_markers, cand)
             clear = ok & (covers == 0)
             if clear.any():
                 choice = (cand[np.argmax(clear)], size, ring)
@@ -136,9 +145,10 @@ def place_labels(ax, renderer, xy, texts, fontsize=8.0, colors=None, weights=Non
         offset = (box[:2] - P[i]) * 72.0 / dpi  # pixels -> points, so any savefig dpi works
         ann = ax.annotate(texts[i], xy=xy[i], xytext=(offset[0] + 72 / dpi, offset[1] + 72 / dpi),
                           textcoords="offset points", ha="left", va="bottom", fontsize=size,
-                          color=colors[i], fontweight=weights[i], zorder=4, annotation_clip=False)
-        if halo:
-            ann.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="white", alpha=0.85)])
+                          color=colors[i], fontweight=weights[i], zorder=4, annotation_clip=False,
+                          parse_math=False)  # words are plain text: '$5' is not maths
+        if halo:  # a soft white box keeps words readable over lines; it stays text in SVG/PDF
+            ann.set_bbox(dict(boxstyle="square,pad=0.08", facecolor="white", edgecolor="none", alpha=0.7))
         if ring > 0:  # leader line from the point to the nearest spot on the label's box
             end = np.clip(P[i], box[:2], box[2:])
             leaders.append(ax.transData.inverted().transform(np.array([P[i], end])))

@@ -83,10 +83,11 @@ def _headings(fig, renderer, title, note=""):
     px = fig.dpi / 72.0                                   # pixels per point
     avail = 0.97 * W
     t = fig.text(0.015, 1 - 10 * px / H, title, ha="left", va="top", fontsize=14, fontweight="bold",
-                 color=TITLE_COLOR)
+                 color=TITLE_COLOR, parse_math=False)
     _fit_text(t, renderer, avail)
     below = t.get_window_extent(renderer).y0 - 5 * px
-    n = fig.text(0.015, below / H, note or "Ag", ha="left", va="top", fontsize=9.5, color=NOTE_COLOR)
+    n = fig.text(0.015, below / H, note or "Ag", ha="left", va="top", fontsize=9.5, color=NOTE_COLOR,
+                 parse_math=False)
     _fit_text(n, renderer, avail)
     below = n.get_window_extent(renderer).y0 - 8 * px
     n.set_text(note)
@@ -141,9 +142,12 @@ def _darker(rgba, f=0.6):
     return (r * f, g * f, b * f, 1.0)
 
 
-def _label_font(n):
-    """Label font size (points) for n labels on the default-size figure."""
-    return 10.5 if n <= 40 else 9.0 if n <= 100 else 8.0 if n <= 200 else 7.0
+def _label_font(n, fig=None):
+    """Label font size (points) for n labels: by labels per area of a 12 x 9 inch figure."""
+    if fig is not None:
+        w, h = fig.get_size_inches()
+        n = n * (12 * 9) / (w * h)
+    return 10.5 if n <= 40 else 9.0 if n <= 100 else 8.0 if n <= 200 else 7.0 if n <= 400 else 6.0
 
 
 def _vectors(kv, words):
@@ -179,13 +183,14 @@ def kmeans_labels(X, k, seed=0):
 
 
 def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=0,
-                 perplexity=30.0, groups=None, size=SIZE, dpi=DPI):
+                 perplexity=30.0, groups=None, size=SIZE, dpi=DPI, max_labels=400):
     """Scatter `words` in 2-D, coloured by k-means cluster or by seed neighbourhood, labelled.
 
     words    : list of words or a `select_words` result (its `groups` colour by seed)
     clusters : k for k-means on the full-dimensional normalised vectors;
                None picks about sqrt(n/2); 0 or 1 draws a single colour
     method   : "pca", "tsne" or "umap" (see `embed.viz.projection`)
+    max_labels : label at most this many words (the first ones); the rest are points only
     Returns the path written.
     """
     check_output(path)
@@ -233,6 +238,8 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
         heading = "seed neighbourhoods" if groups is not None else "clusters (words nearest the centre)"
         leg = fig.legend(handles, legend, loc="upper right", bbox_to_anchor=(0.985, top), frameon=False,
                          fontsize=9, title=heading, title_fontsize=9.5, alignment="left", handletextpad=0.3)
+        for text in leg.get_texts():
+            text.set_parse_math(False)
         width = leg.get_window_extent(renderer).width / fig.bbox.width
         right = max(0.5, 0.985 - width - 0.01)
     ax = fig.add_axes((0.015, 0.02, right - 0.015, top - 0.02))
@@ -247,11 +254,15 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
     if len(stars):  # seed words: big stars
         ax.scatter(Y[stars, 0], Y[stars, 1], s=110, marker="*", c=[point_colors[i] for i in stars],
                    edgecolors="black", linewidths=0.6, zorder=3)
-    stats = place_labels_for(ax, renderer, Y, list(words), [_darker(point_colors[i]) for i in range(n)],
-                             ["bold" if b else "normal" for b in big], radius_pt=np.where(big, 6.0, 3.5))
+    m = min(n, max(0, int(max_labels)))
+    stats = place_labels_for(ax, renderer, Y[:m], list(words[:m]), [_darker(point_colors[i]) for i in range(m)],
+                             ["bold" if b else "normal" for b in big[:m]], radius_pt=np.where(big, 6.0, 3.5)[:m],
+                             obstacles=Y[m:], fontsize=_label_font(m, fig))
+    if m < n:
+        note_text += f"; labels on the first {m} of {n} words"
     if stats.skipped:
-        note_text += f"; {len(stats.skipped)} of {n} labels left out to avoid overlap"
-        _set_note(note, renderer, note_text)
+        note_text += f"; {len(stats.skipped)} of {m} labels left out to avoid overlap"
+    _set_note(note, renderer, note_text)
     return save_figure(fig, path)
 
 
@@ -259,7 +270,7 @@ def place_labels_for(ax, renderer, Y, texts, colors, weights, obstacles=None, fo
     """Labels with the font size for this many words; `radius_pt` = marker radius in points."""
     from .labels import place_labels
 
-    fontsize = fontsize or _label_font(len(texts))
+    fontsize = fontsize or _label_font(len(texts), ax.figure)
     return place_labels(ax, renderer, Y, texts, fontsize=fontsize, colors=colors, weights=weights,
                         marker_px=np.asarray(radius_pt) * ax.figure.dpi / 72, obstacles=obstacles)
 
@@ -417,6 +428,8 @@ def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate
         ax.set_xticks([])
         ax.set_yticks([])
     ax.tick_params(length=0)
+    for label in ax.get_xticklabels() + ax.get_yticklabels():
+        label.set_parse_math(False)
     if annotate if annotate is not None else n <= 20:
         font = 9 if n <= 12 else 7
         for i in range(n):
@@ -427,5 +440,5 @@ def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate
     bar.set_label("cosine similarity")
     default = f"Cosine similarity of {words.what}" + (", ordered by similarity" if order == "cluster" else "")
     ax.set_title(title or default, fontsize=14, fontweight="bold",
-                 loc="left", color=TITLE_COLOR)
+                 loc="left", color=TITLE_COLOR, parse_math=False)
     return save_figure(fig, path)
