@@ -52,7 +52,8 @@ def _list(args):
         path = ds.find(name)
         print(f"{name:<{width}}  {path or 'not present'}")
         print(f"{'':<{width}}  {d.description}")
-        print(f"{'':<{width}}  {d.url or 'built offline from gensim test data: embed corpora fetch ' + name}")
+        source = d.url or f"built offline from gensim's test data: embed corpora fetch {name}"
+        print(f"{'':<{width}}  {source}")
     return 0
 
 
