@@ -40,7 +40,10 @@ of length 1 owned by one thread.
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 SIG_MAX = 8.0          # logits beyond +-SIG_MAX saturate the sigmoid table
 SIG_SIZE = 8192        # table entries over [-SIG_MAX, SIG_MAX]: step 0.002
@@ -71,6 +74,38 @@ def seed_state(seed, thread):
 
 
 # ---------------------------------------------------------------- small helpers
+
+@intrinsic
+def _prefetch_row(typingctx, arr, row):
+    """Ask the CPU to start loading arr[row, :] (2-D C-contiguous) into cache: no effect on results.
+
+    Noise words are random rows of a matrix far larger than L2; fetching the rows of
+    the next centre's noise words while the current one is computed hides that latency."""
+    sig = types.void(arr, row)
+
+    def codegen(context, builder, signature, args):
+        aryty, rowty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        r = context.cast(builder, args[1], rowty, types.intp)
+        zero = context.get_constant(types.intp, 0)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [r, zero], wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        p = builder.bitcast(ptr, i8p)
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch")
+        nbytes = builder.mul(builder.extract_value(ary.shape, 1),
+                             context.get_constant(types.intp, aryty.dtype.bitwidth // 8))
+        for j in range(16):  # one hint per 64-byte line, rows up to 1 KiB
+            off = context.get_constant(types.intp, 64 * j)
+            with builder.if_then(builder.icmp_signed("<", off, nbytes)):
+                # (address, read, high locality, data cache)
+                builder.call(fn, [builder.gep(p, [off]), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                                  ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
 
 @njit(inline="always")
 def _lcg(state):
@@ -271,6 +306,7 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     sen = np.empty(max_len, np.int32)                  # kept words of one sentence
     ctx = np.empty(2 * window, np.int32)
     outs = np.empty(negative + 1, np.int32)
+    nxt = np.empty(max(negative, 1), np.int32)         # noise words of the next centre
     logits = np.empty((2 * window, negative + 1), np.float32)
     grad = np.empty((2 * window, D), np.float32)
     h = np.empty(D, np.float32)
@@ -293,6 +329,10 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
             sen[n] = w
             n += 1
         kept += n
+        # noise words are drawn one centre ahead so their rows can be prefetched
+        if negative > 0 and n > 0:
+            for k in range(negative):
+                state, nxt[k] = _draw_noise(state, alias_prob, alias_idx)
         for i in range(n):
             centre = sen[i]
             state, r = _lcg(state)
@@ -302,17 +342,23 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                 if j != i:
                     ctx[n_ctx] = sen[j]
                     n_ctx += 1
-            if n_ctx == 0:
-                continue
             n_out = 0
             if negative > 0:
                 outs[0] = centre
                 n_out = 1
                 for k in range(negative):
-                    state, t = _draw_noise(state, alias_prob, alias_idx)
-                    if t != centre:
-                        outs[n_out] = t
+                    if nxt[k] != centre:
+                        outs[n_out] = nxt[k]
                         n_out += 1
+                if i + 1 < n:
+                    _prefetch_row(syn1neg, sen[i + 1])
+                    for k in range(negative):
+                        state, t = _draw_noise(state, alias_prob, alias_idx)
+                        nxt[k] = t
+                        _prefetch_row(syn1neg, t)
+                    _prefetch_row(syn0, sen[min(n - 1, i + 1 + window)])
+            if n_ctx == 0:
+                continue
             n_code = code_lens[centre] if hs else 0
             if sg:
                 if n_out > 0:

@@ -208,7 +208,7 @@ class Word2Vec:
         self.syn0_ = np.zeros((V, Dp), np.float32)  # (V, Dp), columns D: stay zero
         self.syn0_[:, :D] = (rng.random((V, D), dtype=np.float32) - 0.5) / D
         self.syn1neg_ = np.zeros((V, Dp), np.float32)
-        self.syn1_ = np.zeros((max(V - 1, 1), Dp), np.float32)
+        self.syn1_ = np.zeros((V - 1 if self.hs else 1, Dp), np.float32)  # Huffman inner nodes
         self.rng_ = np.array([kernels.seed_state(self.seed, t)[0] for t in range(self.workers)], np.int64)
         self.epoch_loss_ = []
         self.epochs_done_ = 0
