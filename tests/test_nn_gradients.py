@@ -180,3 +180,24 @@ def test_float32_by_default_float64_on_request():
     d32 = Dense(3)
     assert d32.forward(np.ones((2, 4), np.float32)).dtype == np.float32
     assert d32.params["W"].dtype == np.float32
+
+
+@pytest.mark.parametrize("out_act,loss,targets", [
+    ("softmax", "categorical_crossentropy", "labels"),     # fused softmax CE
+    ("sigmoid", "binary_crossentropy", "binary"),          # fused sigmoid CE
+    ("linear", "quadratic", "real"),
+    ("softmax", "softmax_crossentropy", "onehot"),
+])
+def test_whole_model_backprop(out_act, loss, targets):
+    from embed.nn.gradcheck import check_model_gradients
+    from embed.nn.sequential import Sequential
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 5))
+    units = 1 if out_act == "sigmoid" else 3
+    y = {"labels": rng.integers(0, 3, 6), "binary": rng.integers(0, 2, (6, 1)).astype(float),
+         "real": rng.standard_normal((6, 3)), "onehot": np.eye(3)[rng.integers(0, 3, 6)]}[targets]
+    model = Sequential([Dense(4, "relu", kernel_regularizer=regularizers.L2(0.1)), Dropout(0.3),
+                        Dense(4, "tanh", kernel_regularizer="l1"), Dense(units, out_act)], seed=0)
+    model.compile(loss=loss, optimizer="sgd")
+    errs = check_model_gradients(model, X, y)
+    assert len(errs) == 6
