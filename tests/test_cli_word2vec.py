@@ -87,6 +87,15 @@ def test_train_json_shape(corpus, tmp_path, capsys):
     assert len(result["epoch_loss"]) == 3 and all(isinstance(x, float) for x in result["epoch_loss"])
 
 
+def test_train_hierarchical_softmax_with_c_names(corpus, tmp_path, capsys):
+    out = tmp_path / "hs.bin.gz"  # gzip-compressed binary, from the suffix
+    code, stdout, err = run(capsys, "train", corpus, "-output", out, "-size", "8", "-iter", "1", "-threads", "1",
+                            "-min-count", "2", "-hs", "1", "-negative", "0", "-alpha", "0.05", "-binary", "1")
+    assert code == 0, err
+    kv = KeyedVectors.load(out)
+    assert len(kv) == 40 and kv.vector_size == 8
+
+
 def test_train_human_output_ends_with_words_per_sec(corpus, tmp_path, capsys):
     code, out, _ = run(capsys, "train", corpus, "-o", tmp_path / "v.txt", "--dim", "8", "--epochs", "1",
                        "--workers", "1", "--min-count", "2")

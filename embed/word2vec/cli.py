@@ -152,12 +152,11 @@ def train_model(corpus_path, *, sg=True, dim=100, window=5, negative=5, hs=False
 
 
 def cmd_train(args):
+    sg = not (args.cbow or args.cbow_c == 1)
+    hs = args.hs = bool(args.hs or args.hs_c == 1)
     _check_params(args)
     fmt = _output_format(args.output, args.binary_c)
     _check_output_folder(args.output)
-    sg = not (args.cbow or args.cbow_c == 1)
-    hs = bool(args.hs or args.hs_c == 1)
-    args.hs = hs
     model, corpus = train_model(args.corpus, sg=sg, dim=args.dim, window=args.window,
                                 negative=args.negative, hs=hs, min_count=args.min_count,
                                 max_vocab_size=args.max_vocab_size, sample=args.sample,
