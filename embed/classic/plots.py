@@ -107,20 +107,22 @@ def fitted_line_plot(x, y, lines, path, title="Linear regression", xlabel="x", y
 
 def draw_decision_regions(ax, predict, X, y, class_names=None, xlabel="x1", ylabel="x2",
                           title=None, resolution=300, pad=0.5, line=None, marker_size=28,
-                          legend_loc="best"):
+                          legend_loc="best", X_test=None, y_test=None):
     """Colour the plane by `predict` and scatter the labelled points on top.
 
     predict : callable mapping grid points (g, 2) to integer labels (g,).
     X : (m, 2) coordinates of the points, y : (m,) int labels.
     line : optional (w, b) drawn as the straight boundary w·x + b = 0.
     marker_size, legend_loc : matplotlib's scatter size and legend location.
+    X_test, y_test : optional held-out points, drawn hollow.
     """
     from matplotlib.colors import ListedColormap
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     k = int(max(y.max() + 1, 2))
     names = class_names or [f"class {c}" for c in range(k)]
-    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    both = X if X_test is None else np.vstack([X, np.asarray(X_test, dtype=np.float64)])
+    lo, hi = both.min(axis=0) - pad, both.max(axis=0) + pad
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([g0.ravel(), g1.ravel()])  # (r*r, 2)
     z = np.asarray(predict(grid)).reshape(g0.shape)  # (r, r) labels
@@ -132,6 +134,13 @@ def draw_decision_regions(ax, predict, X, y, class_names=None, xlabel="x1", ylab
         if np.any(sel):
             ax.scatter(X[sel, 0], X[sel, 1], s=marker_size, color=CLASS_COLORS[c], marker=MARKERS[c],
                        edgecolor="black", linewidth=0.5, label=names[c])
+    if X_test is not None:
+        X_test, y_test = np.asarray(X_test, dtype=np.float64), np.asarray(y_test)
+        for c in range(k):
+            sel = y_test == c
+            ax.scatter(X_test[sel, 0], X_test[sel, 1], s=marker_size * 1.3, marker=MARKERS[c],
+                       facecolor="white", edgecolor=CLASS_COLORS[c], linewidth=1.6,
+                       label="held-out (hollow)" if c == 0 else None)
     if line is not None:
         (w1, w2), b = line
         if abs(w2) > 1e-12:       # x2 = -(b + w1 x1) / w2
