@@ -177,6 +177,18 @@ def test_cluster_plot_finds_the_planted_clusters():
         assert len(set(truth[cid == c])) == 1
 
 
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_same_input_gives_the_same_bytes(tmp_path, suffix):
+    kv = clustered_kv(n=30)
+    a, b = tmp_path / f"a.{suffix}", tmp_path / f"b.{suffix}"
+    for out in (a, b):
+        plots.cluster_plot(kv, select_words(kv, top=30), out, method="tsne", seed=3, size=(600, 450), dpi=80)
+    assert a.read_bytes() == b.read_bytes()
+    c = tmp_path / f"c.{suffix}"
+    plots.cluster_plot(kv, select_words(kv, top=30), c, method="tsne", seed=4, size=(600, 450), dpi=80)
+    assert c.read_bytes() != a.read_bytes()
+
+
 def test_cluster_plot_svg_keeps_words_as_text(tmp_path):
     kv = clustered_kv()
     out = tmp_path / "around.svg"

@@ -44,12 +44,21 @@ def test_plot_around_with_tsne_and_unknown_seed(vectors_file, tmp_path, capsys):
     assert "near 'cat'" in text and "near 'paris'" in text and "t-SNE (perplexity 4)" in text
 
 
-def test_plot_pairs_and_heatmap(vectors_file, tmp_path):
+def test_plot_around_with_kmeans_colours(vectors_file, tmp_path):
+    out = tmp_path / "around_k.svg"
+    assert main(["plot", str(vectors_file), "--around", "cat,red", "--clusters", "2", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "k-means k=2" in text and "near 'cat'" not in text
+
+
+def test_plot_pairs_and_heatmap(vectors_file, tmp_path, capsys):
     arrows = tmp_path / "arrows.png"
-    assert main(["plot", str(vectors_file), "--pairs", "cat:dog,paris:rome,red:blue", "-o", str(arrows)]) == 0
+    assert main(["plot", str(vectors_file), "--pairs", "cat:dog,paris:rome,red:blue", "--method", "tsne",
+                 "-o", str(arrows)]) == 0
     assert imread(arrows).shape[:2] == (1350, 1800)
+    assert "--method is ignored" in capsys.readouterr().err
     heat = tmp_path / "sim.png"
-    assert main(["plot", str(vectors_file), "--heatmap", "--words", "cat,dog,red,blue,one", "-o", str(heat)]) == 0
+    assert main(["plot", str(vectors_file), "--heatmap", "--top", "40", "--order", "cluster", "-o", str(heat)]) == 0
     assert imread(heat)[..., :3].var() > 0.002
 
 

@@ -71,7 +71,7 @@ def _load(path):
 
 def plot_command(args):
     from . import plots
-    from .selection import select_words
+    from .selection import notice, select_words
 
     size = _size(args.size)
     plots.check_output(args.output)  # before loading vectors or any slow work
@@ -80,9 +80,13 @@ def plot_command(args):
     kv = _load(args.vectors)
     sized = {"dpi": args.dpi} | ({"size": size} if size else {})
     if args.pairs is not None:
+        if args.method != "pca":
+            notice("analogy arrows always use a PCA fitted on the pair words; --method is ignored")
         out = plots.analogy_plot(kv, args.pairs, args.output, title=args.title, **sized)
     else:
         words = select_words(kv, words=args.words, top=args.top, around=args.around, per_seed=args.per_seed)
+        if args.clusters is not None:
+            words.groups = None  # asked for k-means colours, also with --around
         if args.heatmap:
             out = plots.similarity_heatmap(kv, words, args.output, title=args.title, order=args.order,
                                            **sized)

@@ -46,9 +46,11 @@ def save_figure(fig, path):
     from matplotlib import rc_context
 
     fmt = check_output(path)
-    # SVG keeps words as text (searchable, small) rather than outlines.
-    with rc_context({"svg.fonttype": "none"}), atomic_write(path, "wb") as f:
-        fig.savefig(f, format=fmt, dpi=fig.dpi, facecolor="white")
+    # SVG keeps words as text (searchable, small) rather than outlines; no dates
+    # in the metadata, so the same vectors always give the same bytes.
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "embed"}), atomic_write(path, "wb") as f:
+        fig.savefig(f, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata)
     return os.fspath(path)
 
 
