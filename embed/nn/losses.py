@@ -164,16 +164,21 @@ class SoftmaxCrossEntropy(Loss):
         self._shape = z.shape
         z2 = z.reshape(-1, z.shape[-1])                       # (m, C)
         m = z2.shape[0]
-        shifted = z2 - z2.max(axis=1, keepdims=True)          # (m, C), max entry 0
-        e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)                      # (m, 1)
-        log_s = np.log(s)
-        self._prob = e / s                                    # softmax, (m, C)
-        self._m, self._labels, self._soft = m, labels, soft
+        # one (m, C) buffer: shifted logits → exp → softmax (numpy's exp is SIMD)
+        prob = z2 - z2.max(axis=1, keepdims=True)             # (m, C), row max is 0
         if labels is not None:
-            picked = shifted[np.arange(m), labels]            # (m,)
-            return float((log_s[:, 0] - picked).sum() / m)
-        return float((soft * (log_s - shifted)).sum() / m)
+            picked = prob[np.arange(m), labels]               # z_y − max, (m,)
+        else:
+            picked = (soft * prob).sum(axis=1)                # Σ_c t_c (z_c − max), (m,)
+        np.exp(prob, out=prob)
+        s = prob.sum(axis=1, keepdims=True)                   # (m, 1)
+        prob /= s
+        self._prob = prob                                     # softmax, (m, C)
+        self._m, self._labels, self._soft = m, labels, soft
+        log_s = np.log(s[:, 0])
+        if soft is not None:
+            log_s = log_s * soft.sum(axis=1)                  # Σ_c t_c may differ from 1
+        return float((log_s - picked).sum() / m)
 
     def backward(self):
         g = self._prob                                        # reuse the buffer: forward is done with it
