@@ -115,6 +115,7 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads), NUMBA_NUM_THREADS=str(args.threads), EMBED_PROGRESS="0")
     results = {p: [] for p in peers}
+    load_before = os.getloadavg()[0]
     base = [sys.executable, os.path.abspath(__file__), "--epochs", str(args.epochs), "--batch-size",
             str(args.batch_size), "--hidden", str(args.hidden), "--threads", str(args.threads)]
     if args.data:
@@ -138,7 +139,8 @@ def main():
     n_train = args.limit or "all"
     print(f"\nMLP {784}-{args.hidden}-10 ReLU, Adam 1e-3, batch {args.batch_size}, {args.epochs} epochs, "
           f"train rows: {n_train}, threads {args.threads}, median of {args.repeats} "
-          f"(training time only; Numba kernels cached)\n")
+          f"(training time only; Numba kernels cached); load average {load_before:.1f} → "
+          f"{os.getloadavg()[0]:.1f}\n")
     print("| implementation | train s | test accuracy | time ours/peer | accuracy ours/peer |")
     print("|---|---|---|---|---|")
     for p in peers:
