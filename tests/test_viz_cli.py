@@ -77,6 +77,12 @@ def test_export_projector(vectors_file, tmp_path):
     (["--words", "cat,zebra,unicorn", "-o", "{tmp}/plot.png"], "at least 2"),
     (["--pairs", "zebra:unicorn", "-o", "{tmp}/plot.png"], "no pair"),
     (["--top", "10", "--size", "big", "-o", "{tmp}/plot.png"], "--size"),
+    (["--top", "10", "--size", "20x20", "-o", "{tmp}/plot.png"], "out of range"),
+    (["--top", "10", "--method", "tsne", "--perplexity", "-3", "-o", "{tmp}/plot.png"], "perplexity"),
+    (["--top", "10", "--seed", "-1", "-o", "{tmp}/plot.png"], "seed"),
+    (["--top", "1", "-o", "{tmp}/plot.png"], "at least 2"),
+    (["--around", "cat", "--per-seed", "0", "-o", "{tmp}/plot.png"], "at least 1"),
+    (["--top", "10", "--clusters", "-2", "-o", "{tmp}/plot.png"], "clusters"),
 ])
 def test_bad_input_exits_2_with_one_line(vectors_file, tmp_path, capsys, argv_tail, message):
     argv = ["plot", str(vectors_file)] + [a.replace("{tmp}", str(tmp_path)) for a in argv_tail]
