@@ -95,9 +95,8 @@ class Sequential:
         clip_norm   : clip gradients to this global L2 norm before every update.
         """
         self.loss = losses.get(loss)
-        self.optimizer = optimizers.get(optimizer) if lr is None or not isinstance(optimizer, str) \
-            else optimizers.get(optimizer, lr=lr)
-        if lr is not None and not isinstance(optimizer, str):
+        self.optimizer = optimizers.get(optimizer)
+        if lr is not None:
             self.optimizer.lr = float(lr)
         if metrics is None:
             classify = isinstance(self.loss, (losses.CategoricalCrossEntropy, losses.SoftmaxCrossEntropy,
