@@ -1,7 +1,8 @@
 """Small data sets for the classic models: synthetic ones made here, and loaders
 for the ones scikit-learn ships (Iris, 8x8 digits, diabetes) and MNIST-style digits.
 
-Everything returns plain numpy arrays: X of shape (m, n), y of shape (m,).
+The synthetic and scikit-learn sets return plain numpy arrays, X of shape
+(m, n) and y of shape (m,); the MNIST loader returns its train/test parts.
 """
 import numpy as np
 
@@ -90,9 +91,8 @@ def load_mnist_digits(data=None, limit=None, seed=0):
     data : folder with the ``*-ubyte.gz`` files, or None for the loader's search
     (``$EMBED_DATA``, Debian's Fashion-MNIST package, ...).  limit caps the
     number of training images (the test part is kept whole).
-    Returns `embed.mnist.MnistData`-like fields as a dict: X_train, y_train,
-    X_test, y_test (float32 rows of 784 pixels in [0, 1], int64 labels),
-    class_names, source, note.
+    Returns a dict: X_train, y_train, X_test, y_test (float32 rows of 784
+    pixels in [0, 1], int64 labels), class_names, source, note, dataset.
     """
     from ..mnist import load_mnist
     d = load_mnist(data, seed=seed)
