@@ -18,6 +18,7 @@ A final ``Dense(..., activation="softmax")`` with categorical cross-entropy
 loss on logits; ``predict`` still returns probabilities.
 """
 import json
+import sys
 import time
 import zipfile
 
@@ -217,7 +218,7 @@ class Sequential:
         """Train for `epochs` passes over (X, y); returns the history dict.
 
         batch_size : rows per update; None = full batch, 1 = online.
-        shuffle    : new random order every epoch, from `seed` (default: the model seed).
+        shuffle    : new random order every epoch, drawn from `seed` (default: from the model seed).
         lr_schedule: a `schedules` object or callable epoch -> lr.
         verbose    : 1 prints one line per epoch on stderr, 0 is silent.
         progress   : progress bar on stderr: None = when verbose and stderr is a terminal,
@@ -257,7 +258,8 @@ class Sequential:
             self._check_targets(out.shape, val[1], "y_val")
         self._param_list, self._grad_list = self.params(), self.grads()
         self._has_reg = any(getattr(layer, "kernel_regularizer", None) is not None for layer in self.layers)
-        rng = as_rng(self.seed if seed is None else seed)
+        # shuffling order: from `seed`, else a fresh stream of the model's seed (each fit differs)
+        rng = as_rng(seed) if seed is not None else np.random.default_rng(self._seed_rng.integers(2 ** 63))
         schedule = schedules.get(lr_schedule) if lr_schedule is not None else None
 
         from ..progress import bar
@@ -316,7 +318,6 @@ class Sequential:
                 logs = {k: v[-1] for k, v in history.items() if v}
                 logs["epoch"] = epoch + 1
                 if verbose:
-                    import sys
                     print(f"epoch {epoch + 1}/{epochs}  " + "  ".join(
                         f"{k} {v:.4f}" for k, v in logs.items() if k not in ("epoch", "lr", "seconds"))
                         + f"  ({logs['seconds']:.1f}s)", file=sys.stderr)
@@ -342,9 +343,8 @@ class Sequential:
         """Model outputs (probabilities for a softmax / sigmoid output layer)."""
         if not self.layers:
             raise EmbedError("the model has no layers")
-        if not all(layer.built for layer in self.layers if layer.trainable):
-            if not any(layer.built for layer in self.layers):
-                raise EmbedError("the model is not trained yet: call fit first (or load a saved model)")
+        if not any(layer.built for layer in self.layers):
+            raise EmbedError("the model is not trained yet: call fit first (or load a saved model)")
         return self._outputs(X, False, batch_size)
 
     def predict_classes(self, X, batch_size=None):
