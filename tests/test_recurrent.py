@@ -82,8 +82,8 @@ def test_forward_matches_numpy_reference_float32(cls, T, B, D, H, seed):
 @pytest.mark.parametrize("cls", CELLS)
 def test_parallel_batch_blocks_equal_one_block(cls, monkeypatch):
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((6, 37, 5)).astype(np.float32)
-    dy = rng.standard_normal((6, 37, 7)).astype(np.float32)
+    x = rng.standard_normal((20, 41, 5)).astype(np.float32)    # 820 rows: products split too
+    dy = rng.standard_normal((20, 41, 7)).astype(np.float32)
     out = {}
     for threads in ("1", "3"):
         monkeypatch.setenv("EMBED_NUM_THREADS", threads)
@@ -95,6 +95,23 @@ def test_parallel_batch_blocks_equal_one_block(cls, monkeypatch):
     np.testing.assert_allclose(out["1"][1], out["3"][1], atol=1e-5)
     for k in out["1"][2]:
         np.testing.assert_allclose(out["1"][2][k], out["3"][2][k], atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_parallel_blocks_integer_ids(cls, monkeypatch):
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 11, (20, 41))
+    dy = rng.standard_normal((20, 41, 6)).astype(np.float32)
+    out = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("EMBED_NUM_THREADS", threads)
+        layer = cls(6, input_dim=11, seed=4)
+        y = layer.forward(ids).copy()
+        layer.backward(dy)
+        out[threads] = (y, {k: g.copy() for k, g in layer.grads.items()})
+    np.testing.assert_allclose(out["1"][0], out["2"][0], atol=1e-6)
+    for k in out["1"][1]:
+        np.testing.assert_allclose(out["1"][1][k], out["2"][1][k], atol=1e-4, rtol=1e-5)
 
 
 def test_lstm_forget_bias_starts_at_one_and_gate_layout():

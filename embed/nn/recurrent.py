@@ -40,20 +40,35 @@ from ..errors import EmbedError
 from . import recurrent_kernels as K
 from .base import Layer
 
-# -- batch-parallel time loops --------------------------------------------------
-# The B sequences of a batch are independent, so the time loop is split into
-# row blocks, one per thread, each doing its own small single-threaded BLAS
-# products and Numba kernels (both release the GIL).  This beats one loop with a
+# -- threads ----------------------------------------------------------------------
+# All BLAS calls run single-threaded, and the layer splits the work itself:
+# * the time loop by batch rows (the B sequences are independent), each thread
+#   doing its own small (b, H) @ (H, G) products and Numba kernels;
+# * the big products (input projection, dx) by rows and the weight gradients by
+#   output columns.
+# Both BLAS and the kernels release the GIL.  This beats one loop with a
 # multi-threaded BLAS, whose per-call thread hand-off costs more than a
-# (B, H) @ (H, 4H) product.  EMBED_NUM_THREADS overrides the thread count.
-_MIN_ROWS_PER_THREAD = 8
+# (B, H) @ (H, 4H) product, and whose spinning threads collapse on a busy machine.
+_MIN_ROWS_PER_THREAD = 8            # batch rows below which the time loop is not split
+_MIN_PRODUCT_ROWS = 256             # T*B rows below which the big products are not split
+_threads = None                     # set_num_threads() override
 _pool = None
 _blas_limiter = None
 _pool_lock = threading.Lock()
 
 
+def set_num_threads(n=None):
+    """Threads for the recurrent layers (None: $EMBED_NUM_THREADS or the CPU count)."""
+    global _threads
+    if n is not None and (int(n) != n or n < 1):
+        raise EmbedError(f"number of threads must be a positive integer, got {n!r}")
+    _threads = None if n is None else int(n)
+
+
 def num_threads():
-    """Threads for the time loop: $EMBED_NUM_THREADS or the number of CPUs."""
+    """Threads used: set_num_threads(), else $EMBED_NUM_THREADS, else the number of CPUs."""
+    if _threads is not None:
+        return _threads
     env = os.environ.get("EMBED_NUM_THREADS")
     if env:
         try:
@@ -77,22 +92,25 @@ def _blas_single_thread():
     return _blas_limiter()
 
 
-def _run_blocks(fn, B):
-    """Call fn(b0, b1) over row blocks of the batch, in parallel when worthwhile."""
+def _parallel(fn, n):
+    """Run fn(k, n) for k = 0..n-1, on n threads (this one included)."""
     global _pool
-    n = min(num_threads(), max(1, B // _MIN_ROWS_PER_THREAD))
-    with _blas_single_thread():
-        if n == 1:
-            fn(0, B)
-            return
-        with _pool_lock:
-            if _pool is None or _pool._max_workers < n:
-                _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="embed-rnn")
-        bounds = np.linspace(0, B, n + 1).astype(int)
-        futures = [_pool.submit(fn, int(bounds[k]), int(bounds[k + 1])) for k in range(1, n)]
-        fn(int(bounds[0]), int(bounds[1]))                         # this thread does block 0
-        for f in futures:
-            f.result()
+    if n == 1:
+        fn(0, 1)
+        return
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < n - 1:
+            _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="embed-rnn")
+    futures = [_pool.submit(fn, k, n) for k in range(1, n)]
+    fn(0, n)
+    for f in futures:
+        f.result()
+
+
+def _bounds(k, n, N, align=1):
+    """The k-th of n near-equal blocks of range(N), cut at multiples of `align`."""
+    cut = lambda i: min(N, (N * i // n + align - 1) // align * align)  # noqa: E731
+    return cut(k), (N if k == n - 1 else cut(k + 1))
 
 
 class _Recurrent(Layer):
@@ -158,7 +176,7 @@ class _Recurrent(Layer):
             H, G, D = self.units, self.n_gates * self.units, self.input_dim_
             buf = {"key": key,
                    "z": np.empty((T, B, G), dtype),       # x_t W_x + b
-                   "act": np.empty((T, B, G), dtype),     # activated gates (LSTM, GRU)
+                   "act": {},                             # (b0, b1) -> (T, gates, b, H), see _act
                    "h": np.empty((T + 1, B, H), dtype),   # h_{-1}=h0, h_0 .. h_{T-1}
                    "hw": np.empty((B, G), dtype),         # h_{t-1} @ W_h
                    "dg": np.empty((T, B, G), dtype),      # dL/d(pre-activations)
@@ -170,6 +188,18 @@ class _Recurrent(Layer):
 
     def _extra_buffers(self, T, B, dtype):
         return {}
+
+    def _act(self, buf, b0, b1):
+        """The activation cache of batch rows b0:b1: (T, gates, b1-b0, H), gate-major.
+
+        One contiguous array per thread block: the gate kernels vectorise only
+        when each gate's (b, H) slab is contiguous (see recurrent_kernels).
+        """
+        a = buf["act"].get((b0, b1))
+        if a is None:
+            T, _, dtype = buf["key"]
+            a = buf["act"][(b0, b1)] = np.empty((T, self.n_gates, b1 - b0, self.units), dtype)
+        return a
 
     # -- forward / backward -----------------------------------------------------
     def _check_input(self, x):
@@ -209,18 +239,35 @@ class _Recurrent(Layer):
             if ids.min() < 0 or ids.max() >= D:
                 raise EmbedError(f"{type(self).__name__}: ids must lie in [0, {D}), "
                                  f"got range [{ids.min()}, {ids.max()}]")
-            K.gather_rows_bias(ids, p["W_x"], p["b"], z2)          # (T*B, G)
         else:
             if x.shape[2] != D:
                 raise EmbedError(f"{type(self).__name__}: expected input width {D}, got {x.shape[2]}")
             x = np.ascontiguousarray(x, dtype=dtype)
-            np.dot(x.reshape(T * B, D), p["W_x"], out=z2)           # (T*B, G)
-            z2 += p["b"]
+            x2 = x.reshape(T * B, D)
         self._load_state(buf, state, B, dtype)
-        _run_blocks(lambda b0, b1: self._scan_forward(buf, T, b0, b1), B)
+
+        def project(k, n):                                          # Z = X W_x + b, by rows
+            r0, r1 = _bounds(k, n, T * B)
+            if is_ids:
+                K.gather_rows_bias(ids[r0:r1], p["W_x"], p["b"], z2[r0:r1])
+            else:
+                np.dot(x2[r0:r1], p["W_x"], out=z2[r0:r1])         # (rows, G)
+                z2[r0:r1] += p["b"]
+
+        def scan(k, n):                                             # the time loop, by batch rows
+            b0, b1 = _bounds(k, n, B)
+            self._scan_forward(buf, T, b0, b1)
+
+        with _blas_single_thread():
+            _parallel(project, self._n_threads(T * B, _MIN_PRODUCT_ROWS))
+            _parallel(scan, self._n_threads(B, _MIN_ROWS_PER_THREAD))
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)
         return buf["h"][1:]                                         # (T, B, H)
+
+    @staticmethod
+    def _n_threads(rows, min_rows):
+        return max(1, min(num_threads(), rows // min_rows))
 
     def _load_state(self, buf, state, B, dtype):
         if state is None:
@@ -257,22 +304,34 @@ class _Recurrent(Layer):
             raise EmbedError(f"{type(self).__name__}: dy must have shape {(T, B, H)}, got {np.shape(dy)}")
         dy = np.ascontiguousarray(dy, dtype=dtype)
         dstate = self._check_dstate(dstate, B, dtype)
-        _run_blocks(lambda b0, b1: self._scan_backward(buf, dy, dstate, T, b0, b1), B)
-        self.dstate = self._initial_state_grad(buf)
+        want_dx = not is_ids and self.input_grad
         dgx, dgh = self._gate_grads(buf)                             # (T, B, G) each
         dgx2, dgh2 = dgx.reshape(T * B, G), dgh.reshape(T * B, G)
-        np.dot(buf["h"][:T].reshape(T * B, H).T, dgh2, out=g["W_h"])   # (H, G)
-        np.sum(dgx2, axis=0, out=g["b"])                               # (G,)
+        hp2 = buf["h"][:T].reshape(T * B, H)                         # h_{t-1} for every row
+        dx2 = buf["dx"].reshape(T * B, D)
+
+        def scan(k, n):                                              # the time loop, by batch rows
+            b0, b1 = _bounds(k, n, B)
+            self._scan_backward(buf, dy, dstate, T, b0, b1)
+
+        def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
+            c = slice(*_bounds(k, n, G, align=16))
+            np.matmul(hp2.T, dgh2[:, c], out=g["W_h"][:, c])         # (H, g)
+            np.sum(dgx2[:, c], axis=0, out=g["b"][c])                # (g,)
+            if is_ids:
+                K.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
+            else:
+                np.matmul(x.reshape(T * B, D).T, dgx2[:, c], out=g["W_x"][:, c])   # (D, g)
+            if want_dx:
+                r0, r1 = _bounds(k, n, T * B)
+                np.dot(dgx2[r0:r1], p["W_x"].T, out=dx2[r0:r1])     # (rows, D)
+
+        with _blas_single_thread():
+            _parallel(scan, self._n_threads(B, _MIN_ROWS_PER_THREAD))
+            _parallel(products, self._n_threads(T * B, _MIN_PRODUCT_ROWS))
+        self.dstate = self._initial_state_grad(buf)
         self._extra_grads(buf, dgh2)
-        if is_ids:
-            K.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"])        # (D, G)
-            return None
-        np.dot(x.reshape(T * B, D).T, dgx2, out=g["W_x"])              # (D, G)
-        if not self.input_grad:
-            return None
-        dx = buf["dx"]
-        np.dot(dgx2, p["W_x"].T, out=dx.reshape(T * B, D))             # (T*B, D)
-        return dx
+        return buf["dx"] if want_dx else None
 
     def _extra_grads(self, buf, dgh2):
         """Gradients of cell-specific parameters."""
@@ -395,7 +454,8 @@ class LSTM(_Recurrent):
 
     def _scan_forward(self, buf, T, b0, b1):
         r = slice(b0, b1)
-        z, act, h, c, tc = (buf[k][:, r] for k in ("z", "act", "h", "c", "tc"))
+        z, h, c, tc = (buf[k][:, r] for k in ("z", "h", "c", "tc"))
+        act = self._act(buf, b0, b1)
         hw = buf["hw"][r]
         W_h = self.params["W_h"]
         for t in range(T):
@@ -404,7 +464,8 @@ class LSTM(_Recurrent):
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
-        act, c, tc, dg, dy = buf["act"][:, r], buf["c"][:, r], buf["tc"][:, r], buf["dg"][:, r], dy[:, r]
+        c, tc, dg, dy = buf["c"][:, r], buf["tc"][:, r], buf["dg"][:, r], dy[:, r]
+        act = self._act(buf, b0, b1)
         dh, dc = buf["dh"][r], buf["dc"][r]
         W_hT = self.params["W_h"].T
         dh[...] = 0 if dstate is None else dstate[0][r]
@@ -419,7 +480,8 @@ class LSTM(_Recurrent):
     def _step(self, z, state):
         h0, c0 = state
         h, c, tc = np.empty_like(h0), np.empty_like(h0), np.empty_like(h0)
-        K.lstm_forward_step(z, h0 @ self.params["W_h"], c0, np.empty_like(z), c, h, tc)
+        act = np.empty((4,) + h0.shape, h0.dtype)
+        K.lstm_forward_step(z, h0 @ self.params["W_h"], c0, act, c, h, tc)
         return h, (h, c)
 
 
@@ -452,7 +514,8 @@ class GRU(_Recurrent):
 
     def _scan_forward(self, buf, T, b0, b1):
         r = slice(b0, b1)
-        z, act, h, hn = buf["z"][:, r], buf["act"][:, r], buf["h"][:, r], buf["hn"][:, r]
+        z, h, hn = buf["z"][:, r], buf["h"][:, r], buf["hn"][:, r]
+        act = self._act(buf, b0, b1)
         hw = buf["hw"][r]
         W_h, b_hn = self.params["W_h"], self.params["b_hn"]
         for t in range(T):
@@ -461,7 +524,8 @@ class GRU(_Recurrent):
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
-        act, h, hn, dgx, dgh = (buf[k][:, r] for k in ("act", "h", "hn", "dg", "dgh"))
+        h, hn, dgx, dgh = (buf[k][:, r] for k in ("h", "hn", "dg", "dgh"))
+        act = self._act(buf, b0, b1)
         dh, dhd, dy = buf["dh"][r], buf["dhd"][r], dy[:, r]
         W_hT = self.params["W_h"].T
         dh[...] = 0
@@ -483,5 +547,6 @@ class GRU(_Recurrent):
     def _step(self, z, state):
         h0 = state[0]
         h, hn = np.empty_like(h0), np.empty_like(h0)
-        K.gru_forward_step(z, h0 @ self.params["W_h"], self.params["b_hn"], h0, np.empty_like(z), h, hn)
+        act = np.empty((3,) + h0.shape, h0.dtype)
+        K.gru_forward_step(z, h0 @ self.params["W_h"], self.params["b_hn"], h0, act, h, hn)
         return h, (h,)

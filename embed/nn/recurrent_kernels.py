@@ -102,13 +102,15 @@ def gather_rows_bias(ids, W, b, out):
 
 
 @njit(**_JIT)
-def scatter_add_rows(ids, dG, dW):
-    """dW[:] = 0; dW[ids[n]] += dG[n].   ids (N,); dG (N, G); dW (V, G)."""
-    dW[:, :] = 0
-    G = dG.shape[1]
+def scatter_add_rows(ids, dG, dW, c0, c1):
+    """dW[:, c0:c1] = 0; dW[ids[n], c0:c1] += dG[n, c0:c1].   ids (N,); dG (N, G); dW (V, G).
+
+    The column range lets threads share the work without sharing rows of dW.
+    """
+    dW[:, c0:c1] = 0
     for n in range(ids.shape[0]):
         row = ids[n]
-        for j in range(G):
+        for j in range(c0, c1):
             dW[row, j] += dG[n, j]
 
 
@@ -143,6 +145,11 @@ def rnn_backward_step(dy, dh_rec, h, da):
 # LSTM, gate blocks [i | f | g | o]
 #   i = sig(a_i)  f = sig(a_f)  g = tanh(a_g)  o = sig(a_o)
 #   c_t = f * c_{t-1} + i * g      h_t = o * tanh(c_t)
+#
+# Vectorisation note (measured): a loop that stores to one 2-D array at several
+# column offsets (act[b, j], act[b, H + j], ...) is not vectorised by LLVM, and
+# runs 4x slower.  So the activations are kept gate-major, act (4, B, H), and
+# the backward kernel writes each block of dg (B, 4H) in its own loop.
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
 def lstm_forward_step(z, hw, c_prev, act, c, h, tc):
@@ -151,26 +158,25 @@ def lstm_forward_step(z, hw, c_prev, act, c, h, tc):
     z      (B, 4H) in: x_t W_x + b
     hw     (B, 4H) in: h_{t-1} W_h
     c_prev (B, H)  in: c_{t-1}
-    act    (B, 4H) out: the activated gates [i|f|g|o] (kept for backward; a separate
-                   array from z, since writing into z would stop LLVM vectorising)
+    act    (4, B, H) out: the activated gates i, f, g, o (kept for backward)
     c, h, tc (B, H) out: c_t, h_t, tanh(c_t)
     """
     B, H = c.shape
-    # gate by gate, then the cell: short loops over few arrays vectorise (one fused
-    # loop touching seven arrays did not: too many runtime alias checks for LLVM)
     for b in range(B):
-        for j in range(2 * H):                              # i, f
-            act[b, j] = act_sigmoid(z[b, j] + hw[b, j])
-        for j in range(2 * H, 3 * H):                       # g
-            act[b, j] = act_tanh(z[b, j] + hw[b, j])
-        for j in range(3 * H, 4 * H):                       # o
-            act[b, j] = act_sigmoid(z[b, j] + hw[b, j])
         for j in range(H):
-            cv = act[b, H + j] * c_prev[b, j] + act[b, j] * act[b, 2 * H + j]
+            i = act_sigmoid(z[b, j] + hw[b, j])
+            f = act_sigmoid(z[b, H + j] + hw[b, H + j])
+            g = act_tanh(z[b, 2 * H + j] + hw[b, 2 * H + j])
+            o = act_sigmoid(z[b, 3 * H + j] + hw[b, 3 * H + j])
+            cv = f * c_prev[b, j] + i * g
             t = act_tanh(cv)
+            act[0, b, j] = i
+            act[1, b, j] = f
+            act[2, b, j] = g
+            act[3, b, j] = o
             c[b, j] = cv
             tc[b, j] = t
-            h[b, j] = act[b, 3 * H + j] * t
+            h[b, j] = o * t
 
 
 @njit(**_JIT)
@@ -180,36 +186,39 @@ def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg):
     dy     (B, H)  dL/dh_t from the output
     dh_rec (B, H)  dL/dh_t through step t+1
     dc     (B, H)  in: dL/dc_t through step t+1;  out: dL/dc_{t-1}
-    act    (B, 4H) activated gates [i|f|g|o] of step t;  c_prev (B, H) c_{t-1};  tc (B, H) tanh(c_t)
+    act    (4, B, H) activated gates i, f, g, o of step t;  c_prev (B, H) c_{t-1};  tc (B, H) tanh(c_t)
     dg     (B, 4H) out: dL/da for the pre-activations [a_i|a_f|a_g|a_o]
 
-        do  = dh tanh(c)            dc += dh o (1 - tanh(c)^2)
-        di  = dc g    df = dc c_{t-1}    dg = dc i    dc_{t-1} = dc f
-        then through the activations: sig' = s (1 - s), tanh' = 1 - t^2
+        dh  = dy + dh_rec
+        da_o = dh tanh(c) o (1 - o)          dc += dh o (1 - tanh(c)^2)
+        da_i = dc g i (1 - i)    da_f = dc c_{t-1} f (1 - f)    da_g = dc i (1 - g^2)
+        dc_{t-1} = dc f
     """
     B, H = tc.shape
     one = one_like(tc)
     for b in range(B):
         for j in range(H):                                  # through h = o tanh(c)
-            o = act[b, 3 * H + j]
+            o = act[3, b, j]
             t = tc[b, j]
             dh = dy[b, j] + dh_rec[b, j]
             dg[b, 3 * H + j] = dh * t * o * (one - o)
             dc[b, j] += dh * o * (one - t * t)
         for j in range(H):                                  # through c = f c_prev + i g
-            i = act[b, j]
-            f = act[b, H + j]
-            g = act[b, 2 * H + j]
-            dcv = dc[b, j]
-            dg[b, j] = dcv * g * i * (one - i)
-            dg[b, H + j] = dcv * c_prev[b, j] * f * (one - f)
-            dg[b, 2 * H + j] = dcv * i * (one - g * g)
-            dc[b, j] = dcv * f
+            i = act[0, b, j]
+            dg[b, j] = dc[b, j] * act[2, b, j] * i * (one - i)
+        for j in range(H):
+            f = act[1, b, j]
+            dg[b, H + j] = dc[b, j] * c_prev[b, j] * f * (one - f)
+        for j in range(H):
+            g = act[2, b, j]
+            dg[b, 2 * H + j] = dc[b, j] * act[0, b, j] * (one - g * g)
+        for j in range(H):
+            dc[b, j] *= act[1, b, j]
 
 
 # ---------------------------------------------------------------------------
-# GRU (PyTorch / cuDNN variant: the reset gate scales h W_hn + b_hn), blocks [r | z | n]
-#   r = sig(x W_xr + b_r + h W_hr)      u = sig(x W_xz + b_z + h W_hz)
+# GRU (PyTorch / cuDNN variant: the reset gate scales h W_hn + b_hn), blocks [r | u | n]
+#   r = sig(x W_xr + b_r + h W_hr)      u = sig(x W_xu + b_u + h W_hu)
 #   n = tanh(x W_xn + b_n + r * (h W_hn + b_hn))
 #   h_t = (1 - u) * n + u * h_{t-1}
 # ---------------------------------------------------------------------------
@@ -218,23 +227,24 @@ def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn):
     """One GRU step for the batch.
 
     z      (B, 3H) in: x_t W_x + b
-    act    (B, 3H) out: the activated gates [r|u|n]
     hw     (B, 3H) in: h_{t-1} W_h
     b_hn   (H,)    the hidden-side bias of the candidate
-    h_prev (B, H)  in: h_{t-1};   h (B, H) out: h_t
+    h_prev (B, H)  in: h_{t-1}
+    act    (3, B, H) out: the activated gates r, u, n
+    h      (B, H)  out: h_t
     hn     (B, H)  out: h_{t-1} W_hn + b_hn (needed by backward)
     """
     B, H = h.shape
     one = one_like(h)
     for b in range(B):
-        for j in range(2 * H):                              # r, u
-            act[b, j] = act_sigmoid(z[b, j] + hw[b, j])
         for j in range(H):
-            r = act[b, j]
-            u = act[b, H + j]
+            r = act_sigmoid(z[b, j] + hw[b, j])
+            u = act_sigmoid(z[b, H + j] + hw[b, H + j])
             hnv = hw[b, 2 * H + j] + b_hn[j]
             n = act_tanh(z[b, 2 * H + j] + r * hnv)
-            act[b, 2 * H + j] = n
+            act[0, b, j] = r
+            act[1, b, j] = u
+            act[2, b, j] = n
             hn[b, j] = hnv
             h[b, j] = (one - u) * n + u * h_prev[b, j]
 
@@ -246,28 +256,34 @@ def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh):
     dy     (B, H)  dL/dh_t from the output
     dh_rec (B, H)  dL/dh_t through the matrix product of step t+1 (dgh_{t+1} W_h^T)
     dh_dir (B, H)  in: dL/dh_t through the direct path u_{t+1} h_t;  out: the same for h_{t-1}
-    act    (B, 3H) activated gates [r|u|n];  hn (B, H) h_{t-1} W_hn + b_hn;  h_prev (B, H)
+    act    (3, B, H) activated gates r, u, n;  hn (B, H) h_{t-1} W_hn + b_hn;  h_prev (B, H)
     dgx    (B, 3H) out: dL/d(x-side pre-activations) [a_r|a_u|a_n]   (for W_x, b)
     dgh    (B, 3H) out: dL/d(h W_h)                   [a_r|a_u|r*a_n] (for W_h; last block for b_hn)
 
-        dn = dh (1-u)   du = dh (h_{t-1} - n)   dh_{t-1} (direct) = dh u
-        da_n = dn (1 - n^2)   dr = da_n hn   d(hn) = da_n r
+        dh = dy + dh_rec + dh_dir
+        da_n = dh (1 - u) (1 - n^2)       da_r = da_n hn r (1 - r)
+        da_u = dh (h_{t-1} - n) u (1 - u)    dh_{t-1} (direct) = dh u
     """
     B, H = hn.shape
     one = one_like(hn)
     for b in range(B):
+        for j in range(H):                                  # dh_dir <- dh (total, for now)
+            dh_dir[b, j] += dy[b, j] + dh_rec[b, j]
+        for j in range(H):                                  # candidate
+            u = act[1, b, j]
+            n = act[2, b, j]
+            dgx[b, 2 * H + j] = dh_dir[b, j] * (one - u) * (one - n * n)
         for j in range(H):
-            r = act[b, j]
-            u = act[b, H + j]
-            n = act[b, 2 * H + j]
-            dh = dy[b, j] + dh_rec[b, j] + dh_dir[b, j]
-            dan = dh * (one - u) * (one - n * n)
-            dar = dan * hn[b, j] * r * (one - r)
-            dau = dh * (h_prev[b, j] - n) * u * (one - u)
-            dgx[b, j] = dar
-            dgx[b, H + j] = dau
-            dgx[b, 2 * H + j] = dan
-            dgh[b, j] = dar
-            dgh[b, H + j] = dau
-            dgh[b, 2 * H + j] = dan * r
-            dh_dir[b, j] = dh * u
+            dgh[b, 2 * H + j] = dgx[b, 2 * H + j] * act[0, b, j]
+        for j in range(H):                                  # reset gate
+            r = act[0, b, j]
+            dgx[b, j] = dgx[b, 2 * H + j] * hn[b, j] * r * (one - r)
+        for j in range(H):
+            dgh[b, j] = dgx[b, j]
+        for j in range(H):                                  # update gate
+            u = act[1, b, j]
+            dgx[b, H + j] = dh_dir[b, j] * (h_prev[b, j] - act[2, b, j]) * u * (one - u)
+        for j in range(H):
+            dgh[b, H + j] = dgx[b, H + j]
+        for j in range(H):                                  # direct path to h_{t-1}
+            dh_dir[b, j] *= act[1, b, j]
