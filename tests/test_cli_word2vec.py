@@ -263,7 +263,8 @@ def test_demo_on_small_corpus(corpus, tmp_path, capsys):
     code, stdout, err = run(capsys, "demo", "--corpus", corpus, "--epochs", "2", "--out", out, "--dim", "16",
                             "--workers", "1")
     assert code == 0, err
-    assert "corpus: your corpus" in stdout
+    assert f"corpus: {corpus} (given with --corpus)" in stdout
+    assert "nearest neighbours:" in stdout
     assert "france - paris + rome = " in stdout
     assert stdout.count(" = ") >= 2  # at least one more analogy answered
     assert "embed corpora fetch text8" in stdout  # small-corpus honesty note

@@ -389,11 +389,11 @@ def cmd_demo(args):
     if args.corpus:
         from ..fileio import check_readable
         path = check_readable(args.corpus, "corpus file")
-        description = f"your corpus {path}"
+        print(f"corpus: {path} (given with --corpus)", flush=True)
     else:
         from ..datasets import default_corpus
         path, description = default_corpus()
-    print(f"corpus: {description}\n        ({path})", flush=True)
+        print(f"corpus: {description}\n        ({path})", flush=True)
 
     from ..text.corpus import encode_corpus
     t0 = time.perf_counter()
@@ -431,6 +431,11 @@ def cmd_demo(args):
         shown += 1
         if shown == 3:
             break
+    neighbour_words = [w for w in ("france", "king", "music", "water") if w in kv][:3]
+    if neighbour_words:
+        print("\nnearest neighbours:")
+        for w in neighbour_words:
+            print(f"  {w}: " + ", ".join(x for x, _ in kv.most_similar(w, topn=6)))
     if n_words < SMALL_CORPUS_WORDS:
         print(f"\nnote: this corpus has only {_human(n_words)} words. On a sub-million-word sample "
               "analogy answers are rough for any trainer (gensim answers 'noricum' to "
