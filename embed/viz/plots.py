@@ -359,7 +359,8 @@ def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
         ax.annotate("", xy=pos[b], xytext=pos[a], zorder=2,
                     arrowprops=dict(arrowstyle="-|>", color=colors[j], lw=2.2, mutation_scale=18,
                                     shrinkA=4, shrinkB=5, alpha=0.9))
-        samples.extend(pos[a] + t * (pos[b] - pos[a]) for t in np.linspace(0.15, 0.85, 8))
+        # labels keep clear of the whole arrow, head included
+        samples.extend(pos[a] + t * (pos[b] - pos[a]) for t in np.linspace(0.04, 0.97, 40))
     first = {a for a, _ in kept}
     pts_colors = {}
     for j, (a, b) in enumerate(kept):
