@@ -18,11 +18,20 @@ from .errors import EmbedError
 _MODULES = ["embed.word2vec.cli", "embed.text.cli", "embed.viz.cli", "embed.nn.cli", "embed.lm.cli"]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="embed",
         description="Word embeddings, analogies, plots and language models from scratch.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Sub-parsers (and their own sub-parsers) are created as OneLineParser too.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for name in _MODULES:
         try:

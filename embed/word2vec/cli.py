@@ -27,16 +27,6 @@ import time
 from ..errors import EmbedError
 
 
-def _one_line_error(parser):
-    """argparse errors as one line (exit 2) instead of usage + message."""
-    def error(message):
-        print(f"embed {parser.prog.split()[-1]}: error: {message} "
-              f"(see `{parser.prog} --help`)", file=sys.stderr)
-        raise SystemExit(2)
-    parser.error = error
-    return parser
-
-
 def register(subparsers):
     _register_train(subparsers)
     _register_queries(subparsers)
@@ -46,12 +36,12 @@ def register(subparsers):
 # --------------------------------------------------------------------------- train
 
 def _register_train(subparsers):
-    p = _one_line_error(subparsers.add_parser(
+    p = subparsers.add_parser(
         "train", allow_abbrev=False,
         help="train word2vec vectors on a text file",
         description="Train word2vec (skip-gram by default, --cbow for CBOW) on a text corpus and "
                     "save the vectors (.bin word2vec binary, .txt/.vec word2vec text). "
-                    "The C tool's option names (-size, -iter, -threads, -min-count, ...) work too."))
+                    "The C tool's option names (-size, -iter, -threads, -min-count, ...) work too.")
     p.add_argument("corpus", help="text file, one sentence or paragraph per line (or one huge line)")
     p.add_argument("-o", "--output", "-output", dest="output", required=True, metavar="OUT",
                    help="where to save the vectors: .bin (binary) or .txt/.vec (text)")
@@ -186,10 +176,10 @@ def cmd_train(args):
 # --------------------------------------------------------------------------- queries
 
 def _register_queries(subparsers):
-    p = _one_line_error(subparsers.add_parser(
+    p = subparsers.add_parser(
         "analogy", allow_abbrev=False, help="answer 'france - paris + rome' with trained vectors",
         description="Answer an analogy expression (words joined by + and -) with 3CosAdd, "
-                    "or 3CosMul with --cosmul. A single word lists its neighbours."))
+                    "or 3CosMul with --cosmul. A single word lists its neighbours.")
     p.add_argument("vectors", metavar="OUT", help="vector file (.bin, .txt, .vec or GloVe text)")
     p.add_argument("expression", nargs="+", help='e.g. "france - paris + rome"')
     p.add_argument("--topn", type=int, default=5, help="answers to show (default 5)")
@@ -197,20 +187,20 @@ def _register_queries(subparsers):
     p.add_argument("--json", action="store_true", help="print JSON: {expression, answers: [[word, score]]}")
     p.set_defaults(func=cmd_analogy)
 
-    p = _one_line_error(subparsers.add_parser(
+    p = subparsers.add_parser(
         "similar", allow_abbrev=False, help="nearest neighbours of a word",
-        description="List the nearest neighbours (cosine similarity) of one or more words."))
+        description="List the nearest neighbours (cosine similarity) of one or more words.")
     p.add_argument("vectors", metavar="OUT", help="vector file")
     p.add_argument("words", metavar="WORD", nargs="+", help="word(s) to look up")
     p.add_argument("--topn", type=int, default=10, help="neighbours to show (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON: {word: [[word, score], ...]}")
     p.set_defaults(func=cmd_similar)
 
-    p = _one_line_error(subparsers.add_parser(
+    p = subparsers.add_parser(
         "evaluate", allow_abbrev=False, help="analogy accuracy and word-similarity correlations",
         description="Evaluate vectors on word analogies (questions-words format) and word-pair "
                     "similarity (WordSim353 / SimLex-999 format). With no file given, uses "
-                    "questions-words, wordsim353 and simlex999 from $EMBED_DATA, the cache or gensim."))
+                    "questions-words, wordsim353 and simlex999 from $EMBED_DATA, the cache or gensim.")
     p.add_argument("vectors", metavar="OUT", help="vector file")
     p.add_argument("--analogies", metavar="F", default=None, help="questions-words style file")
     p.add_argument("--pairs", metavar="F", nargs="+", action="extend", default=None,
@@ -354,11 +344,11 @@ SMALL_CORPUS_WORDS = 10_000_000  # below this, say that analogy answers are roug
 
 
 def _register_demo(subparsers):
-    p = _one_line_error(subparsers.add_parser(
+    p = subparsers.add_parser(
         "demo", allow_abbrev=False, help="train on the best corpus available, answer analogies, draw plots",
         description="Train skip-gram on the best corpus available offline (text8 if fetched, "
                     "else a Wikipedia sample from gensim's wheel), answer three analogies and "
-                    "write a cluster plot and an analogy-arrows plot."))
+                    "write a cluster plot and an analogy-arrows plot.")
     p.add_argument("--corpus", default=None, help="text file to train on instead of the default corpus")
     p.add_argument("--epochs", type=int, default=None,
                    help="passes over the corpus (default: 5, or 10 on a corpus under 2M words)")
