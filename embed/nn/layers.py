@@ -9,7 +9,7 @@ from numba import njit
 
 from ..errors import EmbedError
 from . import activations, regularizers
-from .base import Layer, as_rng
+from .base import Layer
 
 
 # -- kernels -----------------------------------------------------------------
