@@ -123,6 +123,27 @@ def test_umap_requested_but_missing_is_a_clear_error(monkeypatch):
         project(np.random.default_rng(0).normal(size=(20, 5)), method="umap")
 
 
+def test_umap_is_used_when_installed(monkeypatch):
+    import sys
+    import types
+
+    calls = {}
+
+    class FakeUMAP:  # stands in for umap.UMAP: records its arguments, returns the first 2 columns
+        def __init__(self, **kw):
+            calls.update(kw)
+
+        def fit_transform(self, X):
+            return X[:, :2] * 2
+
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=FakeUMAP))
+    X = np.random.default_rng(0).normal(size=(12, 5))
+    p = projection(X, method="umap", seed=5)
+    assert p.method == "umap" and p.label == "UMAP (11 neighbours)"
+    np.testing.assert_allclose(p.points, X[:, :2] * 2)
+    assert calls == {"n_components": 2, "n_neighbors": 11, "random_state": 5}
+
+
 def test_unknown_method_is_an_error():
     with pytest.raises(EmbedError, match="unknown projection method"):
         project(np.zeros((4, 3)), method="mds")
