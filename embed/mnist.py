@@ -18,8 +18,10 @@ Type codes: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
 4. the download cache (``~/.cache/embed/<dataset>``), downloading the files
    there by URL (MD5-checked, atomic) when ``download=True`` and online.
 
-A folder that holds only the 10k test files (``t10k-*``) is split into a
-train and a test part (stratified 80/20, seeded); the `note` says so.
+Without an explicit folder, the first folder holding the full set (train and
+test) wins; a folder that holds only the 10k test files (``t10k-*``, like
+``$EMBED_DATA/mnist`` here) is used only when no full set exists, and is split
+into a train and a test part (stratified 80/20, seeded); the `note` says so.
 """
 import gzip
 import hashlib
@@ -248,10 +250,11 @@ def load_mnist(data=None, dataset=None, download_ok=False, test_fraction=0.2, se
     """
     if data is not None and not os.path.isdir(data):
         raise EmbedError(f"data folder not found: {data}")
-    for folder in candidate_dirs(data):
-        files = _files_in(folder)
-        if _complete(files):
-            break
+    # a folder with the full train + test set wins over an earlier test-only one
+    found = [(folder, files) for folder in candidate_dirs(data) if _complete(files := _files_in(folder))]
+    full = [(f, fl) for f, fl in found if "train_images" in fl and "train_labels" in fl]
+    if full or found:
+        folder, files = (full or found)[0]
     else:
         if data is not None:
             raise EmbedError(f"no MNIST IDX files in {data} (expected {_STEMS['test_images']}[.gz] "

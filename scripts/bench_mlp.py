@@ -24,8 +24,8 @@ PEERS = ("ours", "torch", "sklearn")
 
 
 def load(args):
-    from embed.mnist import load_mnist
-    data = load_mnist(args.data)
+    from embed.mnist import DEBIAN_FASHION, load_mnist
+    data = load_mnist(args.data or (DEBIAN_FASHION if os.path.isdir(DEBIAN_FASHION) else None))
     X_train, y_train, X_test, y_test = data.flat()
     if args.limit:
         X_train, y_train = X_train[:args.limit], y_train[:args.limit]

@@ -106,6 +106,14 @@ def test_env_var_source(tmp_path, monkeypatch):
     assert d.source == str(tmp_path / "data" / "mnist")
 
 
+def test_full_set_preferred_over_earlier_test_only_folder(tmp_path, monkeypatch):
+    write_set(tmp_path / "a", train=False)                  # $EMBED_DATA itself: test files only
+    write_set(tmp_path / "a" / "fashion-mnist")             # a full set further down the list
+    monkeypatch.setenv("EMBED_DATA", str(tmp_path / "a"))
+    d = load_mnist()
+    assert d.source == str(tmp_path / "a" / "fashion-mnist") and d.note == "" and d.dataset == "fashion"
+
+
 def test_bad_sources(tmp_path):
     with pytest.raises(EmbedError, match="not found"):
         load_mnist(str(tmp_path / "nope"))
