@@ -181,7 +181,8 @@ class _Recurrent(Layer):
                    "hw": np.empty((B, G), dtype),         # h_{t-1} @ W_h
                    "dg": np.empty((T, B, G), dtype),      # dL/d(pre-activations)
                    "dh": np.empty((B, H), dtype),         # dL/dh through the recurrence
-                   "dx": np.empty((T, B, D), dtype)}      # dL/dx
+                   "W_hT": np.empty((G, H), dtype),       # contiguous W_h^T (BLAS is faster on it)
+                   "dx": None}                            # dL/dx (T, B, D), made when first needed
             buf.update(self._extra_buffers(T, B, dtype))
             self._buf = buf
         return self._buf
@@ -308,7 +309,11 @@ class _Recurrent(Layer):
         dgx, dgh = self._gate_grads(buf)                             # (T, B, G) each
         dgx2, dgh2 = dgx.reshape(T * B, G), dgh.reshape(T * B, G)
         hp2 = buf["h"][:T].reshape(T * B, H)                         # h_{t-1} for every row
-        dx2 = buf["dx"].reshape(T * B, D)
+        if want_dx and buf["dx"] is None:
+            buf["dx"] = np.empty((T, B, D), dtype)
+        dx2 = buf["dx"].reshape(T * B, D) if want_dx else None
+
+        np.copyto(buf["W_hT"], p["W_h"].T)                           # (G, H)
 
         def scan(k, n):                                              # the time loop, by batch rows
             b0, b1 = _bounds(k, n, B)
@@ -403,7 +408,7 @@ class SimpleRNN(_Recurrent):
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         rows = slice(b0, b1)
         h, dg, dh, dy = buf["h"][:, rows], buf["dg"][:, rows], buf["dh"][rows], dy[:, rows]
-        W_hT = self.params["W_h"].T
+        W_hT = buf["W_hT"]
         dh[...] = 0 if dstate is None else dstate[0][rows]
         for t in range(T - 1, -1, -1):
             K.rnn_backward_step(dy[t], dh, h[t + 1], dg[t])
@@ -467,7 +472,7 @@ class LSTM(_Recurrent):
         c, tc, dg, dy = buf["c"][:, r], buf["tc"][:, r], buf["dg"][:, r], dy[:, r]
         act = self._act(buf, b0, b1)
         dh, dc = buf["dh"][r], buf["dc"][r]
-        W_hT = self.params["W_h"].T
+        W_hT = buf["W_hT"]
         dh[...] = 0 if dstate is None else dstate[0][r]
         dc[...] = 0 if dstate is None else dstate[1][r]
         for t in range(T - 1, -1, -1):
@@ -527,7 +532,7 @@ class GRU(_Recurrent):
         h, hn, dgx, dgh = (buf[k][:, r] for k in ("h", "hn", "dg", "dgh"))
         act = self._act(buf, b0, b1)
         dh, dhd, dy = buf["dh"][r], buf["dhd"][r], dy[:, r]
-        W_hT = self.params["W_h"].T
+        W_hT = buf["W_hT"]
         dh[...] = 0
         dhd[...] = 0 if dstate is None else dstate[0][r]
         for t in range(T - 1, -1, -1):
