@@ -10,6 +10,10 @@ import tempfile
 
 from .errors import EmbedError
 
+# mkstemp creates owner-only files; finished outputs get the usual permissions.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_write(path, mode="w", encoding="utf-8", newline=None):
@@ -32,6 +36,7 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
