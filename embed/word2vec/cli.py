@@ -452,30 +452,22 @@ def cmd_demo(args):
 
 
 def _demo_plots(kv, out):
-    try:
-        from ..viz.plots import analogy_plot, cluster_plot
-        from ..viz.selection import select_words
-    except ImportError as e:
-        print(f"plots skipped: {e}")
-        return
+    from ..viz.plots import analogy_plot, cluster_plot
+    from ..viz.selection import select_words
+
     seeds = [w for w in DEMO_SEEDS if w in kv][:6]
     cluster_path = os.path.join(out, "clusters.png")
-    if len(seeds) >= 2:
-        words = select_words(kv, around=seeds, per_seed=8)
-        title = "neighbourhoods of " + ", ".join(seeds)
+    if len(seeds) >= 2:  # t-SNE separates seed neighbourhoods better than PCA
+        cluster_plot(kv, select_words(kv, around=seeds, per_seed=8), cluster_path, method="tsne")
     else:
-        words = select_words(kv, top=100)
-        title = None
-    cluster_plot(kv, words, cluster_path, method="pca", title=title)
+        cluster_plot(kv, select_words(kv, top=100), cluster_path, method="pca")
     print(f"cluster plot:        {cluster_path}")
     pairs = [(a, b) for a, b in DEMO_CAPITALS if a in kv and b in kv][:8]
-    title = "capital -> country offsets"
     if len(pairs) < 3:
         pairs = [(a, b) for a, b in DEMO_GENDER if a in kv and b in kv]
-        title = "male -> female offsets"
     if len(pairs) >= 2:
         arrows_path = os.path.join(out, "analogies.png")
-        analogy_plot(kv, pairs, arrows_path, title=title)
+        analogy_plot(kv, pairs, arrows_path)
         print(f"analogy arrows plot: {arrows_path}")
     else:
         print("analogy arrows plot skipped: too few of the demo word pairs are in the vocabulary")
