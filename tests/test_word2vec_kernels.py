@@ -167,7 +167,9 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
     loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs, n_out, point, code, n_code,
                              np.float32(alpha), SIG, LOGSIG, h, err)
     ref_args = (ctx, outs[:n_out], point[:n_code], code[:n_code])
-    grads = cbow_grad(*old, *ref_args)
+    grads = list(cbow_grad(*old, *ref_args))
+    # word2vec's rule: each context occurrence moves by -alpha dL/dh = M times its exact share
+    grads[0] = grads[0] * len(ctx)
     for new, o, g in zip((syn0, syn1neg, syn1), old, grads):
         if np.abs(g).max() > 0:
             _check_step(new, o, g, alpha)

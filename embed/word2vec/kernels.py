@@ -28,10 +28,16 @@ CBOW (mean) predicts the centre from the mean ``h = (1/M) sum_m v_cm``::
     L = -log s(h . u_w) - sum_k log s(-h . u_nk)
     dL/dh = -sum_o (y_o - s(h . u_o)) u_o,    dL/dv_cm = dL/dh / M
 
+but, like word2vec.c and gensim (cbow_mean=1), each context vector is moved by
+the whole ``-alpha dL/dh``, not by 1/M of it: the exact gradient of the mean
+trains the input vectors M times slower and gives clearly worse vectors.
+
 Hierarchical softmax replaces the 1+K outputs by the inner nodes ``p_j`` on the
 Huffman path of ``w`` with bits ``d_j``: ``L = -sum_j log s((1 - 2 d_j) x . syn1[p_j])``.
 
 Every step is plain SGD with rate ``alpha``: ``param -= alpha * dL/dparam``.
+The update loops carry no ``if g != 0`` shortcut: a branch there stops LLVM
+from vectorizing them and costs far more than the saturated cases save.
 Sigmoid and log-sigmoid come from precomputed tables (`make_tables`); the
 random numbers from a per-thread 48-bit linear congruential generator (the
 one of java.util.Random / the C word2vec tool), whose state is an int64 array
@@ -183,19 +189,17 @@ def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_
             gm[d] = 0.0
         for k in range(n_out):
             g = logits[m, k]
-            if g != 0.0:
-                u = syn1neg[outs[k]]
-                for d in range(D):
-                    gm[d] += g * u[d]
+            u = syn1neg[outs[k]]
+            for d in range(D):
+                gm[d] += g * u[d]
     # outputs from the (still old) inputs: U_out += G^T @ V_ctx               # (1+K, D)
     for k in range(n_out):
         u = syn1neg[outs[k]]
         for m in range(n_ctx):
             g = logits[m, k]
-            if g != 0.0:
-                v = syn0[ctx[m]]
-                for d in range(D):
-                    u[d] += g * v[d]
+            v = syn0[ctx[m]]
+            for d in range(D):
+                u[d] += g * v[d]
     # then the inputs
     for m in range(n_ctx):
         v = syn0[ctx[m]]
@@ -224,10 +228,9 @@ def hs_step(syn1, x, point, code, n_code, alpha, sig_table, logsig_table, err):
         else:                    # label 0: -log s(-f)
             loss -= _logsig(-f, logsig_table)
             g = -alpha * _sig(f, sig_table)
-        if g != 0.0:
-            for d in range(D):
-                err[d] += g * u[d]
-                u[d] += g * x[d]
+        for d in range(D):
+            err[d] += g * u[d]
+            u[d] += g * x[d]
     return loss
 
 
@@ -235,6 +238,8 @@ def hs_step(syn1, x, point, code, n_code, alpha, sig_table, logsig_table, err):
 def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, point, code, n_code, alpha,
               sig_table, logsig_table, h, err):
     """CBOW (mean of context) step for one centre word; returns its loss (one pair).
+
+    The outputs take an exact SGD step; each context row moves by -alpha dL/dh (word2vec's rule).
 
     outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off);
     point/code/n_code = the centre's Huffman path (n_code = 0 turns hierarchical softmax off).
@@ -262,15 +267,12 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, point, code, n_code,
         else:
             loss -= _logsig(-f, logsig_table)
             g = -alpha * _sig(f, sig_table)
-        if g != 0.0:
-            for d in range(D):
-                err[d] += g * u[d]
-                u[d] += g * h[d]
+        for d in range(D):
+            err[d] += g * u[d]
+            u[d] += g * h[d]
     if n_code > 0:
         loss += hs_step(syn1, h, point, code, n_code, alpha, sig_table, logsig_table, err)
-    # d mean / d v_cm = 1/M
-    for d in range(D):
-        err[d] *= inv
+    # every context vector gets the whole error of h (see the module docstring)
     for m in range(n_ctx):
         v = syn0[ctx[m]]
         for d in range(D):

@@ -37,7 +37,6 @@ from ..progress import bar
 from . import kernels
 
 _FORMAT = "embed.word2vec"
-_LANE = 32  # rows are padded with zero columns to a multiple of this (whole SIMD loops)
 
 
 class Checkpoint:
@@ -199,16 +198,14 @@ class Word2Vec:
         return tokens, offsets, int(corpus.raw_words)
 
     def _init_weights(self):
-        """word2vec init: inputs uniform in (-0.5, 0.5) / dim, outputs zero; rows padded to _LANE."""
+        """word2vec init: inputs uniform in (-0.5, 0.5) / dim, outputs zero."""
         V, D = len(self.vocab_), self.vector_size
         if self.hs and V < 2:
             raise EmbedError("hierarchical softmax needs at least 2 words in the vocabulary")
-        Dp = -(-D // _LANE) * _LANE
         rng = np.random.default_rng(self.seed)
-        self.syn0_ = np.zeros((V, Dp), np.float32)  # (V, Dp), columns D: stay zero
-        self.syn0_[:, :D] = (rng.random((V, D), dtype=np.float32) - 0.5) / D
-        self.syn1neg_ = np.zeros((V, Dp), np.float32)
-        self.syn1_ = np.zeros((V - 1 if self.hs else 1, Dp), np.float32)  # Huffman inner nodes
+        self.syn0_ = (rng.random((V, D), dtype=np.float32) - np.float32(0.5)) / np.float32(D)  # (V, D)
+        self.syn1neg_ = np.zeros((V, D), np.float32)  # (V, D) negative-sampling outputs
+        self.syn1_ = np.zeros((V - 1 if self.hs else 1, D), np.float32)  # Huffman inner nodes
         self.rng_ = np.array([kernels.seed_state(self.seed, t)[0] for t in range(self.workers)], np.int64)
         self.epoch_loss_ = []
         self.epochs_done_ = 0
@@ -261,7 +258,7 @@ class Word2Vec:
         tokens, offsets, raw_words = self._encode(source)
         if fresh or not hasattr(self, "syn0_"):
             self._init_weights()
-        if self.syn0_.shape[1] < self.vector_size or self.syn0_.shape[0] != len(self.vocab_):
+        if self.syn0_.shape != (len(self.vocab_), self.vector_size):
             raise EmbedError("model weights do not match vector_size / vocabulary")
         done, planned = self.plan_
         if epochs is not None or done >= planned:
@@ -369,8 +366,7 @@ class Word2Vec:
             raise EmbedError("the model is not trained yet: call fit() first")
         if self._wv is None:
             from ..vectors.keyedvectors import KeyedVectors
-            self._wv = KeyedVectors(self.vocab_.words, self.syn0_[:, :self.vector_size],
-                                    self.vocab_.counts)
+            self._wv = KeyedVectors(self.vocab_.words, self.syn0_.copy(), self.vocab_.counts)
         return self._wv
 
     # ------------------------------------------------------------ checkpoints
@@ -378,7 +374,6 @@ class Word2Vec:
         """Write a full checkpoint (weights, vocabulary, settings, progress), atomically."""
         if not hasattr(self, "syn0_"):
             raise EmbedError("the model is not trained yet: nothing to save")
-        D = self.vector_size
         params = self.get_params()
         if not isinstance(params["tokenizer"], str):  # a callable cannot be stored
             params["tokenizer"] = repr(params["tokenizer"])
@@ -387,7 +382,7 @@ class Word2Vec:
                  "epochs_done": self.epochs_done_, "plan": list(self.plan_),
                  "words_per_sec": self.words_per_sec_, "train_seconds": self.train_seconds_}
         with atomic_write(path, "wb") as f:
-            np.savez(f, syn0=self.syn0_[:, :D], syn1neg=self.syn1neg_[:, :D], syn1=self.syn1_[:, :D],
+            np.savez(f, syn0=self.syn0_, syn1neg=self.syn1neg_, syn1=self.syn1_,
                      rng=self.rng_, state=np.array(json.dumps(state)))
 
     @classmethod
@@ -411,14 +406,10 @@ class Word2Vec:
         V, D = len(model.vocab_), model.vector_size
         if arrays["syn0"].shape != (V, D) or arrays["syn1neg"].shape != (V, D):
             raise EmbedError(f"checkpoint {path} is corrupt: weight shapes do not match the vocabulary")
-        Dp = -(-D // _LANE) * _LANE
-
-        def padded(a):
-            out = np.zeros((a.shape[0], Dp), np.float32)
-            out[:, :D] = a
-            return out
-
-        model.syn0_, model.syn1neg_, model.syn1_ = (padded(arrays[k]) for k in ("syn0", "syn1neg", "syn1"))
+        if arrays["syn1"].ndim != 2 or arrays["syn1"].shape[1] != D:
+            raise EmbedError(f"checkpoint {path} is corrupt: bad hierarchical-softmax weights")
+        model.syn0_, model.syn1neg_, model.syn1_ = (np.ascontiguousarray(arrays[k], np.float32)
+                                                    for k in ("syn0", "syn1neg", "syn1"))
         model.rng_ = np.ascontiguousarray(arrays["rng"], np.int64)
         model.epoch_loss_ = [float(x) for x in state["epoch_loss"]]
         model.epochs_done_ = int(state["epochs_done"])
