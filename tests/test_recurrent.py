@@ -98,6 +98,30 @@ def test_parallel_batch_blocks_equal_one_block(cls, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", CELLS)
+def test_small_batch_numba_loop_equals_blas_loop(cls, monkeypatch):
+    """Small batches run the whole time loop in Numba; it must equal the BLAS path."""
+    from embed.nn import recurrent
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((7, 3, 5)).astype(np.float32)
+    dy = rng.standard_normal((7, 3, 6)).astype(np.float32)
+    S = random_state(cls, 3, 6, rng, np.float32)
+    out = {}
+    for work in (0, 1 << 30):                      # never / always the Numba loop
+        monkeypatch.setattr(recurrent, "_SMALL_STEP_WORK", work)
+        layer = cls(6, seed=9)
+        y = layer.forward(x, state=S).copy()
+        dx = layer.backward(dy, dstate=S).copy()
+        out[work] = (y, dx, [d.copy() for d in layer.dstate], {k: g.copy() for k, g in layer.grads.items()})
+    a, b = out[0], out[1 << 30]
+    np.testing.assert_allclose(a[0], b[0], atol=1e-6)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-5)
+    for u, v in zip(a[2], b[2]):
+        np.testing.assert_allclose(u, v, atol=1e-5)
+    for k in a[3]:
+        np.testing.assert_allclose(a[3][k], b[3][k], atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", CELLS)
 def test_parallel_blocks_integer_ids(cls, monkeypatch):
     rng = np.random.default_rng(5)
     ids = rng.integers(0, 11, (20, 41))
@@ -182,7 +206,10 @@ def check_gradients(cls, T, B, D, H, seed, ids=False):
 
 @pytest.mark.parametrize("cls", CELLS)
 @pytest.mark.parametrize("T,B,D,H,seed", [(1, 1, 2, 3, 10), (4, 3, 3, 4, 11), (3, 2, 5, 2, 12)])
-def test_gradients_central_differences(cls, T, B, D, H, seed):
+@pytest.mark.parametrize("loop", ["numba", "blas"])
+def test_gradients_central_differences(cls, T, B, D, H, seed, loop, monkeypatch):
+    from embed.nn import recurrent
+    monkeypatch.setattr(recurrent, "_SMALL_STEP_WORK", 1 << 30 if loop == "numba" else 0)
     check_gradients(cls, T, B, D, H, seed)
 
 

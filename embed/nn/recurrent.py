@@ -30,6 +30,7 @@ Carrying state across chunks (truncated BPTT)::
 Parameters are float32, or float64 when the first input is float64 (gradient
 checks); integer-id layers can be switched with ``layer.astype(np.float64)``.
 """
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -51,7 +52,10 @@ from .base import Layer
 # (B, H) @ (H, 4H) product, and whose spinning threads collapse on a busy machine.
 _MIN_ROWS_PER_THREAD = 8            # batch rows below which the time loop is not split
 _MIN_PRODUCT_ROWS = 256             # T*B rows below which the big products are not split
+_SMALL_STEP_WORK = 1 << 16          # B*H*G multiply-adds per step up to which the whole
+                                    # time loop runs in Numba (no Python-level BLAS calls)
 _threads = None                     # set_num_threads() override
+_CPU_COUNT = max(1, os.cpu_count() or 1)
 _pool = None
 _blas_limiter = None
 _pool_lock = threading.Lock()
@@ -75,7 +79,7 @@ def num_threads():
             return max(1, int(env))
         except ValueError:
             raise EmbedError(f"EMBED_NUM_THREADS must be an integer, got {env!r}") from None
-    return max(1, os.cpu_count() or 1)
+    return _CPU_COUNT
 
 
 def _blas_single_thread():
@@ -87,7 +91,6 @@ def _blas_single_thread():
             ctl = ThreadpoolController().select(user_api="blas")
             _blas_limiter = lambda: ctl.limit(limits=1)           # noqa: E731
         except Exception:                                          # pragma: no cover
-            import contextlib
             _blas_limiter = contextlib.nullcontext
     return _blas_limiter()
 
@@ -234,6 +237,7 @@ class _Recurrent(Layer):
         if T < 1 or B < 1:
             raise EmbedError(f"{type(self).__name__}: empty input of shape {x.shape}")
         buf = self._buffers(T, B, dtype)
+        buf["small"] = small = B * H * G <= _SMALL_STEP_WORK
         z2 = buf["z"].reshape(T * B, G)
         if is_ids:
             ids = x.reshape(T * B)
@@ -259,9 +263,9 @@ class _Recurrent(Layer):
             b0, b1 = _bounds(k, n, B)
             self._scan_forward(buf, T, b0, b1)
 
-        with _blas_single_thread():
+        with self._blas_context(small, T * B):
             _parallel(project, self._n_threads(T * B, _MIN_PRODUCT_ROWS))
-            _parallel(scan, self._n_threads(B, _MIN_ROWS_PER_THREAD))
+            _parallel(scan, 1 if small else self._n_threads(B, _MIN_ROWS_PER_THREAD))
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)
         return buf["h"][1:]                                         # (T, B, H)
@@ -269,6 +273,14 @@ class _Recurrent(Layer):
     @staticmethod
     def _n_threads(rows, min_rows):
         return max(1, min(num_threads(), rows // min_rows))
+
+    @staticmethod
+    def _blas_context(small, rows):
+        """BLAS limited to one thread, except for tiny work where no BLAS call matters
+        (switching the limit costs ~6 us, a third of a min-char-rnn chunk)."""
+        if small and rows < _MIN_PRODUCT_ROWS:
+            return contextlib.nullcontext()
+        return _blas_single_thread()
 
     def _load_state(self, buf, state, B, dtype):
         if state is None:
@@ -331,8 +343,8 @@ class _Recurrent(Layer):
                 r0, r1 = _bounds(k, n, T * B)
                 np.dot(dgx2[r0:r1], p["W_x"].T, out=dx2[r0:r1])     # (rows, D)
 
-        with _blas_single_thread():
-            _parallel(scan, self._n_threads(B, _MIN_ROWS_PER_THREAD))
+        with self._blas_context(buf["small"], T * B):
+            _parallel(scan, 1 if buf["small"] else self._n_threads(B, _MIN_ROWS_PER_THREAD))
             _parallel(products, self._n_threads(T * B, _MIN_PRODUCT_ROWS))
         self.dstate = self._initial_state_grad(buf)
         self._extra_grads(buf, dgh2)
@@ -401,6 +413,9 @@ class SimpleRNN(_Recurrent):
         rows = slice(b0, b1)
         z, h, hw = buf["z"][:, rows], buf["h"][:, rows], buf["hw"][rows]
         W_h = self.params["W_h"]
+        if buf["small"]:
+            K.rnn_forward_seq(z, W_h, h, hw)
+            return
         for t in range(T):
             np.dot(h[t], W_h, out=hw)                  # (b, H)
             K.rnn_forward_step(z[t], hw, h[t + 1])
@@ -410,6 +425,9 @@ class SimpleRNN(_Recurrent):
         h, dg, dh, dy = buf["h"][:, rows], buf["dg"][:, rows], buf["dh"][rows], dy[:, rows]
         W_hT = buf["W_hT"]
         dh[...] = 0 if dstate is None else dstate[0][rows]
+        if buf["small"]:
+            K.rnn_backward_seq(dy, h, W_hT, dh, dg)
+            return
         for t in range(T - 1, -1, -1):
             K.rnn_backward_step(dy[t], dh, h[t + 1], dg[t])
             np.dot(dg[t], W_hT, out=dh)                # (b, H) = dL/dh_{t-1}
@@ -463,6 +481,9 @@ class LSTM(_Recurrent):
         act = self._act(buf, b0, b1)
         hw = buf["hw"][r]
         W_h = self.params["W_h"]
+        if buf["small"]:
+            K.lstm_forward_seq(z, W_h, h, c, act, tc, hw)
+            return
         for t in range(T):
             np.dot(h[t], W_h, out=hw)                  # (b, 4H)
             K.lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t])
@@ -475,6 +496,9 @@ class LSTM(_Recurrent):
         W_hT = buf["W_hT"]
         dh[...] = 0 if dstate is None else dstate[0][r]
         dc[...] = 0 if dstate is None else dstate[1][r]
+        if buf["small"]:
+            K.lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg)
+            return
         for t in range(T - 1, -1, -1):
             K.lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t])
             np.dot(dg[t], W_hT, out=dh)                # (b, H) = dL/dh_{t-1}
@@ -523,6 +547,9 @@ class GRU(_Recurrent):
         act = self._act(buf, b0, b1)
         hw = buf["hw"][r]
         W_h, b_hn = self.params["W_h"], self.params["b_hn"]
+        if buf["small"]:
+            K.gru_forward_seq(z, W_h, b_hn, h, act, hn, hw)
+            return
         for t in range(T):
             np.dot(h[t], W_h, out=hw)                  # (b, 3H)
             K.gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t])
@@ -535,6 +562,9 @@ class GRU(_Recurrent):
         W_hT = buf["W_hT"]
         dh[...] = 0
         dhd[...] = 0 if dstate is None else dstate[0][r]
+        if buf["small"]:
+            K.gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh)
+            return
         for t in range(T - 1, -1, -1):
             K.gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t])
             np.dot(dgh[t], W_hT, out=dh)               # (b, H)
