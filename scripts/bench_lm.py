@@ -126,7 +126,7 @@ def run_torch(train_ids, val_ids, V, layers, hidden, batch, seq, lr, clip, budge
 # plain numpy peer for the min-char-rnn setting
 # ---------------------------------------------------------------------------
 def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
-    """Vanilla RNN, batch 1, per-time-step numpy forward/backward, Adagrad, global-norm clip 5.
+    """Vanilla RNN, batch 1, per-time-step numpy forward/backward, Adagrad, element-wise clip 5.
 
         h_t = tanh(Wxh x_t + Whh h_{t-1} + bh);  p_t = softmax(Why h_t + by)
     """
@@ -155,8 +155,7 @@ def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
         dhnext = np.zeros_like(hprev)
         for t in reversed(range(len(inputs))):
             dy = ps[t].copy()
-            dy[targets[t]] -= 1.0
-            dy /= len(inputs)                               # mean over the chunk, like ours
+            dy[targets[t]] -= 1.0                           # loss summed over the chunk, as in min-char-rnn
             dWhy += dy @ hs[t].T
             dby += dy
             dh = Why.T @ dy + dhnext
@@ -175,13 +174,10 @@ def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
             p, h = 0, np.zeros((hidden, 1))
         inputs, targets = train_ids[p:p + seq], train_ids[p + 1:p + seq + 1]
         loss, grads, h = chunk_loss(inputs, targets, h)
-        norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
-        if norm > 5.0:
-            for g in grads:
-                g *= 5.0 / norm
         for prm, g, mem in zip(params, grads, memory):
+            np.clip(g, -5.0, 5.0, out=g)                    # element-wise clip, as in min-char-rnn
             mem += g * g
-            prm -= lr * g / (np.sqrt(mem) + 1e-8)
+            prm -= lr * g / np.sqrt(mem + 1e-8)
         p += seq
         seen += seq
     elapsed = time.perf_counter() - t0
@@ -229,7 +225,8 @@ def main(argv=None):
     V = len(vocab)
     print(f"# char-LM benchmark: {len(text):,} chars, {V} symbols, {len(train_ids):,} train / "
           f"{len(val_ids):,} validation; budgets {args.budget:g} s (LSTM), {args.minchar_budget:g} s "
-          f"(min-char-rnn)", flush=True)
+          f"(min-char-rnn); threads {args.threads}; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs", flush=True)
 
     rows = []
     if "lstm" not in args.skip:
@@ -257,6 +254,7 @@ def main(argv=None):
                  ("", "", f"val loss after {args.minchar_budget:g} s (nats/char)", "loss", ours, peer,
                   "val_loss")]
 
+    print(f"\n(load average at the end: {os.getloadavg()[0]:.1f})")
     print("\n| setting | peer | metric | ours | peer | ours/peer |")
     print("|---|---|---|---:|---:|---:|")
     for setting, peer_name, metric, kind, ours, peer, key in rows:
