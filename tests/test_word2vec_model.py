@@ -69,6 +69,17 @@ def test_hierarchical_softmax_trains(corpus):
     assert analogy_accuracy(model.wv) >= 0.6
 
 
+@pytest.mark.parametrize("init_range", [0.5, 1.0])
+def test_initial_vectors_follow_word2vec(corpus, init_range):
+    model = small(init_range=init_range)
+    model.vocab_ = corpus.vocab
+    model._init_weights()
+    bound = init_range / 24
+    assert np.abs(model.syn0_).max() <= bound and np.abs(model.syn0_).max() > 0.9 * bound
+    assert abs(model.syn0_.mean()) < 0.05 * bound
+    assert not model.syn1neg_.any()  # outputs start at zero
+
+
 def test_wv_is_keyedvectors_of_the_vocabulary(corpus):
     from embed.vectors.keyedvectors import KeyedVectors
 
@@ -168,6 +179,7 @@ def test_callbacks_get_model_epoch_and_loss(corpus):
     (dict(workers=0), "workers"),
     (dict(vector_size=2.5), "vector_size"),
     (dict(callbacks=[3]), "callback"),
+    (dict(init_range=0), "init_range"),
 ])
 def test_bad_parameters_give_one_line_errors(corpus, kw, words):
     with pytest.raises(EmbedError) as e:

@@ -1,0 +1,203 @@
+"""Benchmark: embed's Word2Vec against gensim 4.4.0 (compiled), side by side (BENCHMARKS.md section 1).
+
+    python scripts/bench_word2vec.py                 # full: SG+CBOW, workers 1 and 2, 3 seeds
+    python scripts/bench_word2vec.py --quick         # 1 epoch, 1 seed: a short dev run
+
+Protocol
+- Corpus: $EMBED_DATA/wiki_sample.txt (or --corpus).  Both sides train on the very same
+  sentences: the corpus is encoded once per run by `embed.text.corpus.encode_corpus`
+  (regexp tokenizer, lower-case, lines longer than 10,000 tokens split); gensim gets
+  those sentences as lists of words.  Vocabulary building is EXCLUDED from both timings:
+  ours times `Word2Vec.fit(encoded_corpus)`, gensim times `Word2Vec.train(...)` after
+  `build_vocab`.
+- Settings, identical on both sides: dim 100, window 5, negative 5, sample 1e-3,
+  min_count 5, 5 epochs, seed s; skip-gram and CBOW; workers 1 and 2.
+- Speed: raw corpus words (all tokens, including words under min_count) x epochs /
+  training wall seconds.  Numba kernels are compiled (or loaded from the cache) by a
+  warm-up fit on a tiny corpus before timing: compilation is NOT included.
+- Memory: every (side, setting, seed) runs in its own subprocess; peak RSS is that
+  process's ru_maxrss (it includes the interpreter, imports, corpus and model).
+- Quality, both sides evaluated the same way after exporting to gensim KeyedVectors:
+  gensim's evaluate_word_analogies (3CosAdd, questions-words.txt) and
+  evaluate_word_pairs (WordSim353, SimLex-999 Spearman); 3CosMul accuracy from
+  embed's KeyedVectors.evaluate_analogies on both sides.
+- Each cell is the median over --seeds runs; ratios are ours / gensim of the medians.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5)
+
+
+def data_file(name, args):
+    folder = os.environ.get("EMBED_DATA", "")
+    path = os.path.join(folder, name) if folder else ""
+    if path and os.path.exists(path):
+        return path
+    from embed.datasets import find
+    found = find(name)
+    if not found:
+        sys.exit(f"bench_word2vec: cannot find {name}: set EMBED_DATA or pass --corpus")
+    return found
+
+
+# ------------------------------------------------------------------ child side
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def child(args):
+    from embed.text.corpus import encode_corpus
+
+    corpus = encode_corpus(args.corpus, min_count=SETTINGS["min_count"], max_words=10000)
+    sg = args.mode == "sg"
+    if args.side == "ours":
+        from embed.word2vec.model import Word2Vec
+
+        warm = encode_corpus([["a", "b", "c", "d"]] * 50, min_count=1)  # compile / load cache
+        Word2Vec(vector_size=8, sg=sg, min_count=1, epochs=1).fit(warm)
+        model = Word2Vec(**SETTINGS, sg=sg, epochs=args.epochs, workers=args.workers, seed=args.seed,
+                         progress=False)
+        base_mb = peak_mb()
+        t0 = time.perf_counter()
+        model.fit(corpus)
+        seconds = time.perf_counter() - t0
+        words, vectors = model.wv.index_to_key, model.wv.vectors
+        extra = {"loss": model.epoch_loss_}
+    else:
+        from gensim.models import Word2Vec as GensimW2V
+        from gensim.models.word2vec import FAST_VERSION
+
+        assert FAST_VERSION >= 0, "gensim is not compiled"
+        vocab_words = corpus.vocab.words
+        tok, off = corpus.tokens, corpus.offsets
+        sentences = [[vocab_words[i] for i in tok[off[s]:off[s + 1]]] for s in range(len(off) - 1)]
+        model = GensimW2V(**SETTINGS, sg=int(sg), epochs=args.epochs, workers=args.workers,
+                          seed=args.seed)
+        base_mb = peak_mb()
+        model.build_vocab(sentences)
+        t0 = time.perf_counter()
+        model.train(sentences, total_examples=model.corpus_count, epochs=args.epochs)
+        seconds = time.perf_counter() - t0
+        words, vectors = list(model.wv.index_to_key), model.wv.vectors
+        extra = {}
+    rss_mb = peak_mb()  # before evaluation, which is not part of training
+    result = {"words_per_sec": corpus.raw_words * args.epochs / seconds, "seconds": seconds,
+              "rss_mb": rss_mb, "base_mb": base_mb, "vocab": len(words), **extra,
+              **evaluate(words, vectors, args)}
+    print(json.dumps(result))
+
+
+def evaluate(words, vectors, args):
+    import logging
+
+    import numpy as np
+    from gensim.models import KeyedVectors as GKV
+
+    from embed.vectors.keyedvectors import KeyedVectors
+
+    logging.disable(logging.WARNING)
+    g = GKV(vectors.shape[1])
+    g.add_vectors(list(words), np.asarray(vectors, np.float32))
+    add, _ = g.evaluate_word_analogies(args.analogies)
+    ws = g.evaluate_word_pairs(args.ws353)[1][0]
+    sl = g.evaluate_word_pairs(args.simlex)[1][0]
+    mul = KeyedVectors(list(words), vectors).evaluate_analogies(args.analogies)["cosmul_accuracy"]
+    return {"analogy": float(add), "analogy_mul": float(mul), "ws353": float(ws), "simlex": float(sl)}
+
+
+# ------------------------------------------------------------------ parent side
+def run_child(side, mode, workers, seed, args):
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", side, "--mode", mode,
+           "--workers", str(workers), "--seed", str(seed), "--epochs", str(args.epochs),
+           "--corpus", args.corpus, "--analogies", args.analogies, "--ws353", args.ws353,
+           "--simlex", args.simlex]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench_word2vec: {side} {mode} workers={workers} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fmt_speed(x):
+    return f"{x / 1e3:.0f}k"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", default=None, help="text corpus (default $EMBED_DATA/wiki_sample.txt)")
+    ap.add_argument("--seeds", type=int, default=3, help="runs per cell; the table shows medians")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--modes", default="sg,cbow")
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--quick", action="store_true", help="1 epoch, 1 seed (dev run, not for claims)")
+    ap.add_argument("--analogies", default=None)
+    ap.add_argument("--ws353", default=None)
+    ap.add_argument("--simlex", default=None)
+    ap.add_argument("--child", choices=["ours", "gensim"], help=argparse.SUPPRESS)
+    ap.add_argument("--mode", default="sg", help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    args.corpus = args.corpus or data_file("wiki_sample.txt", args)
+    args.analogies = args.analogies or data_file("questions-words.txt", args)
+    args.ws353 = args.ws353 or data_file("wordsim353.tsv", args)
+    args.simlex = args.simlex or data_file("simlex999.txt", args)
+    if args.child:
+        args.side = args.child
+        args.workers = int(args.workers)
+        return child(args)
+    if args.quick:
+        args.epochs, args.seeds = 1, 1
+
+    import gensim
+    print(f"# word2vec benchmark: embed vs gensim {gensim.__version__}")
+    print(f"corpus {args.corpus}, {args.epochs} epochs, {args.seeds} seed(s), dim 100, window 5, "
+          f"negative 5, sample 1e-3, min_count 5; vocab building excluded from both timings, "
+          f"Numba compile excluded (warmed up); medians over seeds; quality by gensim's evaluators "
+          f"(3CosMul by embed's) on both sides\n", flush=True)
+    rows = []
+    for mode in args.modes.split(","):
+        for workers in (int(w) for w in args.workers.split(",")):
+            res = {"ours": [], "gensim": []}
+            for seed in range(1, args.seeds + 1):
+                for side in ("gensim", "ours"):
+                    r = run_child(side, mode, workers, seed, args)
+                    res[side].append(r)
+                    print(f"  {mode} workers={workers} seed={seed} {side:6s}: "
+                          f"{fmt_speed(r['words_per_sec'])} words/s, {r['rss_mb']:.0f} MB "
+                          f"(before training {r['base_mb']:.0f} MB), "
+                          f"analogy {r['analogy']:.4f}/{r['analogy_mul']:.4f}, "
+                          f"WS353 {r['ws353']:.3f}, SimLex {r['simlex']:.3f}", file=sys.stderr, flush=True)
+            med = {side: {k: statistics.median(r[k] for r in rs)
+                          for k in ("words_per_sec", "rss_mb", "analogy", "analogy_mul", "ws353", "simlex")}
+                   for side, rs in res.items()}
+            for side in res:
+                med[side]["base_mb"] = statistics.median(r["base_mb"] for r in res[side])
+            rows.append((mode, workers, med))
+
+    print("| mode | workers | words/s ours | gensim | ratio | peak RSS MB ours | gensim | ratio "
+          "| analogy 3CosAdd ours | gensim | ratio | 3CosMul ours | gensim | ratio "
+          "| WS353 ρ ours | gensim | ratio | SimLex ρ ours | gensim | ratio |")
+    print("|" + "---|" * 20)
+    for mode, workers, med in rows:
+        o, g = med["ours"], med["gensim"]
+        cells = [mode.upper(), str(workers)]
+        for key, f in (("words_per_sec", fmt_speed), ("rss_mb", "{:.0f}".format),
+                       ("analogy", "{:.4f}".format), ("analogy_mul", "{:.4f}".format),
+                       ("ws353", "{:.3f}".format), ("simlex", "{:.3f}".format)):
+            ratio = o[key] / g[key] if g[key] else float("nan")
+            cells += [f(o[key]), f(g[key]), f"**{ratio:.2f}**"]
+        print("| " + " | ".join(cells) + " |")
+    print("\nPeak RSS before training (interpreter, imports, encoded corpus; ours includes Numba's "
+          "runtime after loading the cached kernels), medians: "
+          + "; ".join(f"{m.upper()} w{w}: ours {med['ours']['base_mb']:.0f} MB, gensim "
+                      f"{med['gensim']['base_mb']:.0f} MB" for m, w, med in rows))
+
+
+if __name__ == "__main__":
+    main()
