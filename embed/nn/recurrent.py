@@ -12,10 +12,16 @@ of one chunk of T steps for a batch of B sequences is arranged around BLAS::
     backward, t = T-1..0:
         gate-gradient kernel -> dG[t]    (B, G)
         dh_{t-1} = dG[t] @ W_h^T         into a reused buffer
-    dW_h = H_prev^T @ dG,  dW_x = X^T @ dG,  db = sum(dG)    one product each, all T*B rows
+    dW_h = H_prev^T @ dG,  dW_x = X^T @ dG,  db = sum(dG),  dX = dG @ W_x^T
+                                         one product each over all T*B rows
 
 G is the width of the gate block: H (RNN), 3H (GRU), 4H (LSTM).  Caches are
 allocated once per (T, B, dtype) and reused, so the time loop allocates nothing.
+With several threads (`set_num_threads`, default: all CPUs) the batch rows are
+split between threads for the time loop (the B sequences are independent) and
+the big products are split by rows / columns; BLAS itself runs single-threaded.
+For small batches (B*H*G <= 65536 multiply-adds per step, e.g. min-char-rnn's
+B=1) the whole time loop, products included, runs inside one Numba call.
 
 Inputs are either float arrays x of shape (T, B, D) or integer ids of shape
 (T, B) standing for one-hot rows of width ``input_dim`` (then ``X @ W_x`` is a
@@ -59,6 +65,14 @@ _CPU_COUNT = max(1, os.cpu_count() or 1)
 _pool = None
 _blas_limiter = None
 _pool_lock = threading.Lock()
+
+
+def _forget_pool_after_fork():
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()     # the parent's worker threads do not exist here
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def set_num_threads(n=None):
