@@ -107,6 +107,11 @@ def test_dropout_and_layers_train_and_report_history():
     assert h[0]["val_loss"] > h[-1]["val_loss"]
 
 
+def test_learning_rate_decays_per_epoch_after_decay_after():
+    tr = _trainer(POEM * 3, epochs=3, lr=0.01, decay_after=1, lr_decay=0.5).fit(None)
+    assert [e["lr"] for e in tr.history_] == pytest.approx([0.01, 0.005, 0.0025])
+
+
 # ---- exact resume ----------------------------------------------------------------
 class _StopAt:
     def __init__(self, k):

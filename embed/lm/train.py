@@ -143,6 +143,7 @@ class LMTrainer:
         self.callbacks = []        # callables(trainer) after every step (tests use them to interrupt)
         self.stop_requested = False
         self.stopped_early = False
+        self._schedule = None      # learning rate per epoch (built on first use)
 
     # ---- construction --------------------------------------------------------
     @classmethod
@@ -225,7 +226,11 @@ class LMTrainer:
         return int((np.minimum(s.seq_length, s.length - k * s.seq_length) * s.batch).sum())
 
     def lr_at(self, epoch):
-        return self.cfg.lr * self.cfg.lr_decay ** max(0, epoch + 1 - self.cfg.decay_after)
+        """Learning rate for (0-based) `epoch`: the core's exponential decay, delayed by decay_after."""
+        if self._schedule is None:
+            from ..nn.schedules import ExponentialDecay
+            self._schedule = ExponentialDecay(self.cfg.lr, rate=self.cfg.lr_decay)
+        return self._schedule(max(0, epoch + 1 - self.cfg.decay_after))
 
     # ---- evaluation --------------------------------------------------------------
     def evaluate(self, ids=None):
