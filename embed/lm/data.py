@@ -120,7 +120,7 @@ def tokenize_words(text, tokenizer="regexp", lowercase=True):
 def read_text(path):
     """The whole text of a UTF-8 file (invalid bytes replaced); EmbedError if missing or empty."""
     check_readable(path, "text file")
-    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:  # a BOM is not text
         text = f.read()
     if not text:
         raise EmbedError(f"text file is empty: {path}")
