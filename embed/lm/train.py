@@ -278,7 +278,7 @@ class LMTrainer:
     def fit(self, path=None, progress=None, log=None):
         """Train until the epoch / minute budget; checkpoint to `path` every N steps and at the end.
 
-        Returns self.  Stops early (checkpoint kept, ``stopped_early_``) on Ctrl-C or a callback
+        Returns self.  Stops early (checkpoint saved, ``stopped_early``) on Ctrl-C or a callback
         setting ``stop_requested``; raises EmbedError on a NaN/Inf loss without saving.
         """
         from ..nn.optimizers import clip_grad_norm
