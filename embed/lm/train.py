@@ -153,6 +153,7 @@ class LMTrainer:
         vocab, tokens = build_vocab(text, model_cfg.level, model_cfg.min_count, model_cfg.tokenizer)
         ids = encode_stream(text, vocab, tokens)
         train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
+        _check_output_memory(len(vocab), train_cfg)
         model = CharLM(vocab, model_cfg.cell, model_cfg.layers, model_cfg.hidden, model_cfg.embedding,
                        model_cfg.dropout, train_cfg.seed)
         if init_vectors is not None:
@@ -379,6 +380,18 @@ class LMTrainer:
         return {"val_loss": float(val), "val_bpc": float(nats_to_bits(val)),
                 "chars_per_sec": float(self.chars_per_sec_), "train_seconds": float(self.train_seconds_),
                 "steps": int(self.step_), "epochs": round(self.epoch_float, 4)}
+
+
+MAX_OUTPUT_BYTES = 2 << 30  # logits, softmax and their gradient for one chunk
+
+
+def _check_output_memory(V, cfg):
+    """Refuse a chunk whose (T·B, V) output arrays would not fit in memory (big word vocabularies)."""
+    need = 3 * 4 * cfg.seq_length * cfg.batch * V  # three float32 (T·B, V) arrays
+    if need > MAX_OUTPUT_BYTES:
+        raise EmbedError(f"the output layer would need {need / 2**30:.1f} GB per chunk "
+                         f"({cfg.seq_length}x{cfg.batch} positions x {V:,} symbols); raise --min-count "
+                         f"or lower --batch / --seq-length")
 
 
 def _above_bar(pbar, log):
