@@ -136,9 +136,10 @@ def _train(args):
     if args.json:
         print(json.dumps(trainer.summary()))
     elif not args.quiet:
-        s = trainer.summary()
-        print(f"saved {args.output}: val {s['val_loss']:.4f} nats ({s['val_bpc']:.4f} bits) per "
-              f"{trainer.vocab.level}, {s['chars_per_sec']:,.0f} {trainer.vocab.level}s/s, "
+        s, unit = trainer.summary(), trainer.vocab.level
+        val = (f"val {s['val_loss']:.4f} nats ({s['val_bpc']:.4f} bits) per {unit}"
+               if s["val_loss"] is not None else "no validation text")
+        print(f"saved {args.output}: {val}, {s['chars_per_sec']:,.0f} {unit}s/s, "
               f"{s['train_seconds']:.1f} s", file=sys.stderr)
     return 0
 

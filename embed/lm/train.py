@@ -361,8 +361,9 @@ class LMTrainer:
                  "val_loss": val, "val_bpc": nats_to_bits(val), "lr": float(self.optimizer.lr)}
         self.history_.append(entry)
         if log:
-            log(f"step {entry['step']} epoch {entry['epoch']:.2f}: train {entry['train_loss']:.4f}, "
-                f"val {val:.4f} nats ({nats_to_bits(val):.4f} bits) per {self.vocab.level}")
+            where = (f"val {val:.4f} nats ({nats_to_bits(val):.4f} bits) per {self.vocab.level}"
+                     if math.isfinite(val) else "no validation text")
+            log(f"step {entry['step']} epoch {entry['epoch']:.2f}: train {entry['train_loss']:.4f}, {where}")
 
     def _diverged(self, what, value, path, last_good):
         kept = (f"last good checkpoint (step {last_good}) kept in {path}" if last_good is not None
@@ -377,6 +378,10 @@ class LMTrainer:
     def summary(self):
         """The `--json` result."""
         val = self.val_loss_ if self.val_loss_ is not None else float("nan")
+        if not math.isfinite(val):  # no validation split (--val-fraction 0): JSON null, not NaN
+            return {"val_loss": None, "val_bpc": None, "chars_per_sec": float(self.chars_per_sec_),
+                    "train_seconds": float(self.train_seconds_), "steps": int(self.step_),
+                    "epochs": round(self.epoch_float, 4)}
         return {"val_loss": float(val), "val_bpc": float(nats_to_bits(val)),
                 "chars_per_sec": float(self.chars_per_sec_), "train_seconds": float(self.train_seconds_),
                 "steps": int(self.step_), "epochs": round(self.epoch_float, 4)}
