@@ -215,6 +215,11 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2,
                     help="threads for both contenders (BLAS for ours, torch.set_num_threads for PyTorch)")
     args = ap.parse_args(argv)
+    if "lstm" not in args.skip:
+        try:
+            import torch  # noqa: F401  (the peer; only this script imports it)
+        except ImportError:
+            sys.exit("bench_lm: PyTorch is not installed (pip install torch==2.13.0), or pass --skip lstm")
     if not os.path.exists(args.data):
         sys.exit(f"bench_lm: data not found: {args.data} (set EMBED_DATA or pass --data)")
     with open(args.data, encoding="utf-8") as f:
