@@ -8,12 +8,15 @@ alike); the table reports medians and the ratio time(ours) / time(torch) (< 1: w
 
     python scripts/bench_cells.py                # default: 30 repeats, 2 threads
     python scripts/bench_cells.py --repeats 10 --threads 2
-    python scripts/bench_cells.py --blas-core ""  # OpenBLAS's own CPU detection
+    python scripts/bench_cells.py --blas-core auto   # AVX-512 kernels if the CPU has AVX-512
 
-OpenBLAS 0.3.31 does not recognise AMD Zen 5 and falls back to its AVX2
-(Haswell) kernels; on a CPU with AVX-512 this script asks it for the SkylakeX
-kernels (OPENBLAS_CORETYPE, which must be set before numpy loads), about 1.8x
-faster sgemm on our machine.  PyTorch uses its own MKL / oneDNN and is unaffected.
+numpy's BLAS kernels follow the environment: OPENBLAS_CORETYPE, if set, picks
+OpenBLAS's kernel family (our machines set OPENBLAS_CORETYPE=Haswell, i.e. AVX2,
+although the CPU has AVX-512; without the variable OpenBLAS picks SkylakeX
+kernels there, about 1.6x faster sgemm).  The default leaves the environment
+alone; ``--blas-core NAME`` overrides it for this run, ``--blas-core auto``
+asks for SkylakeX on AVX-512 CPUs.  PyTorch uses its own MKL / oneDNN (AVX-512)
+either way.  The table header names the kernels that ran.
 """
 import argparse
 import os
@@ -40,17 +43,19 @@ def main():
     ap.add_argument("--repeats", type=int, default=30, help="timed repeats per layer (median)")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
     ap.add_argument("--blas-core", default=None,
-                    help="OPENBLAS_CORETYPE for numpy's OpenBLAS (default: SkylakeX on AVX-512 CPUs; "
-                         "'' = OpenBLAS's own detection)")
+                    help="override OPENBLAS_CORETYPE for numpy's OpenBLAS: a kernel name (SkylakeX, "
+                         "Haswell, ...), 'auto' (SkylakeX on AVX-512 CPUs) or '' (OpenBLAS's own "
+                         "detection); default: leave the environment alone")
     args = ap.parse_args()
 
     # thread counts and the OpenBLAS kernel must be fixed before numpy / torch load their BLAS
     os.environ["EMBED_NUM_THREADS"] = str(args.threads)
-    core = avx512_core() if args.blas_core is None else args.blas_core
-    if core:
-        os.environ["OPENBLAS_CORETYPE"] = core
-    else:
-        os.environ.pop("OPENBLAS_CORETYPE", None)
+    if args.blas_core is not None:
+        core = avx512_core() if args.blas_core == "auto" else args.blas_core
+        if core:
+            os.environ["OPENBLAS_CORETYPE"] = core
+        else:
+            os.environ.pop("OPENBLAS_CORETYPE", None)
     import numpy as np
     import torch
     from threadpoolctl import threadpool_info
