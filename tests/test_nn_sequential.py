@@ -164,3 +164,58 @@ def test_diverging_training_is_reported():
     m = Sequential([Dense(1)], seed=0).compile(loss="mse", optimizer="sgd", lr=10.0)
     with pytest.raises(EmbedError, match="diverged"):
         m.fit(X, y, epochs=20, batch_size=10)
+
+
+def test_thread_pool_split_matches_single_thread():
+    from embed.nn.optimizers import Adam
+    from embed.nn.threads import get_pool, split
+    assert split(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 300)).astype(np.float32)       # 64·300·256 multiply-adds: split
+    dy = rng.standard_normal((64, 256)).astype(np.float32)
+    results = []
+    for pool in (None, get_pool(2), get_pool(3)):
+        layer = Dense(256, "relu", seed=0)
+        layer.pool = pool
+        y = layer.forward(x).copy()
+        dx = layer.backward(dy).copy()
+        results.append((y, dx, layer.grads["W"].copy(), layer.grads["b"].copy()))
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # optimizer updates split block-wise are elementwise: identical
+    p1 = rng.standard_normal(100_003).astype(np.float32)
+    p2 = p1.copy()
+    g = rng.standard_normal(100_003).astype(np.float32)
+    a, b = Adam(), Adam()
+    b.pool = get_pool(2)
+    for _ in range(3):
+        a.step([p1], [g])
+        b.step([p2], [g])
+    np.testing.assert_array_equal(p1, p2)
+
+
+def test_fit_with_threads_agrees_with_one_thread():
+    X, y = blobs(n=256, seed=9)
+    X = np.repeat(X, 150, axis=1)                                 # wide enough to split the first product
+    preds = []
+    for threads in (1, 2):
+        m = Sequential([Dense(128, "relu"), Dense(3, "softmax")], seed=0)
+        m.compile(loss="categorical_crossentropy", optimizer="adam", lr=1e-3)
+        m.fit(X, y, epochs=2, batch_size=128, seed=0, threads=threads)
+        assert m.layers[0].pool is None and m.optimizer.pool is None     # reset after fit
+        preds.append(m.predict(X))
+    np.testing.assert_allclose(preds[0], preds[1], rtol=1e-4, atol=1e-5)
+
+
+def test_pool_reraises_worker_errors():
+    from embed.nn.threads import get_pool
+
+    def fail_in_helper(i):
+        if i == 1:
+            raise ValueError("boom")
+    with pytest.raises(ValueError, match="boom"):
+        get_pool(2).run(fail_in_helper)
+    seen = []
+    get_pool(2).run(seen.append)                                  # still usable afterwards
+    assert sorted(seen) == [0, 1]

@@ -52,6 +52,7 @@ class Layer:
         self.trainable = True
         self.input_grad = True  # False: backward may skip ∂L/∂x (first layer of a model)
         self.rng = None         # numpy Generator for initialisation / dropout masks
+        self.pool = None        # embed.nn.threads.Pool: split big products across cores (set by fit)
 
     # -- life cycle -------------------------------------------------------
     def build(self, input_shape, dtype=np.float32):

@@ -10,6 +10,10 @@ from numba import njit
 from ..errors import EmbedError
 from . import activations, regularizers
 from .base import Layer
+from .threads import split
+
+# Products with fewer multiply-adds than this are not worth splitting across threads.
+_SPLIT_WORK = 1 << 21
 
 
 # -- kernels -----------------------------------------------------------------
@@ -138,11 +142,25 @@ class Dense(Layer):
         if x2.dtype != W.dtype:
             x2 = x2.astype(W.dtype)
         self._x = x2
-        z = self._buf("z", (x2.shape[0], self.units), W.dtype)                    # (m, H)
-        np.matmul(x2, W, out=z)
-        if relu and self.use_bias:
-            _bias_relu_inplace(z, self.params["b"])                               # fused z+b, max(·,0)
+        m = x2.shape[0]
+        z = self._buf("z", (m, self.units), W.dtype)                              # (m, H)
+        pool = self.pool
+        fused = relu and self.use_bias
+        if pool is not None and m >= 2 * pool.size and m * self.input_dim * self.units >= _SPLIT_WORK:
+            blocks = split(m, pool.size)                                          # row blocks, one per thread
+            b = self.params.get("b")
+
+            def rows(i):
+                s, e = blocks[i]
+                np.matmul(x2[s:e], W, out=z[s:e])
+                if fused:
+                    _bias_relu_inplace(z[s:e], b)
+            pool.run(rows)
         else:
+            np.matmul(x2, W, out=z)
+            if fused:
+                _bias_relu_inplace(z, self.params["b"])                           # fused z+b, max(·,0)
+        if not fused:
             if self.use_bias:
                 z += self.params["b"]
             if relu:
@@ -183,13 +201,33 @@ class Dense(Layer):
             dz = dy2 if self._fused else self.activation.backward(dy2, self._z, self._a)
             if self.use_bias:
                 np.sum(dz, axis=0, out=self.grads["b"])
-        np.matmul(self._x.T, dz, out=self.grads["W"])                             # (D, H)
+        x, gW = self._x, self.grads["W"]
+        m, d = x.shape
+        pool = self.pool
+        parallel = pool is not None and m * d * self.units >= _SPLIT_WORK
+        if parallel and d >= 2 * pool.size:
+            blocks = split(d, pool.size)                                          # blocks of input features
+
+            def feature_rows(i):
+                s, e = blocks[i]
+                np.matmul(x[:, s:e].T, dz, out=gW[s:e])
+            pool.run(feature_rows)
+        else:
+            np.matmul(x.T, dz, out=gW)                                            # (D, H)
         if self.kernel_regularizer is not None:
-            self.kernel_regularizer.add_grad(W, self.grads["W"])
+            self.kernel_regularizer.add_grad(W, gW)
         if not self.input_grad:
             return None
-        dx = self._buf("dx", self._x.shape, W.dtype)
-        np.matmul(dz, W.T, out=dx)                                                # (m, D)
+        dx = self._buf("dx", x.shape, W.dtype)
+        if parallel and m >= 2 * pool.size:
+            rblocks = split(m, pool.size)
+
+            def example_rows(i):
+                s, e = rblocks[i]
+                np.matmul(dz[s:e], W.T, out=dx[s:e])
+            pool.run(example_rows)
+        else:
+            np.matmul(dz, W.T, out=dx)                                            # (m, D)
         return dx.reshape(*self._lead, self.input_dim)
 
     def regularization_loss(self):

@@ -21,12 +21,16 @@ import numpy as np
 from numba import njit, prange
 
 from ..errors import EmbedError
+from .threads import split
 
 # Arrays at least this large are updated on all cores.  Smaller ones are
 # faster on one: the serial kernel streams ~3 GB/s per core once vectorised
 # (error_model="numpy" lets LLVM vectorise the division), and waking threads
 # costs more than it saves on a busy machine.
 _PARALLEL_MIN = 1 << 22
+# With a thread pool (set by Sequential.fit), arrays at least this large are
+# split into one block per thread, each updated by the serial kernel.
+_SPLIT_MIN = 1 << 15
 
 
 # -- kernels (flat 1-D arrays, updated in place) -------------------------------
@@ -136,6 +140,7 @@ class Optimizer:
         self.lr = float(lr)
         self.t = 0
         self.state = {}
+        self.pool = None   # embed.nn.threads.Pool: update big arrays block-wise on all cores
 
     def _prepare(self, params, grads):
         _check_lists(params, grads)
@@ -151,16 +156,25 @@ class Optimizer:
 
     def step(self, params, grads):
         self._prepare(params, grads)
+        pool = self.pool
         for i, (p, g) in enumerate(zip(params, grads)):
             if g.dtype != p.dtype:
                 g = g.astype(p.dtype)
-            self._update(i, _flat(p), _flat(g))
+            pf, gf = _flat(p), _flat(g)
+            slots = [self.state[s][i].reshape(-1) for s in self._slots]
+            if pool is not None and pf.size >= _SPLIT_MIN:
+                blocks = split(pf.size, pool.size)
 
-    def _update(self, i, p, g):
+                def part(k, pf=pf, gf=gf, slots=slots, blocks=blocks):
+                    lo, hi = blocks[k]
+                    self._update(pf[lo:hi], gf[lo:hi], [a[lo:hi] for a in slots])
+                pool.run(part)
+            else:
+                self._update(pf, gf, slots)
+
+    def _update(self, p, g, slots):
+        """Update flat p in place from flat g; `slots` = flat state arrays in `_slots` order."""
         raise NotImplementedError
-
-    def _slot(self, name, i):
-        return self.state[name][i].reshape(-1)
 
     def zero_state(self):
         self.t = 0
@@ -213,12 +227,11 @@ class SGD(Optimizer):
         if not 0 <= self.momentum < 1:
             raise EmbedError(f"momentum must be in [0, 1), got {momentum}")
 
-    def _update(self, i, p, g):
+    def _update(self, p, g, slots):
         if self.momentum == 0:
             _sgd_kernel(p, g, p.dtype.type(self.lr))
         else:
-            _momentum_kernel(p, g, self._slot("velocity", i), p.dtype.type(self.lr),
-                             p.dtype.type(self.momentum), self.nesterov)
+            _momentum_kernel(p, g, slots[0], p.dtype.type(self.lr), p.dtype.type(self.momentum), self.nesterov)
 
 
 class Momentum(SGD):
@@ -238,9 +251,9 @@ class Adagrad(Optimizer):
         super().__init__(lr)
         self.eps = float(eps)   # keeps the division finite
 
-    def _update(self, i, p, g):
+    def _update(self, p, g, slots):
         f = p.dtype.type
-        _adagrad_kernel(p, g, self._slot("accumulator", i), f(self.lr), f(self.eps))
+        _adagrad_kernel(p, g, slots[0], f(self.lr), f(self.eps))
 
 
 class RMSprop(Optimizer):
@@ -253,9 +266,9 @@ class RMSprop(Optimizer):
         self.rho = float(rho)   # decay of the running mean of g²
         self.eps = float(eps)
 
-    def _update(self, i, p, g):
+    def _update(self, p, g, slots):
         f = p.dtype.type
-        _rmsprop_kernel(p, g, self._slot("square_avg", i), f(self.lr), f(self.rho), f(self.eps))
+        _rmsprop_kernel(p, g, slots[0], f(self.lr), f(self.rho), f(self.eps))
 
 
 class Adam(Optimizer):
@@ -269,14 +282,13 @@ class Adam(Optimizer):
         self.beta2 = float(beta2)   # decay of the second moment (mean of g²)
         self.eps = float(eps)
 
-    def _update(self, i, p, g):
+    def _update(self, p, g, slots):
         f = p.dtype.type
         t = self.t
         step = self.lr / (1 - self.beta1 ** t)
         inv_sqrt_bc2 = 1.0 / np.sqrt(1 - self.beta2 ** t)
-        kernel = _adam_kernel_parallel if p.size >= _PARALLEL_MIN else _adam_kernel
-        kernel(p, g, self._slot("m", i), self._slot("v", i), f(step), f(self.beta1),
-               f(self.beta2), f(inv_sqrt_bc2), f(self.eps))
+        kernel = _adam_kernel_parallel if p.size >= _PARALLEL_MIN and self.pool is None else _adam_kernel
+        kernel(p, g, slots[0], slots[1], f(step), f(self.beta1), f(self.beta2), f(inv_sqrt_bc2), f(self.eps))
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adagrad, RMSprop, Adam)}

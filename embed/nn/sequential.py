@@ -17,6 +17,7 @@ A final ``Dense(..., activation="softmax")`` with categorical cross-entropy
 (or sigmoid with binary cross-entropy) is trained through the fused, stable
 loss on logits; ``predict`` still returns probabilities.
 """
+import contextlib
 import json
 import sys
 import time
@@ -214,7 +215,8 @@ class Sequential:
 
     # -- training ------------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=None,
-            verbose=0, loss=None, optimizer=None, lr=None, lr_schedule=None, callbacks=(), progress=None):
+            verbose=0, loss=None, optimizer=None, lr=None, lr_schedule=None, callbacks=(), progress=None,
+            threads=None):
         """Train for `epochs` passes over (X, y); returns the history dict.
 
         batch_size : rows per update; None = full batch, 1 = online.
@@ -224,6 +226,10 @@ class Sequential:
         progress   : progress bar on stderr: None = when verbose and stderr is a terminal,
                      True / False = always / never.
         callbacks  : callables ``f(epoch, logs)`` run after every epoch (logs = that epoch's numbers).
+        threads    : cores to use; default: as many as BLAS is allowed (OPENBLAS_NUM_THREADS,
+                     threadpoolctl limits).  With more than one, BLAS runs single-threaded and
+                     big products / updates are split in row blocks across a thread pool
+                     (`embed.nn.threads`), which degrades gracefully on a busy machine.
         history    : {"loss": [...], "<metric>": [...], "val_loss": [...], "val_<metric>": [...],
                       "lr": [...], "seconds": [...]}, one entry per epoch.
         """
@@ -266,14 +272,20 @@ class Sequential:
         history = {"loss": [], **{m: [] for m in self.metrics}, "lr": [], "seconds": []}
         if val is not None:
             history.update({"val_loss": [], **{"val_" + m: [] for m in self.metrics}})
+        from .threads import blas_threads, get_pool, single_threaded_blas
+        pool = get_pool(threads if threads is not None else blas_threads())
+        blas_limit = single_threaded_blas() if pool is not None else contextlib.nullcontext()
         for layer in self.layers:
             if hasattr(layer, "reuse_buffers"):
                 layer.reuse_buffers = True
+            layer.pool = pool
+        self.optimizer.pool = pool
         first_grad = self.layers[0].input_grad
         self.layers[0].input_grad = False                      # nobody needs ∂L/∂X
         idx_all = np.arange(n)
         xbuf = {}
         try:
+            blas_limit.__enter__()
             for epoch in range(int(epochs)):
                 t0 = time.perf_counter()
                 if schedule is not None:
@@ -324,8 +336,11 @@ class Sequential:
                 for cb in callbacks:
                     cb(epoch, logs)
         finally:
+            blas_limit.__exit__(None, None, None)
             self.layers[0].input_grad = first_grad
+            self.optimizer.pool = None
             for layer in self.layers:
+                layer.pool = None
                 if hasattr(layer, "reuse_buffers"):
                     layer.reuse_buffers = False
         self.history_ = history

@@ -1,0 +1,102 @@
+"""A tiny fork-safe pool: split one job (a GEMM, an optimizer update) across cores.
+
+Small matrix products (a 128 × 784 batch times 784 × 256 weights) gain
+little from BLAS's own threads and lose badly when the machine is busy:
+its threads spin while waiting for each other.  Instead, training runs BLAS
+on one thread and splits each large product into row blocks, one per core,
+computed at the same time by plain Python threads (numpy and the Numba
+kernels release the GIL).  A thread that is descheduled just finishes later;
+nothing spins.
+
+    pool = get_pool(2)
+    pool.run(lambda i: np.matmul(x[rows[i]], W, out=z[rows[i]]))   # i = 0 here, 1 in the helper
+
+Work is split the same way every time, so results are reproducible for a
+given thread count.
+"""
+import os
+import queue
+import threading
+
+_POOLS = {}
+
+
+class Pool:
+    """`size` workers: the calling thread plus size − 1 daemon helpers."""
+
+    def __init__(self, size):
+        self.size = int(size)
+        self._tasks = [queue.SimpleQueue() for _ in range(self.size - 1)]
+        self._done = queue.SimpleQueue()
+        for i, q in enumerate(self._tasks, start=1):
+            threading.Thread(target=self._loop, args=(i, q), daemon=True, name=f"embed-nn-{i}").start()
+
+    def _loop(self, i, tasks):
+        while True:
+            fn = tasks.get()
+            try:
+                fn(i)
+                self._done.put(None)
+            except BaseException as e:  # noqa: BLE001 — handed to the caller
+                self._done.put(e)
+
+    def run(self, fn):
+        """Call fn(i) for i in range(size) concurrently (fn(0) here); re-raise the first error."""
+        for q in self._tasks:
+            q.put(fn)
+        error = None
+        try:
+            fn(0)
+        except BaseException as e:  # noqa: BLE001
+            error = e
+        for _ in self._tasks:
+            e = self._done.get()
+            error = error or e
+        if error is not None:
+            raise error
+
+
+def get_pool(size):
+    """A shared Pool of `size` workers (None for size <= 1)."""
+    size = int(size or 1)
+    if size <= 1:
+        return None
+    if size not in _POOLS:
+        _POOLS[size] = Pool(size)
+    return _POOLS[size]
+
+
+def blas_threads():
+    """Threads BLAS would use right now (honours OPENBLAS_NUM_THREADS and threadpoolctl limits)."""
+    try:
+        from threadpoolctl import threadpool_info
+        n = [i.get("num_threads", 1) for i in threadpool_info() if i.get("user_api") == "blas"]
+        if n:
+            return max(1, min(n))
+    except Exception:  # noqa: BLE001 — no threadpoolctl: fall back to the core count
+        pass
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def single_threaded_blas():
+    """Context manager limiting BLAS to one thread (a no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_limits
+        return threadpool_limits(limits=1, user_api="blas")
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+
+
+def split(n, parts):
+    """Boundaries of `parts` near-equal blocks of range(n): list of (start, stop)."""
+    edges = [n * k // parts for k in range(parts + 1)]
+    return [(edges[k], edges[k + 1]) for k in range(parts)]
+
+
+def _forget_pools():
+    _POOLS.clear()   # helper threads do not survive fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
