@@ -337,3 +337,19 @@ def test_bad_inputs_raise_embed_error():
     ids_layer = GRU(2, input_dim=4)
     with pytest.raises(EmbedError, match=r"ids must lie in \[0, 4\)"):
         ids_layer.forward(np.array([[0, 4]]))
+
+
+def test_thread_settings(monkeypatch):
+    from embed.nn import recurrent
+    monkeypatch.setenv("EMBED_NUM_THREADS", "3")
+    assert recurrent.num_threads() == 3
+    recurrent.set_num_threads(1)
+    try:
+        assert recurrent.num_threads() == 1
+    finally:
+        recurrent.set_num_threads(None)
+    monkeypatch.setenv("EMBED_NUM_THREADS", "many")
+    with pytest.raises(EmbedError, match="EMBED_NUM_THREADS"):
+        recurrent.num_threads()
+    with pytest.raises(EmbedError, match="positive integer"):
+        recurrent.set_num_threads(0)
