@@ -268,6 +268,10 @@ class Word2Vec:
             self._init_weights()
         if self.syn0_.shape != (len(self.vocab_), self.vector_size):
             raise EmbedError("model weights do not match vector_size / vocabulary")
+        if self.hs and self.syn1_.shape[0] != len(self.vocab_) - 1:  # hs switched on later
+            if len(self.vocab_) < 2:
+                raise EmbedError("hierarchical softmax needs at least 2 words in the vocabulary")
+            self.syn1_ = np.zeros((len(self.vocab_) - 1, self.vector_size), np.float32)
         done, planned = self.plan_
         if epochs is not None or done >= planned:
             done, planned = 0, int(epochs if epochs is not None else self.epochs)
