@@ -199,13 +199,16 @@ def test_fit_with_threads_agrees_with_one_thread():
     X, y = blobs(n=256, seed=9)
     X = np.repeat(X, 150, axis=1)                                 # wide enough to split the first product
     preds = []
-    for threads in (1, 2):
+    for threads, mode in ((1, "blas"), (2, "pool"), (2, "blas")):
         m = Sequential([Dense(128, "relu"), Dense(3, "softmax")], seed=0)
         m.compile(loss="categorical_crossentropy", optimizer="adam", lr=1e-3)
-        m.fit(X, y, epochs=2, batch_size=128, seed=0, threads=threads)
+        m.fit(X, y, epochs=2, batch_size=128, seed=0, threads=threads, thread_mode=mode)
         assert m.layers[0].pool is None and m.optimizer.pool is None     # reset after fit
         preds.append(m.predict(X))
     np.testing.assert_allclose(preds[0], preds[1], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(preds[0], preds[2], rtol=1e-4, atol=1e-5)
+    with pytest.raises(EmbedError, match="thread_mode"):
+        m.fit(X, y, thread_mode="fast")
 
 
 def test_pool_reraises_worker_errors():

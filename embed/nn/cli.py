@@ -36,7 +36,10 @@ def register(subparsers):
                    help="fraction of the training set held out for per-epoch validation")
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all cores)")
+    p.add_argument("--threads", type=int, default=None, help="cores to train on (default: all)")
+    p.add_argument("--thread-mode", choices=["blas", "pool"], default="blas",
+                   help="blas: BLAS threads each product (fastest when the machine is idle); pool: "
+                        "split products over our own threads (robust when other jobs hold the cores)")
     p.add_argument("--save", metavar="PATH", help="save the trained model (.npz)")
     p.add_argument("--plots", metavar="DIR", help="write learning-curve and confusion-matrix PNGs here")
     p.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
@@ -125,19 +128,13 @@ def run(args):
             line += f"  val_loss {logs['val_loss']:.4f}  val_accuracy {logs['val_accuracy']:.4f}"
         say(line + f"  ({logs['seconds']:.1f}s)")
 
-    import contextlib
-    limit = contextlib.nullcontext()
-    if args.threads is not None:
-        if args.threads < 1:
-            raise EmbedError(f"--threads must be at least 1, got {args.threads}")
-        from threadpoolctl import threadpool_limits
-        limit = threadpool_limits(limits=args.threads, user_api="blas")
-    with limit:
-        t0 = time.perf_counter()
-        history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size or None,
-                            validation_data=val, shuffle=True, seed=args.seed, lr_schedule=schedule,
-                            callbacks=[report], progress=None)
-        train_seconds = time.perf_counter() - t0
+    if args.threads is not None and args.threads < 1:
+        raise EmbedError(f"--threads must be at least 1, got {args.threads}")
+    t0 = time.perf_counter()
+    history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size or None,
+                        validation_data=val, shuffle=True, seed=args.seed, lr_schedule=schedule,
+                        callbacks=[report], progress=None, threads=args.threads, thread_mode=args.thread_mode)
+    train_seconds = time.perf_counter() - t0
     pred = model.predict(X_test).argmax(axis=1)
     test_acc = accuracy(y_test, pred)
     if args.save:

@@ -216,7 +216,7 @@ class Sequential:
     # -- training ------------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=None,
             verbose=0, loss=None, optimizer=None, lr=None, lr_schedule=None, callbacks=(), progress=None,
-            threads=None):
+            threads=None, thread_mode="blas"):
         """Train for `epochs` passes over (X, y); returns the history dict.
 
         batch_size : rows per update; None = full batch, 1 = online.
@@ -227,9 +227,12 @@ class Sequential:
                      True / False = always / never.
         callbacks  : callables ``f(epoch, logs)`` run after every epoch (logs = that epoch's numbers).
         threads    : cores to use; default: as many as BLAS is allowed (OPENBLAS_NUM_THREADS,
-                     threadpoolctl limits).  With more than one, BLAS runs single-threaded and
-                     big products / updates are split in row blocks across a thread pool
-                     (`embed.nn.threads`), which degrades gracefully on a busy machine.
+                     threadpoolctl limits).
+        thread_mode: "blas" lets BLAS thread each product (fastest on an idle machine);
+                     "pool" runs BLAS single-threaded and splits big products and updates in
+                     row blocks across our own thread pool (`embed.nn.threads`): a little
+                     slower when idle, but it does not collapse when other processes hold
+                     the cores (BLAS threads spin waiting for each other).
         history    : {"loss": [...], "<metric>": [...], "val_loss": [...], "val_<metric>": [...],
                       "lr": [...], "seconds": [...]}, one entry per epoch.
         """
@@ -272,9 +275,19 @@ class Sequential:
         history = {"loss": [], **{m: [] for m in self.metrics}, "lr": [], "seconds": []}
         if val is not None:
             history.update({"val_loss": [], **{"val_" + m: [] for m in self.metrics}})
-        from .threads import blas_threads, get_pool, single_threaded_blas
-        pool = get_pool(threads if threads is not None else blas_threads())
-        blas_limit = single_threaded_blas() if pool is not None else contextlib.nullcontext()
+        from .threads import blas_threads, blas_threads_limit, get_pool, single_threaded_blas
+        if thread_mode not in ("blas", "pool"):
+            raise EmbedError(f"thread_mode must be 'blas' or 'pool', got {thread_mode!r}")
+        n_threads = int(threads) if threads is not None else blas_threads()
+        if n_threads < 1:
+            raise EmbedError(f"threads must be at least 1, got {threads}")
+        pool = get_pool(n_threads) if thread_mode == "pool" else None
+        if pool is not None:
+            blas_limit = single_threaded_blas()
+        elif threads is not None:
+            blas_limit = blas_threads_limit(n_threads)
+        else:
+            blas_limit = contextlib.nullcontext()
         for layer in self.layers:
             if hasattr(layer, "reuse_buffers"):
                 layer.reuse_buffers = True

@@ -1,12 +1,13 @@
 """A tiny fork-safe pool: split one job (a GEMM, an optimizer update) across cores.
 
-Small matrix products (a 128 × 784 batch times 784 × 256 weights) gain
-little from BLAS's own threads and lose badly when the machine is busy:
-its threads spin while waiting for each other.  Instead, training runs BLAS
-on one thread and splits each large product into row blocks, one per core,
-computed at the same time by plain Python threads (numpy and the Numba
-kernels release the GIL).  A thread that is descheduled just finishes later;
-nothing spins.
+BLAS's own threads are the fastest way to use both cores of an idle machine,
+but they spin while waiting for each other, so a busy machine (other
+processes holding the cores) can slow them down many times over.  With
+``Sequential.fit(..., thread_mode="pool")`` training instead runs BLAS on one
+thread and splits each large product into row blocks, one per core, computed
+at the same time by plain Python threads (numpy and the Numba kernels
+release the GIL).  A thread that is descheduled just finishes later; nothing
+spins.  The price is a thread hand-off (~20 µs) per split.
 
     pool = get_pool(2)
     pool.run(lambda i: np.matmul(x[rows[i]], W, out=z[rows[i]]))   # i = 0 here, 1 in the helper
@@ -78,14 +79,18 @@ def blas_threads():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def single_threaded_blas():
-    """Context manager limiting BLAS to one thread (a no-op without threadpoolctl)."""
+def blas_threads_limit(n):
+    """Context manager limiting BLAS to `n` threads (a no-op without threadpoolctl)."""
     try:
         from threadpoolctl import threadpool_limits
-        return threadpool_limits(limits=1, user_api="blas")
+        return threadpool_limits(limits=int(n), user_api="blas")
     except ImportError:
         import contextlib
         return contextlib.nullcontext()
+
+
+def single_threaded_blas():
+    return blas_threads_limit(1)
 
 
 def split(n, parts):
