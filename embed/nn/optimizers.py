@@ -13,21 +13,20 @@ learning rate:
 * Adam           m ← β₁ m + (1−β₁) g;  v ← β₂ v + (1−β₂) g²;
                  θ ← θ − η/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε)
 
-Each update is one fused Numba kernel over the flat array (no temporaries),
-run on all cores for large arrays.  ``state_dict()`` / ``load_state_dict()``
+Each update is one fused Numba kernel over the flat array (no temporaries);
+with a thread pool (``Sequential.fit(..., thread_mode="pool")``) big arrays
+are updated in blocks on all cores.  ``state_dict()`` / ``load_state_dict()``
 hold only numpy arrays and scalars, so checkpoints can be plain ``.npz`` files.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..errors import EmbedError
 from .threads import split
 
-# Arrays at least this large are updated on all cores.  Smaller ones are
-# faster on one: the serial kernel streams ~3 GB/s per core once vectorised
-# (error_model="numpy" lets LLVM vectorise the division), and waking threads
-# costs more than it saves on a busy machine.
-_PARALLEL_MIN = 1 << 22
+# The kernels are serial: once vectorised (error_model="numpy" lets LLVM
+# vectorise the division) they stream memory about as fast as one core can,
+# and Numba's own parallel loops spin badly on a shared machine.
 # With a thread pool (set by Sequential.fit), arrays at least this large are
 # split into one block per thread, each updated by the serial kernel.
 _SPLIT_MIN = 1 << 15
@@ -79,21 +78,6 @@ def _adam_kernel(p, g, m, v, step, b1, b2, inv_sqrt_bc2, eps):
         m[i] = mi
         v[i] = vi
         p[i] -= step * mi / (np.sqrt(vi) * inv_sqrt_bc2 + eps)
-
-
-@njit(cache=True, nogil=True, fastmath=True, parallel=True, error_model="numpy")
-def _adam_kernel_parallel(p, g, m, v, step, b1, b2, inv_sqrt_bc2, eps):
-    n = p.size
-    nchunks = 64
-    size = (n + nchunks - 1) // nchunks
-    for c in prange(nchunks):
-        for i in range(c * size, min(n, (c + 1) * size)):
-            gi = g[i]
-            mi = b1 * m[i] + (1 - b1) * gi
-            vi = b2 * v[i] + (1 - b2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            p[i] -= step * mi / (np.sqrt(vi) * inv_sqrt_bc2 + eps)
 
 
 # -- helpers -----------------------------------------------------------------
@@ -287,8 +271,7 @@ class Adam(Optimizer):
         t = self.t
         step = self.lr / (1 - self.beta1 ** t)
         inv_sqrt_bc2 = 1.0 / np.sqrt(1 - self.beta2 ** t)
-        kernel = _adam_kernel_parallel if p.size >= _PARALLEL_MIN and self.pool is None else _adam_kernel
-        kernel(p, g, slots[0], slots[1], f(step), f(self.beta1), f(self.beta2), f(inv_sqrt_bc2), f(self.eps))
+        _adam_kernel(p, g, slots[0], slots[1], f(step), f(self.beta1), f(self.beta2), f(inv_sqrt_bc2), f(self.eps))
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adagrad, RMSprop, Adam)}
