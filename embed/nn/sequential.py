@@ -278,8 +278,8 @@ class Sequential:
         from .threads import blas_threads, blas_threads_limit, get_pool, single_threaded_blas
         if thread_mode not in ("blas", "pool"):
             raise EmbedError(f"thread_mode must be 'blas' or 'pool', got {thread_mode!r}")
-        n_threads = int(threads) if threads is not None else blas_threads()
-        if n_threads < 1:
+        n_threads = int(threads) if threads is not None else (blas_threads() if thread_mode == "pool" else 0)
+        if threads is not None and n_threads < 1:
             raise EmbedError(f"threads must be at least 1, got {threads}")
         pool = get_pool(n_threads) if thread_mode == "pool" else None
         if pool is not None:
