@@ -43,7 +43,8 @@ def run_ours(args, X, y, Xt, yt):
     build().fit(X[:512], y[:512], epochs=1, batch_size=args.batch_size)     # load Numba kernels
     model = build()
     t0 = time.perf_counter()
-    model.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    model.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+              thread_mode=args.thread_mode)
     seconds = time.perf_counter() - t0
     acc = float((model.predict(Xt).argmax(axis=1) == yt).mean())
     return seconds, acc
@@ -103,6 +104,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2, help="BLAS / torch threads for every side")
+    ap.add_argument("--thread-mode", choices=["blas", "pool"], default="blas",
+                    help="ours: BLAS threads (default) or our own thread pool (see embed.nn.threads)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N images only (quick runs)")
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
     ap.add_argument("--seed", type=int, default=0)
@@ -117,7 +120,8 @@ def main():
     results = {p: [] for p in peers}
     load_before = os.getloadavg()[0]
     base = [sys.executable, os.path.abspath(__file__), "--epochs", str(args.epochs), "--batch-size",
-            str(args.batch_size), "--hidden", str(args.hidden), "--threads", str(args.threads)]
+            str(args.batch_size), "--hidden", str(args.hidden), "--threads", str(args.threads),
+            "--thread-mode", args.thread_mode]
     if args.data:
         base += ["--data", args.data]
     if args.limit:
