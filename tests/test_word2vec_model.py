@@ -200,3 +200,16 @@ def test_bad_inputs_give_one_line_errors(tmp_path, corpus):
         Word2Vec.load(tmp_path / "nothing.ckpt")
     with pytest.raises(EmbedError, match="fit"):
         Word2Vec().wv
+
+
+def test_meaning_on_a_small_real_corpus():
+    """Lee news corpus from gensim's wheel (a test dependency): related words end up close."""
+    import os
+
+    import gensim
+
+    path = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "lee_background.cor")
+    kv = Word2Vec(epochs=20, min_count=2, seed=1).fit(path).wv
+    assert "prime" in [w for w, _ in kv.most_similar("minister", topn=8)]
+    assert "bush" in [w for w, _ in kv.most_similar("president", topn=8)]
+    assert kv.similarity("tank", "tanks") > kv.similarity("tank", "minister")
