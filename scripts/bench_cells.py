@@ -3,8 +3,11 @@
 One chunk is the char-LM training shape: T=50 steps, B=50 sequences, H=128 units,
 input width D=128 (the second layer of a stacked model), plus the LSTM fed
 integer ids of a 65-symbol vocabulary (the first layer; PyTorch gets one-hot rows).
-Ours and PyTorch run interleaved in the same process (so machine load hits both
-alike); the table reports medians and the ratio time(ours) / time(torch) (< 1: we are faster).
+Ours and PyTorch alternate in blocks of repeats within one process (so slow drifts in
+machine load hit both alike), with a short pause between blocks: PyTorch's OpenMP
+threads keep spinning for a while after each call and would otherwise steal a core
+from whatever runs next.  The table reports medians and the ratio
+time(ours) / time(torch) (< 1: we are faster).
 
     python scripts/bench_cells.py                # default: 30 repeats, 2 threads
     python scripts/bench_cells.py --repeats 10 --threads 2
@@ -41,6 +44,7 @@ def main():
     ap.add_argument("--D", type=int, default=128, help="input width (float input)")
     ap.add_argument("--V", type=int, default=65, help="vocabulary size (integer-id input)")
     ap.add_argument("--repeats", type=int, default=30, help="timed repeats per layer (median)")
+    ap.add_argument("--blocks", type=int, default=3, help="alternating blocks the repeats are split into")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
     ap.add_argument("--blas-core", default=None,
                     help="override OPENBLAS_CORETYPE for numpy's OpenBLAS: a kernel name (SkylakeX, "
@@ -58,11 +62,15 @@ def main():
             os.environ.pop("OPENBLAS_CORETYPE", None)
     import numpy as np
     import torch
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     from embed.nn.recurrent import GRU, LSTM, SimpleRNN
 
     torch.set_num_threads(args.threads)
+    # Our layers split the work over their own threads and call BLAS single-threaded.
+    # Keep numpy's OpenBLAS at one thread for the whole run: raising its thread count
+    # again wakes its workers, which then spin (~0.1 s) and steal a core from ours.
+    threadpool_limits(limits=1, user_api="blas")
     rng = np.random.default_rng(0)
     T, B, H, D, V = args.T, args.B, args.H, args.D, args.V
 
@@ -97,21 +105,21 @@ def main():
             ours(layer, inp)
             theirs(module, inp_t)
         t_ours, t_torch = [], []
-        for _ in range(args.repeats):               # interleaved, so load affects both alike
-            t0 = time.perf_counter()
-            ours(layer, inp)
-            t1 = time.perf_counter()
-            theirs(module, inp_t)
-            t2 = time.perf_counter()
-            t_ours.append(t1 - t0)
-            t_torch.append(t2 - t1)
+        per_block = max(1, args.repeats // args.blocks)
+        for _ in range(args.blocks):                # alternating blocks, a pause before each
+            for fn, arg, times in ((ours, (layer, inp), t_ours), (theirs, (module, inp_t), t_torch)):
+                time.sleep(0.2)                     # let the other side's spinning threads settle
+                for _ in range(per_block):
+                    t0 = time.perf_counter()
+                    fn(*arg)
+                    times.append(time.perf_counter() - t0)
         mo, mt = np.median(t_ours) * 1e3, np.median(t_torch) * 1e3
         rows.append((name, mo, mt, mo / mt))
 
     blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')} kernels)"
                      for i in threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"])
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
-          f"{args.threads} thread(s), median of {args.repeats}; numpy BLAS: {blas}\n")
+          f"{args.threads} thread(s), median of {len(t_ours)}; numpy BLAS: {blas}\n")
     print("| layer | embed (ms) | torch (ms) | ratio embed/torch | speed-up |")
     print("|---|---:|---:|---:|---:|")
     for name, mo, mt, r in rows:
