@@ -9,6 +9,11 @@ loading and, for us, Numba compilation excluded: kernels come from the cache
 after a tiny warm-up fit).  Prints a markdown table of medians over
 --repeats with ratios ours/peer.
 
+PyTorch runs twice: the DataLoader loop of its tutorials (what most users
+write; about the 9.7 s of BENCHMARKS.md) and a tighter loop that indexes one
+pre-built tensor per batch (about twice as fast).  The 0.8x target is judged
+against the faster one.
+
     python scripts/bench_mlp.py                      # full benchmark, 3 repeats
     python scripts/bench_mlp.py --repeats 1 --epochs 2 --limit 20000   # quick look
 """
@@ -20,7 +25,7 @@ import subprocess
 import sys
 import time
 
-PEERS = ("ours", "torch", "sklearn")
+PEERS = ("ours", "torch", "torch-loader", "sklearn")
 
 
 def load(args):
@@ -75,6 +80,30 @@ def run_torch(args, X, y, Xt, yt):
     return seconds, acc
 
 
+def run_torch_loader(args, X, y, Xt, yt):
+    """The loop of PyTorch's tutorials: TensorDataset + DataLoader(shuffle=True)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    loader = DataLoader(TensorDataset(torch.from_numpy(X), torch.from_numpy(y)),
+                        batch_size=args.batch_size, shuffle=True)
+    model = torch.nn.Sequential(torch.nn.Linear(X.shape[1], args.hidden), torch.nn.ReLU(),
+                                torch.nn.Linear(args.hidden, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    t0 = time.perf_counter()
+    for _ in range(args.epochs):
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            opt.step()
+    seconds = time.perf_counter() - t0
+    with torch.no_grad():
+        acc = float((model(torch.from_numpy(Xt)).argmax(1).numpy() == yt).mean())
+    return seconds, acc
+
+
 def run_sklearn(args, X, y, Xt, yt):
     import warnings
 
@@ -92,7 +121,8 @@ def run_sklearn(args, X, y, Xt, yt):
 
 def worker(args):
     X, y, Xt, yt, _ = load(args)
-    seconds, acc = {"ours": run_ours, "torch": run_torch, "sklearn": run_sklearn}[args.worker](args, X, y, Xt, yt)
+    seconds, acc = {"ours": run_ours, "torch": run_torch, "torch-loader": run_torch_loader,
+               "sklearn": run_sklearn}[args.worker](args, X, y, Xt, yt)
     print(json.dumps({"seconds": seconds, "accuracy": acc}))
 
 
@@ -139,7 +169,8 @@ def main():
 
     med = {p: (statistics.median(x["seconds"] for x in v), statistics.median(x["accuracy"] for x in v))
            for p, v in results.items()}
-    names = {"ours": "embed (numpy + Numba)", "torch": "PyTorch 2.13 CPU", "sklearn": "scikit-learn MLPClassifier"}
+    names = {"ours": "embed (numpy + Numba)", "torch": "PyTorch 2.13 CPU (tensor indexing)",
+             "torch-loader": "PyTorch 2.13 CPU (DataLoader loop)", "sklearn": "scikit-learn MLPClassifier"}
     n_train = args.limit or "all"
     print(f"\nMLP {784}-{args.hidden}-10 ReLU, Adam 1e-3, batch {args.batch_size}, {args.epochs} epochs, "
           f"train rows: {n_train}, threads {args.threads}, median of {args.repeats} "
