@@ -180,6 +180,7 @@ def test_callbacks_get_model_epoch_and_loss(corpus):
     (dict(vector_size=2.5), "vector_size"),
     (dict(callbacks=[3]), "callback"),
     (dict(init_range=0), "init_range"),
+    (dict(alpha_decay="epochs"), "alpha_decay"),
 ])
 def test_bad_parameters_give_one_line_errors(corpus, kw, words):
     with pytest.raises(EmbedError) as e:

@@ -285,7 +285,7 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, point, code, n_code,
 @njit(cache=True, nogil=True, fastmath=True)
 def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                 alias_prob, alias_idx, points, codes, code_lens,
-                sg, window, negative, hs, alpha0, alpha1,
+                sg, window, negative, hs, alpha0, alpha1, by_sentence,
                 sig_table, logsig_table, rng, stats):
     """Train on sentences s_begin..s_end-1 of an encoded corpus.
 
@@ -294,7 +294,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     alias_prob : float32 (V,), alias_idx : int32 (V,)  Walker alias table of the noise distribution
     points : int32 (V, L), codes : int8 (V, L), code_lens : int32 (V,)  Huffman paths (hs only)
     sg : 1 skip-gram, 0 CBOW; hs : 1 adds hierarchical softmax; negative : K noise words (0 = none)
-    alpha0 -> alpha1 : learning rate at the start / end of the chunk (linear in raw tokens)
+    alpha0 -> alpha1 : learning rate at the start / end of the chunk, linear in the chunk's
+        tokens (by_sentence=0) or in its sentences (by_sentence=1); constant within a sentence
     rng : int64 (1,) this thread's RNG state (advanced); stats : float64 (4,) accumulated
           [loss sum, training pairs, tokens read, tokens kept after subsampling]
     """
@@ -318,7 +319,11 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     kept = 0
     for s in range(s_begin, s_end):
         a, b = offsets[s], offsets[s + 1]
-        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((a - t_begin) / max(n_total, 1)))
+        if by_sentence:
+            frac = (s - s_begin) / max(s_end - s_begin, 1)
+        else:
+            frac = (a - t_begin) / max(n_total, 1)
+        alpha = np.float32(alpha0 + (alpha1 - alpha0) * frac)
         # subsample: keep word w with probability keep[w]
         n = 0
         for i in range(a, b):
