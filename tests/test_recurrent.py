@@ -108,6 +108,7 @@ def test_small_batch_numba_loop_equals_blas_loop(cls, monkeypatch):
     out = {}
     for work in (0, 1 << 30):                      # never / always the Numba loop
         monkeypatch.setattr(recurrent, "_SMALL_STEP_WORK", work)
+        monkeypatch.setattr(recurrent, "_SIMD_GEMM", bool(work))
         layer = cls(6, seed=9)
         y = layer.forward(x, state=S).copy()
         dx = layer.backward(dy, dstate=S).copy()
@@ -119,6 +120,54 @@ def test_small_batch_numba_loop_equals_blas_loop(cls, monkeypatch):
         np.testing.assert_allclose(u, v, atol=1e-5)
     for k in a[3]:
         np.testing.assert_allclose(a[3][k], b[3][k], atol=1e-5)
+
+
+@pytest.mark.parametrize("B,Kd,N,seed", [(50, 128, 512, 1), (7, 33, 80, 2), (3, 5, 17, 3), (1, 100, 100, 4),
+                                         (12, 600, 64, 5), (4, 0, 16, 6)])
+def test_simd_gemm_equals_numpy(B, Kd, N, seed):
+    """The SIMD-tiled float32 product: every tile shape and remainder, overwrite and accumulate."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((B, Kd)).astype(np.float32)
+    W = rng.standard_normal((Kd, N)).astype(np.float32)
+    ref = a.astype(np.float64) @ W
+    out = np.full((B, N), 3.0, np.float32)
+    K.gemm_f32(a, W, out, False)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * max(Kd, 1) ** 0.5)
+    K.gemm_f32(a, W, out, True)
+    np.testing.assert_allclose(out, 2 * ref, rtol=1e-4, atol=2e-4 * max(Kd, 1) ** 0.5)
+
+
+def test_simd_gemm_strided_operands():
+    """a transposed (weight gradients: H^T dG), W and out column slices of wider arrays."""
+    rng = np.random.default_rng(7)
+    h = rng.standard_normal((700, 21)).astype(np.float32)
+    dg = rng.standard_normal((700, 96)).astype(np.float32)
+    out = np.zeros((21, 96), np.float32)
+    K.gemm_f32(h.T, dg[:, 16:80], out[:, 16:80], False)
+    np.testing.assert_allclose(out[:, 16:80], h.T.astype(np.float64) @ dg[:, 16:80], rtol=1e-4, atol=1e-3)
+    assert not out[:, :16].any() and not out[:, 80:].any()      # nothing written outside the slice
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_simd_path_equals_blas_path_training_shape(cls, monkeypatch):
+    """Hidden size a multiple of 64 (full SIMD tiles), two thread blocks: SIMD kernels == BLAS."""
+    from embed.nn import recurrent
+    monkeypatch.setattr(recurrent, "_threads", 2)
+    rng = np.random.default_rng(9)
+    T, B, D, H = 6, 22, 48, 64
+    x = rng.standard_normal((T, B, D)).astype(np.float32)
+    dy = rng.standard_normal((T, B, H)).astype(np.float32)
+    out = {}
+    for simd in (False, True):
+        monkeypatch.setattr(recurrent, "_SIMD_GEMM", simd)
+        layer = cls(H, seed=3)
+        y = layer.forward(x).copy()
+        dx = layer.backward(dy).copy()
+        out[simd] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
+    np.testing.assert_allclose(out[True][0], out[False][0], atol=1e-5)
+    np.testing.assert_allclose(out[True][1], out[False][1], atol=1e-4)
+    for k in out[True][2]:
+        np.testing.assert_allclose(out[True][2][k], out[False][2][k], atol=1e-3, rtol=1e-4)
 
 
 @pytest.mark.parametrize("cls", CELLS)

@@ -25,6 +25,13 @@ from .data import SymbolVocab
 CELLS = ("rnn", "lstm", "gru")
 
 
+def _one_blas_thread():
+    """BLAS limited to one thread: the decoder's products are a millisecond of work, which
+    two BLAS threads finish no faster and, on a busy machine, spin-wait on for ten."""
+    from ..nn.recurrent import _blas_single_thread
+    return _blas_single_thread()
+
+
 def _cell_class(cell):
     from ..nn import recurrent
     table = {"rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
@@ -184,7 +191,8 @@ class CharLM:
             if drop.rate > 0:
                 x = drop.forward(x, training=training)
         self.state_ = new_state
-        return self.out_.forward_logits(x.reshape(T * B, -1), training=training)  # (T·B, V)
+        with _one_blas_thread():        # a (T·B, H) @ (H, V) product: threaded BLAS only spins here
+            return self.out_.forward_logits(x.reshape(T * B, -1), training=training)  # (T·B, V)
 
     def loss(self, ids, targets, state=None, training=True):
         """Mean cross-entropy (nats per symbol) of predicting `targets` (T, B) from `ids` (T, B)."""
@@ -195,7 +203,8 @@ class CharLM:
         """Back-propagate the last `loss` through decoder, dropout, cells and input; sets grads."""
         T, B = self._shape_tb
         dz = self.loss_.backward()                             # (T·B, V)
-        dh = self.out_.backward(dz).reshape(T, B, -1)          # (T, B, H)
+        with _one_blas_thread():
+            dh = self.out_.backward(dz).reshape(T, B, -1)      # (T, B, H)
         for cell, drop in zip(reversed(self.cells_), reversed(self.drops_)):
             if drop.rate > 0:
                 dh = drop.backward(dh)

@@ -60,6 +60,8 @@ _MIN_ROWS_PER_THREAD = 8            # batch rows below which the time loop is no
 _MIN_PRODUCT_ROWS = 256             # T*B rows below which the big products are not split
 _SMALL_STEP_WORK = 1 << 16          # B*H*G multiply-adds per step up to which the whole
                                     # time loop runs in Numba (no Python-level BLAS calls)
+_SIMD_GEMM = True                   # float32: every product in our SIMD-tiled kernel (K.gemm_f32)
+                                    # and the whole time loop in Numba, instead of BLAS
 _threads = None                     # set_num_threads() override
 _CPU_COUNT = max(1, os.cpu_count() or 1)
 _pool = None
@@ -122,6 +124,18 @@ def _parallel(fn, n):
     fn(0, n)
     for f in futures:
         f.result()
+
+
+def _simd(dtype):
+    return _SIMD_GEMM and dtype == np.float32
+
+
+def _matmul(a, b, out):
+    """out = a @ b: the SIMD-tiled Numba kernel for float32 (b, out with unit column stride), else BLAS."""
+    if _simd(out.dtype):
+        K.gemm_f32(a, b, out, False)
+    else:
+        np.matmul(a, b, out=out)
 
 
 def _bounds(k, n, N, align=1):
@@ -199,6 +213,7 @@ class _Recurrent(Layer):
                    "dg": np.empty((T, B, G), dtype),      # dL/d(pre-activations)
                    "dh": np.empty((B, H), dtype),         # dL/dh through the recurrence
                    "W_hT": np.empty((G, H), dtype),       # contiguous W_h^T (BLAS is faster on it)
+                   "W_xT": np.empty((G, D), dtype),       # contiguous W_x^T (for dx)
                    "dx": None}                            # dL/dx (T, B, D), made when first needed
             buf.update(self._extra_buffers(T, B, dtype))
             self._buf = buf
@@ -251,7 +266,8 @@ class _Recurrent(Layer):
         if T < 1 or B < 1:
             raise EmbedError(f"{type(self).__name__}: empty input of shape {x.shape}")
         buf = self._buffers(T, B, dtype)
-        buf["small"] = small = B * H * G <= _SMALL_STEP_WORK
+        buf["tiny"] = tiny = B * H * G <= _SMALL_STEP_WORK        # one thread, no BLAS calls at all
+        buf["small"] = tiny or _simd(dtype)                        # the time loop in one Numba call
         z2 = buf["z"].reshape(T * B, G)
         if is_ids:
             ids = x.reshape(T * B)
@@ -270,16 +286,16 @@ class _Recurrent(Layer):
             if is_ids:
                 K.gather_rows_bias(ids[r0:r1], p["W_x"], p["b"], z2[r0:r1])
             else:
-                np.dot(x2[r0:r1], p["W_x"], out=z2[r0:r1])         # (rows, G)
+                _matmul(x2[r0:r1], p["W_x"], z2[r0:r1])            # (rows, G)
                 z2[r0:r1] += p["b"]
 
         def scan(k, n):                                             # the time loop, by batch rows
             b0, b1 = _bounds(k, n, B)
             self._scan_forward(buf, T, b0, b1)
 
-        with self._blas_context(small, T * B):
+        with self._blas_context(tiny, T * B):
             _parallel(project, self._n_threads(T * B, _MIN_PRODUCT_ROWS))
-            _parallel(scan, 1 if small else self._n_threads(B, _MIN_ROWS_PER_THREAD))
+            _parallel(scan, 1 if tiny else self._n_threads(B, _MIN_ROWS_PER_THREAD))
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)
         return buf["h"][1:]                                         # (T, B, H)
@@ -340,6 +356,8 @@ class _Recurrent(Layer):
         dx2 = buf["dx"].reshape(T * B, D) if want_dx else None
 
         np.copyto(buf["W_hT"], p["W_h"].T)                           # (G, H)
+        if want_dx:
+            np.copyto(buf["W_xT"], p["W_x"].T)                       # (G, D)
 
         def scan(k, n):                                              # the time loop, by batch rows
             b0, b1 = _bounds(k, n, B)
@@ -347,18 +365,18 @@ class _Recurrent(Layer):
 
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*_bounds(k, n, G, align=16))
-            np.matmul(hp2.T, dgh2[:, c], out=g["W_h"][:, c])         # (H, g)
+            _matmul(hp2.T, dgh2[:, c], g["W_h"][:, c])               # (H, g)
             np.sum(dgx2[:, c], axis=0, out=g["b"][c])                # (g,)
             if is_ids:
                 K.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
             else:
-                np.matmul(x.reshape(T * B, D).T, dgx2[:, c], out=g["W_x"][:, c])   # (D, g)
+                _matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c])   # (D, g)
             if want_dx:
                 r0, r1 = _bounds(k, n, T * B)
-                np.dot(dgx2[r0:r1], p["W_x"].T, out=dx2[r0:r1])     # (rows, D)
+                _matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1])       # (rows, D)
 
-        with self._blas_context(buf["small"], T * B):
-            _parallel(scan, 1 if buf["small"] else self._n_threads(B, _MIN_ROWS_PER_THREAD))
+        with self._blas_context(buf["tiny"], T * B):
+            _parallel(scan, 1 if buf["tiny"] else self._n_threads(B, _MIN_ROWS_PER_THREAD))
             _parallel(products, self._n_threads(T * B, _MIN_PRODUCT_ROWS))
         self.dstate = self._initial_state_grad(buf)
         self._extra_grads(buf, dgh2)

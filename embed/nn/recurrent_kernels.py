@@ -18,8 +18,10 @@ float64 gradient checks see the exact function.  sigmoid(x) = (1 + tanh(x/2))/2.
 import math
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
-from numba.extending import overload
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
@@ -325,11 +327,172 @@ def small_matmul(a, W, out):
             k += 1
 
 
+# ---------------------------------------------------------------------------
+# float32 matrix product with explicit 16-wide SIMD tiles.
+#
+# The per-step product (B, H) @ (H, 4H), e.g. (50, 128) @ (128, 512), is too
+# small for BLAS to amortise its packing, and our users' OpenBLAS is pinned to
+# AVX2 kernels (OPENBLAS_CORETYPE=Haswell).  A register tile written directly in
+# LLVM IR does better: R rows x 16*NV columns of `out` stay in vector registers
+# for the whole reduction over k, each step loading NV vectors of W's row k and
+# broadcasting R scalars of `a`:
+#
+#     acc[r, v] += a[b0 + r, k] * W[k, j0 + 16 v : j0 + 16 v + 16]     (FMA)
+#
+# LLVM maps a <16 x float> to one AVX-512 register, or two AVX2 registers on
+# CPUs without AVX-512.  Measured on the 2-core AMD EPYC (AVX-512), one thread:
+# (50,128)@(128,512) 23 us (280 GFLOP/s) against 59 us for numpy's OpenBLAS.
+# ---------------------------------------------------------------------------
+def _simd_tile(R, NV):
+    """Intrinsic tile(a, W, out, b0, j0, accumulate): out[b0:b0+R, j0:j0+16*NV] (+)= a[b0:b0+R] @ W[:, j0:...].
+
+    a (B, K) float32, any strides; W (K, N) and out (B, N) float32 with unit column stride.
+    """
+    @intrinsic
+    def tile(typingctx, a, W, out, b0, j0, accumulate):
+        sig = types.void(a, W, out, types.intp, types.intp, types.boolean)
+
+        def codegen(context, builder, signature, args):
+            A, Wm, O = (context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:3], args[:3]))
+            b0v, j0v, accv = args[3], args[4], args[5]
+            i64, i32, f32 = ir.IntType(64), ir.IntType(32), ir.FloatType()
+            vt = ir.VectorType(f32, 16)
+            vpt = vt.as_pointer()
+            c = lambda n: ir.Constant(i64, n)                            # noqa: E731
+            item = c(4)                                                  # bytes per float32
+            K = builder.extract_value(A.shape, 1)
+            sa0 = builder.sdiv(builder.extract_value(A.strides, 0), item)
+            sa1 = builder.sdiv(builder.extract_value(A.strides, 1), item)
+            sw = builder.sdiv(builder.extract_value(Wm.strides, 0), item)
+            so = builder.sdiv(builder.extract_value(O.strides, 0), item)
+            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt, vt, vt]),
+                                                 "llvm.fma.v16f32")
+            zero = ir.Constant(vt, [0.0] * 16)
+            undef = ir.Constant(vt, ir.Undefined)
+            splat = ir.Constant(ir.VectorType(i32, 16), [0] * 16)
+            fn = builder.function
+            pre = builder.block
+            loop = fn.append_basic_block("tile_k")
+            done = fn.append_basic_block("tile_done")
+            builder.cbranch(builder.icmp_signed("<=", K, c(0)), done, loop)
+
+            builder.position_at_end(loop)                                # for k in range(K)
+            k = builder.phi(i64)
+            k.add_incoming(c(0), pre)
+            acc = [[builder.phi(vt) for _ in range(NV)] for _ in range(R)]
+            for row in acc:
+                for p in row:
+                    p.add_incoming(zero, pre)
+            wk = builder.add(builder.mul(k, sw), j0v)
+            w = [builder.load(builder.bitcast(builder.gep(Wm.data, [builder.add(wk, c(16 * v))]), vpt), align=4)
+                 for v in range(NV)]
+            new = []
+            for r in range(R):
+                ia = builder.add(builder.mul(builder.add(b0v, c(r)), sa0), builder.mul(k, sa1))
+                s = builder.load(builder.gep(A.data, [ia]), align=4)
+                bc = builder.shuffle_vector(builder.insert_element(undef, s, ir.Constant(i32, 0)), undef, splat)
+                new.append([builder.call(fma, [bc, w[v], acc[r][v]]) for v in range(NV)])
+            k1 = builder.add(k, c(1))
+            last = builder.block
+            k.add_incoming(k1, last)
+            for r in range(R):
+                for v in range(NV):
+                    acc[r][v].add_incoming(new[r][v], last)
+            builder.cbranch(builder.icmp_signed("<", k1, K), loop, done)
+
+            builder.position_at_end(done)                                # store the tile
+            totals = [[builder.phi(vt) for _ in range(NV)] for _ in range(R)]
+            for r in range(R):
+                for v in range(NV):
+                    totals[r][v].add_incoming(zero, pre)
+                    totals[r][v].add_incoming(new[r][v], last)
+            for r in range(R):
+                orow = builder.add(builder.mul(builder.add(b0v, c(r)), so), j0v)
+                for v in range(NV):
+                    total = totals[r][v]
+                    ptr = builder.bitcast(builder.gep(O.data, [builder.add(orow, c(16 * v))]), vpt)
+                    old = builder.select(accv, builder.load(ptr, align=4), zero)
+                    builder.store(builder.fadd(old, total), ptr, align=4)
+            return context.get_dummy_value()
+        return sig, codegen
+    return tile
+
+
+_tile_5x64 = _simd_tile(5, 4)
+_tile_1x64 = _simd_tile(1, 4)
+_tile_5x16 = _simd_tile(5, 1)
+_tile_1x16 = _simd_tile(1, 1)
+
+
+@njit(**_JIT)
+def _gemm_f32_block(a, W, out, accumulate):
+    B, K = a.shape
+    N = W.shape[1]
+    n64 = N // 64 * 64
+    n16 = N // 16 * 16
+    for j0 in range(0, n64, 64):
+        b = 0
+        while b + 5 <= B:
+            _tile_5x64(a, W, out, b, j0, accumulate)
+            b += 5
+        while b < B:
+            _tile_1x64(a, W, out, b, j0, accumulate)
+            b += 1
+    for j0 in range(n64, n16, 16):
+        b = 0
+        while b + 5 <= B:
+            _tile_5x16(a, W, out, b, j0, accumulate)
+            b += 5
+        while b < B:
+            _tile_1x16(a, W, out, b, j0, accumulate)
+            b += 1
+    if n16 < N:
+        for b in range(B):
+            for j in range(n16, N):
+                s = np.float32(0.0)
+                for k in range(K):
+                    s += a[b, k] * W[k, j]
+                out[b, j] = out[b, j] + s if accumulate else s
+
+
+_K_BLOCK = 256      # rows of W per pass: a 256 x 64 panel of W (64 KB) stays in cache across row tiles
+
+
+@njit(**_JIT)
+def gemm_f32(a, W, out, accumulate):
+    """out (+)= a @ W in float32.   a (B, K) any strides; W (K, N), out (B, N) with unit column stride.
+
+    Tiles of 5 rows x 64 columns, then 16-column tiles, then a scalar loop for
+    the last N % 16 columns; long reductions (the weight gradients, K = T*B)
+    go in passes of _K_BLOCK rows of W.  `accumulate` adds to out instead of
+    overwriting it.
+    """
+    K = a.shape[1]
+    if K <= 2 * _K_BLOCK:
+        _gemm_f32_block(a, W, out, accumulate)
+        return
+    for k0 in range(0, K, _K_BLOCK):
+        k1 = min(K, k0 + _K_BLOCK)
+        _gemm_f32_block(a[:, k0:k1], W[k0:k1], out, accumulate or k0 > 0)
+
+
+def matmul(a, W, out):
+    """out = a @ W inside the sequence kernels: SIMD tiles for float32, `small_matmul` otherwise."""
+    small_matmul(a, W, out)
+
+
+@overload(matmul, inline="always")
+def _matmul_impl(a, W, out):
+    if a.dtype == types.float32 and W.dtype == types.float32 and out.dtype == types.float32:
+        return lambda a, W, out: gemm_f32(a, W, out, False)
+    return lambda a, W, out: small_matmul(a, W, out)
+
+
 @njit(**_JIT)
 def rnn_forward_seq(z, W_h, h, hw):
     """All T steps: z (T, B, H); W_h (H, H); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
     for t in range(z.shape[0]):
-        small_matmul(h[t], W_h, hw)
+        matmul(h[t], W_h, hw)
         rnn_forward_step(z[t], hw, h[t + 1])
 
 
@@ -339,14 +502,14 @@ def rnn_backward_seq(dy, h, W_hT, dh, da):
     dh (B, H) in: dL/dh_T, out: dL/dh_0; da (T, B, H) out."""
     for t in range(dy.shape[0] - 1, -1, -1):
         rnn_backward_step(dy[t], dh, h[t + 1], da[t])
-        small_matmul(da[t], W_hT, dh)
+        matmul(da[t], W_hT, dh)
 
 
 @njit(**_JIT)
 def lstm_forward_seq(z, W_h, h, c, act, tc, hw):
     """All T steps: z (T, B, 4H); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
     for t in range(z.shape[0]):
-        small_matmul(h[t], W_h, hw)
+        matmul(h[t], W_h, hw)
         lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t])
 
 
@@ -355,14 +518,14 @@ def lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg):
     """All T steps backwards; W_hT (4H, H); dh, dc (B, H) in: dL/d(final state), out: dL/d(initial state)."""
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t])
-        small_matmul(dg[t], W_hT, dh)
+        matmul(dg[t], W_hT, dh)
 
 
 @njit(**_JIT)
 def gru_forward_seq(z, W_h, b_hn, h, act, hn, hw):
     """All T steps: z (T, B, 3H); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
     for t in range(z.shape[0]):
-        small_matmul(h[t], W_h, hw)
+        matmul(h[t], W_h, hw)
         gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t])
 
 
@@ -371,4 +534,4 @@ def gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh):
     """All T steps backwards; W_hT (3H, H); dh (B, H) recurrent part, dhd (B, H) direct part of dL/dh."""
     for t in range(dy.shape[0] - 1, -1, -1):
         gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t])
-        small_matmul(dgh[t], W_hT, dh)
+        matmul(dgh[t], W_hT, dh)
