@@ -13,13 +13,16 @@ Protocol
 - Settings, identical on both sides: dim 100, window 5, negative 5, sample 1e-3,
   min_count 5, 5 epochs, seed s; skip-gram and CBOW; workers 1 and 2; start learning
   rate 0.025 (SG) / 0.05 (CBOW, word2vec.c's default and ours; gensim's default would
-  be 0.025) decaying linearly to 0.0001; input vectors initialised uniform in
-  (-1, 1) / dim on both sides (gensim's init, our default).
+  be 0.025) decaying linearly to 0.0001 with the share of sentences trained (gensim's
+  rule when given total_examples, our default alpha_decay="sentences"); input vectors
+  initialised uniform in (-1, 1) / dim on both sides (gensim's init, our default).
 - Speed: raw corpus words (all tokens, including words under min_count) x epochs /
   training wall seconds.  Numba kernels are compiled (or loaded from the cache) by a
   warm-up fit on a tiny corpus before timing: compilation is NOT included.
 - Memory: every (side, setting, seed) runs in its own subprocess; peak RSS is that
-  process's ru_maxrss (it includes the interpreter, imports, corpus and model).
+  process's ru_maxrss (it includes the interpreter, imports, corpus and model), read at
+  the end of training (table) and again after taking the vectors out (`model.wv`: ours
+  copies the input vectors into a KeyedVectors, gensim's already are one; footnote).
 - Quality, both sides evaluated the same way after exporting to gensim KeyedVectors:
   gensim's evaluate_word_analogies (3CosAdd, questions-words.txt) and
   evaluate_word_pairs (WordSim353, SimLex-999 Spearman); 3CosMul accuracy from
@@ -71,6 +74,7 @@ def child(args):
         t0 = time.perf_counter()
         model.fit(corpus)
         seconds = time.perf_counter() - t0
+        train_mb = peak_mb()
         words, vectors = model.wv.index_to_key, model.wv.vectors
         extra = {"loss": model.epoch_loss_}
     else:
@@ -89,11 +93,12 @@ def child(args):
         t0 = time.perf_counter()
         model.train(sentences, total_examples=model.corpus_count, epochs=args.epochs)
         seconds = time.perf_counter() - t0
+        train_mb = peak_mb()
         words, vectors = list(model.wv.index_to_key), model.wv.vectors
         extra = {}
-    rss_mb = peak_mb()  # before evaluation, which is not part of training
+    rss_mb = peak_mb()  # after exporting the vectors, before evaluation (not part of training)
     result = {"words_per_sec": corpus.raw_words * args.epochs / seconds, "seconds": seconds,
-              "rss_mb": rss_mb, "base_mb": base_mb, "vocab": len(words), **extra,
+              "train_mb": train_mb, "rss_mb": rss_mb, "base_mb": base_mb, "vocab": len(words), **extra,
               **evaluate(words, vectors, args)}
     print(json.dumps(result))
 
@@ -173,25 +178,26 @@ def main():
                     r = run_child(side, mode, workers, seed, args)
                     res[side].append(r)
                     print(f"  {mode} workers={workers} seed={seed} {side:6s}: "
-                          f"{fmt_speed(r['words_per_sec'])} words/s, {r['rss_mb']:.0f} MB "
-                          f"(before training {r['base_mb']:.0f} MB), "
+                          f"{fmt_speed(r['words_per_sec'])} words/s, {r['train_mb']:.0f} MB "
+                          f"(before training {r['base_mb']:.0f} MB, with vectors exported "
+                          f"{r['rss_mb']:.0f} MB), "
                           f"analogy {r['analogy']:.4f}/{r['analogy_mul']:.4f}, "
                           f"WS353 {r['ws353']:.3f}, SimLex {r['simlex']:.3f}", file=sys.stderr, flush=True)
             med = {side: {k: statistics.median(r[k] for r in rs)
-                          for k in ("words_per_sec", "rss_mb", "analogy", "analogy_mul", "ws353", "simlex")}
+                          for k in ("words_per_sec", "train_mb", "rss_mb", "analogy", "analogy_mul", "ws353", "simlex")}
                    for side, rs in res.items()}
             for side in res:
                 med[side]["base_mb"] = statistics.median(r["base_mb"] for r in res[side])
             rows.append((mode, workers, med))
 
-    print("| mode | workers | words/s ours | gensim | ratio | peak RSS MB ours | gensim | ratio "
+    print("| mode | workers | words/s ours | gensim | ratio | peak RSS MB (training) ours | gensim | ratio "
           "| analogy 3CosAdd ours | gensim | ratio | 3CosMul ours | gensim | ratio "
           "| WS353 ρ ours | gensim | ratio | SimLex ρ ours | gensim | ratio |")
     print("|" + "---|" * 20)
     for mode, workers, med in rows:
         o, g = med["ours"], med["gensim"]
         cells = [mode.upper(), str(workers)]
-        for key, f in (("words_per_sec", fmt_speed), ("rss_mb", "{:.0f}".format),
+        for key, f in (("words_per_sec", fmt_speed), ("train_mb", "{:.0f}".format),
                        ("analogy", "{:.4f}".format), ("analogy_mul", "{:.4f}".format),
                        ("ws353", "{:.3f}".format), ("simlex", "{:.3f}".format)):
             ratio = o[key] / g[key] if g[key] else float("nan")
@@ -201,6 +207,9 @@ def main():
           "runtime after loading the cached kernels), medians: "
           + "; ".join(f"{m.upper()} w{w}: ours {med['ours']['base_mb']:.0f} MB, gensim "
                       f"{med['gensim']['base_mb']:.0f} MB" for m, w, med in rows))
+    print("Peak RSS after exporting the vectors (model.wv), medians: "
+          + "; ".join(f"{m.upper()} w{w}: ours {med['ours']['rss_mb']:.0f} MB, gensim "
+                      f"{med['gensim']['rss_mb']:.0f} MB" for m, w, med in rows))
 
 
 if __name__ == "__main__":
