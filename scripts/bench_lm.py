@@ -213,7 +213,9 @@ def main(argv=None):
                     help="skip one part")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2,
-                    help="threads for both contenders (BLAS for ours, torch.set_num_threads for PyTorch)")
+                    help="threads for each contender: ours = the recurrent layers' threads "
+                         "(embed.nn.recurrent.set_num_threads; BLAS stays at one thread while training), "
+                         "PyTorch = torch.set_num_threads, the numpy loop = BLAS threads")
     args = ap.parse_args(argv)
     if "lstm" not in args.skip:
         try:

@@ -170,6 +170,25 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     assert ck["step"] == 4 and all(np.isfinite(w).all() for w in ck["weights"])
 
 
+def test_training_runs_blas_on_one_thread_and_the_recurrent_layers_on_threads():
+    from threadpoolctl import threadpool_info
+
+    from embed.nn import recurrent
+    seen = []
+
+    def look(t):
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        seen.append((recurrent.num_threads(), blas))
+
+    before = recurrent.num_threads()
+    tr = _trainer(POEM, epochs=1, threads=3, clip=0)
+    tr.callbacks.append(look)
+    tr.fit()
+    assert seen and all(n == 3 and all(b == 1 for b in blas) for n, blas in seen)
+    assert recurrent.num_threads() == before
+    assert math.isfinite(tr.last_loss_)
+
+
 # ---- generation ---------------------------------------------------------------
 def test_sampling_is_reproducible_and_unicode_round_trips(tmp_path):
     tr = _trainer(UNICODE * 6, epochs=3)

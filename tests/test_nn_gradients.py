@@ -1,4 +1,6 @@
 """Every layer, activation, loss and regulariser against central differences (float64)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -201,3 +203,29 @@ def test_whole_model_backprop(out_act, loss, targets):
     model.compile(loss=loss, optimizer="sgd")
     errs = check_model_gradients(model, X, y)
     assert len(errs) == 6
+
+
+@pytest.mark.parametrize("label_dtype", [np.int64, np.int32, np.uint8])
+def test_softmax_crossentropy_int_label_kernels_match_numpy(label_dtype):
+    rng = np.random.default_rng(5)
+    z = (3 * rng.standard_normal((7, 2, 5))).astype(np.float32)[:, ::-1]   # strided logits
+    labels = rng.integers(0, 5, (7, 2)).astype(label_dtype)
+    z64 = z.astype(np.float64).reshape(-1, 5)
+    top = z64.max(axis=1, keepdims=True)
+    logp = z64 - top - np.log(np.exp(z64 - top).sum(axis=1, keepdims=True))   # log-softmax, (m, C)
+    rows = np.arange(14)
+    loss = losses.SoftmaxCrossEntropy()
+    assert loss.forward(z, labels) == pytest.approx(-logp[rows, labels.reshape(-1)].mean(), rel=1e-6)
+    expected = np.exp(logp)
+    expected[rows, labels.reshape(-1)] -= 1
+    g = loss.backward()
+    assert g.shape == z.shape and g.dtype == np.float32
+    np.testing.assert_allclose(g.reshape(-1, 5), expected / 14, rtol=1e-5, atol=1e-7)
+
+
+def test_softmax_crossentropy_nan_logits_give_nan_and_bad_labels_are_named():
+    loss = losses.SoftmaxCrossEntropy()
+    assert math.isnan(loss.forward(np.array([[0.0, np.nan], [1.0, 2.0]]), np.array([0, 1])))
+    assert math.isnan(loss.forward(np.array([[np.inf, 0.0]]), np.array([1])))
+    with pytest.raises(EmbedError, match=r"labels must be in \[0, 3\), got values in \[-1, 2\]"):
+        loss.forward(np.zeros((3, 3), np.float32), np.array([2, -1, 0], np.int32))

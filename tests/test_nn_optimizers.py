@@ -114,3 +114,68 @@ def test_schedules():
     assert schedules.get("constant", lr=0.3)(100) == 0.3
     with pytest.raises(EmbedError, match="unknown learning-rate schedule"):
         schedules.get("warmup")
+
+
+@pytest.mark.parametrize("name,kw", CASES)
+def test_step_with_max_norm_equals_clip_then_step(name, kw):
+    params, target, scale = quadratic_problem(np.float64, n=40)
+    a, b = optimizers.get(name, **kw), optimizers.get(name, **kw)
+    pa, pb = [p.copy() for p in params], [p.copy() for p in params]
+    for _ in range(4):
+        ga = [s * (p - t) for p, t, s in zip(pa, target, scale)]
+        gb = [s * (p - t) for p, t, s in zip(pb, target, scale)]
+        kept = [g.copy() for g in gb]
+        expected = clip_grad_norm(ga, 0.5)
+        a.step(pa, ga)
+        assert b.step(pb, gb, max_norm=0.5) == pytest.approx(expected, rel=1e-12)
+        for g, k in zip(gb, kept):
+            np.testing.assert_array_equal(g, k)                  # grads are not modified
+    for x, y in zip(pa, pb):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
+    assert b.step(pb, [np.zeros_like(p) for p in pb]) is None   # no max_norm: no norm
+
+
+def test_non_finite_norm_skips_the_update():
+    p = [np.ones(3), np.ones((2, 2))]
+    opt = optimizers.Adam(lr=0.1)
+    opt.step(p, [np.ones(3), np.ones((2, 2))])
+    before = [x.copy() for x in p]
+    state = {k: v.copy() for k, v in opt.state_dict().items() if isinstance(v, np.ndarray)}
+    g = [np.array([1.0, np.nan, 0.0]), np.ones((2, 2))]
+    assert math.isnan(opt.step(p, g, max_norm=1.0))
+    assert opt.t == 1
+    for x, y in zip(p, before):
+        np.testing.assert_array_equal(x, y)
+    for k, v in state.items():
+        np.testing.assert_array_equal(opt.state_dict()[k], v)
+    assert opt.step(p, [np.full(3, np.inf), np.ones((2, 2))], max_norm=1.0) == math.inf
+
+
+@pytest.mark.parametrize("name,kw", CASES)
+def test_reused_lists_mixed_dtypes_and_pool_blocks_match_single_arrays(name, kw):
+    """The fused path (cached views, one kernel call per dtype, big arrays split on a pool)
+    updates every array exactly as an optimizer that sees that array alone."""
+    from embed.nn.threads import get_pool
+    rng = np.random.default_rng(3)
+    shapes = [((5, 3), np.float32), ((70000,), np.float32), ((4,), np.float64), ((2, 2), np.float32)]
+    params = [rng.standard_normal(s).astype(d) for s, d in shapes]
+    grads = [np.zeros_like(p) for p in params]
+    alone = [(p.copy(), optimizers.get(name, **kw)) for p in params]
+    fused = optimizers.get(name, **kw)
+    for step in range(3):
+        fused.pool = get_pool(2) if step == 1 else None
+        for g in grads:
+            g[...] = rng.standard_normal(g.shape)                # same arrays, new values (cache reuse)
+        fused.step(params, grads)
+        for (q, opt), g in zip(alone, grads):
+            opt.step([q], [g.copy()])
+    for p, (q, _) in zip(params, alone):
+        assert p.dtype == q.dtype
+        np.testing.assert_allclose(p, q, rtol=1e-6, atol=1e-7)
+
+
+def test_clip_grad_norm_handles_mixed_and_strided_arrays():
+    g = [np.array([3.0], np.float32), np.array([[0.0, 4.0], [0.0, 0.0]])[:, 1]]   # strided view
+    assert clip_grad_norm(g, 10.0) == pytest.approx(5.0)              # below the limit: unchanged
+    assert clip_grad_norm(g, 1.0) == pytest.approx(5.0)
+    assert math.sqrt(float(g[0] @ g[0]) + float(g[1] @ g[1])) == pytest.approx(1.0, rel=1e-5)

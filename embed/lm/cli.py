@@ -56,7 +56,8 @@ def register(subparsers):
                    help="write the checkpoint every N steps (1000; 0 = only at the end)")
     t.add_argument("--seed", type=int, default=None, help="random seed (0)")
     t.add_argument("--threads", type=int, default=None,
-                   help="BLAS threads while training (default: the library's; 1 is best on a busy machine)")
+                   help="threads of the recurrent layers (default: all CPUs; BLAS always runs on one "
+                        "thread while training)")
     t.add_argument("--resume", action="store_true", help="continue training MODEL exactly where it stopped")
     t.add_argument("--json", action="store_true",
                    help="print one JSON object with val_loss, val_bpc, chars_per_sec, train_seconds")

@@ -5,9 +5,16 @@ One training step::
     x, y  = streams.chunk(p)                      # (T, B) ids and next-symbol targets
     loss  = model.loss(x, y, state)               # forward from the carried state
     model.backward()                              # gradients of this chunk only
-    norm  = clip_grad_norm(grads, clip)           # global norm ≤ clip
-    opt.step(params, grads)                       # Adam / RMSprop / SGD / Adagrad
+    norm  = opt.step(params, grads, max_norm=clip)  # global norm ≤ clip, then Adam / Adagrad / ...
     state = model.state_                          # carried (detached) into the next chunk
+
+The clip and the update are one fused pass over all parameters (see
+`embed.nn.optimizers`).  Labels are checked once, when the text is encoded
+(`Streams`); the loss re-checks them for free inside its kernel.
+
+Threads: BLAS runs on ONE thread for the whole loop (its idle workers spin
+after every call and steal a core on a shared machine); ``threads`` sets the
+recurrent layers' own threads (`embed.nn.recurrent.set_num_threads`).
 
 Everything the loop depends on — weights, optimizer moments, the step counter
 (which fixes the stream position and the epoch), the carried state, dropout RNG
@@ -16,6 +23,7 @@ Everything the loop depends on — weights, optimizer moments, the step counter
 The learning rate is ``lr · lr_decay^max(0, epoch + 1 − decay_after)``: constant
 for the first `decay_after` epochs, then decayed once per epoch.
 """
+import contextlib
 import dataclasses
 import math
 import signal
@@ -61,7 +69,7 @@ class TrainConfig:
     checkpoint_every: int = 1000  # steps between checkpoints (0 = only at the end)
     eval_every: int = 0       # steps between validation passes (0 = each epoch end, -1 = only at the end)
     seed: int = 0             # weights, dropout masks
-    threads: int = 0          # BLAS threads while training (0 = the library's default)
+    threads: int = 0          # threads of the recurrent layers (0 = their default: all CPUs); BLAS: 1
 
 
 def validate(cfg):
@@ -282,7 +290,6 @@ class LMTrainer:
         Returns self.  Stops early (checkpoint saved, ``stopped_early``) on Ctrl-C or a callback
         setting ``stop_requested``; raises EmbedError on a NaN/Inf loss without saving.
         """
-        from ..nn.optimizers import clip_grad_norm
         from ..progress import bar
 
         cfg, model, streams, opt = self.cfg, self.model, self.streams, self.optimizer
@@ -295,10 +302,12 @@ class LMTrainer:
         pbar = bar(total=None if total is None else self._symbols_in_steps(self.step_, total),
                    desc=f"{model.cell} lm", unit="char", show=progress)
         clock = time.perf_counter
+        max_norm = cfg.clip if cfg.clip else math.inf   # inf: no clipping, but the norm is still checked
+        lr_epoch = None                                  # the epoch opt.lr was set for
         if log is not None and not pbar.disable:
             log = _above_bar(pbar, log)
         try:
-            with Interrupt() as intr, _blas_threads(cfg.threads):
+            with Interrupt() as intr, _training_threads(cfg.threads):
                 while total is None or self.step_ < total:
                     if deadline is not None and clock() >= deadline:
                         break
@@ -309,18 +318,18 @@ class LMTrainer:
                     epoch, k = divmod(step, per_epoch)
                     if k == 0:
                         self.state = model.initial_state(streams.batch)  # each epoch starts fresh
-                    opt.lr = self.lr_at(epoch)
+                    if epoch != lr_epoch:
+                        opt.lr, lr_epoch = self.lr_at(epoch), epoch
                     t0 = clock()
                     x, y = streams.chunk(k * cfg.seq_length)
                     loss = model.loss(x, y, self.state, training=True)
                     if not math.isfinite(loss):
                         self._diverged("loss", loss, path, last_good)
                     model.backward()
-                    grads = model.grads()
-                    norm = clip_grad_norm(grads, cfg.clip) if cfg.clip else _global_norm(grads)
-                    if not math.isfinite(norm):
+                    params, grads = model.params(), model.grads()
+                    norm = opt.step(params, grads, max_norm=max_norm)   # clip + update, one pass
+                    if not math.isfinite(norm):                        # (then nothing was updated)
                         self._diverged("gradient norm", norm, path, last_good)
-                    opt.step(model.params(), grads)
                     self.state = model.state_
                     self.step_ = step + 1
                     self.symbols_seen_ += y.size
@@ -408,24 +417,25 @@ def _above_bar(pbar, log):
     return write
 
 
-def _blas_threads(n):
-    """Limit BLAS to n threads inside the block (n = 0: leave it alone).
+@contextlib.contextmanager
+def _training_threads(n):
+    """BLAS on one thread for the whole loop; the recurrent layers on `n` threads (0: their default).
 
-    The per-time-step products are small; on a busy machine extra BLAS threads
-    spin and wait for each other, so one thread can be many times faster.
+    The per-step products are small: BLAS's own worker threads would spin-wait
+    after every call and, on a busy machine, steal the core the loop needs.
+    The recurrent layers split their work on their own threads instead.
     """
-    import contextlib
-    if not n:
-        return contextlib.nullcontext()
+    from ..nn import recurrent
+    from ..nn.threads import single_threaded_blas
+    previous = getattr(recurrent, "_threads", None)
+    if n:
+        recurrent.set_num_threads(int(n))
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=int(n), user_api="blas")
-
-
-def _global_norm(grads):
-    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        with single_threaded_blas():
+            yield
+    finally:
+        if n:
+            recurrent.set_num_threads(previous)
 
 
 def _with_defaults(cfg):

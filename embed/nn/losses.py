@@ -16,8 +16,62 @@ shape (..., C).  Bad shapes, labels out of range or non-finite values raise a
 one-line `EmbedError`.
 """
 import numpy as np
+from numba import njit
 
 from ..errors import EmbedError
+
+
+# -- softmax cross-entropy kernels (int labels) ---------------------------------------
+# Three passes around numpy's SIMD exp; no fastmath, so NaN / Inf logits give a NaN
+# loss (the LM driver relies on that to detect divergence).
+@njit(cache=True, nogil=True)
+def _shift_rows(z, labels, shifted, picked):
+    """shifted[i] = z[i] − max_c z[i, c]; picked[i] = shifted[i, labels[i]].
+
+    z, shifted (m, C); labels (m,) ints; picked (m,).  Returns the number of labels
+    outside [0, C) (their rows are left unfinished: the caller raises).
+    """
+    m, C = z.shape
+    bad = 0
+    for i in range(m):
+        top = z[i, 0]
+        for c in range(1, C):
+            if z[i, c] > top:
+                top = z[i, c]
+        for c in range(C):
+            shifted[i, c] = z[i, c] - top
+        y = labels[i]
+        if y < 0 or y >= C:
+            bad += 1
+        else:
+            picked[i] = shifted[i, y]
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def _normalise_rows(e, picked):
+    """e (m, C) = exp(shifted) → softmax in place; returns Σ_i (log Σ_c e[i, c] − picked[i])."""
+    m, C = e.shape
+    total = 0.0
+    for i in range(m):
+        s = 0.0
+        for c in range(C):
+            s += e[i, c]
+        inv = 1.0 / s
+        for c in range(C):
+            e[i, c] *= inv
+        total += np.log(s) - picked[i]
+    return total
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _softmax_grad_rows(prob, labels, scale):
+    """prob (m, C) ← (prob − onehot(labels)) · scale in place (the gradient w.r.t. the logits)."""
+    m, C = prob.shape
+    for i in range(m):
+        prob[i, labels[i]] -= 1
+        for c in range(C):
+            prob[i, c] *= scale
 
 
 def _check_finite(a, what):
@@ -160,33 +214,52 @@ class SoftmaxCrossEntropy(Loss):
     from_logits = True
 
     def forward(self, z, y_true):
-        labels, soft = _class_targets(y_true, z.shape, self.name)
         self._shape = z.shape
-        z2 = z.reshape(-1, z.shape[-1])                       # (m, C)
+        C = z.shape[-1]
+        if (isinstance(y_true, np.ndarray) and y_true.dtype.kind in "iu" and y_true.shape == z.shape[:-1]
+                and z.dtype.kind == "f"):
+            return self._forward_labels(z.reshape(-1, C), y_true.reshape(-1))
+        labels, soft = _class_targets(y_true, z.shape, self.name)
+        if labels is not None:
+            return self._forward_labels(z.reshape(-1, C), labels)
+        z2 = z.reshape(-1, C)                                 # (m, C)
         m = z2.shape[0]
         # one (m, C) buffer: shifted logits → exp → softmax (numpy's exp is SIMD)
         prob = z2 - z2.max(axis=1, keepdims=True)             # (m, C), row max is 0
-        if labels is not None:
-            picked = prob[np.arange(m), labels]               # z_y − max, (m,)
-        else:
-            picked = (soft * prob).sum(axis=1)                # Σ_c t_c (z_c − max), (m,)
+        picked = (soft * prob).sum(axis=1)                    # Σ_c t_c (z_c − max), (m,)
         np.exp(prob, out=prob)
         s = prob.sum(axis=1, keepdims=True)                   # (m, 1)
         prob /= s
         self._prob = prob                                     # softmax, (m, C)
-        self._m, self._labels, self._soft = m, labels, soft
-        log_s = np.log(s[:, 0])
-        if soft is not None:
-            log_s = log_s * soft.sum(axis=1)                  # Σ_c t_c may differ from 1
+        self._m, self._labels, self._soft = m, None, soft
+        log_s = np.log(s[:, 0]) * soft.sum(axis=1)            # Σ_c t_c may differ from 1
         return float((log_s - picked).sum() / m)
+
+    def _forward_labels(self, z2, labels):
+        """Int labels (m,): max-shift + label check, numpy's exp, normalise — one buffer."""
+        z2 = np.ascontiguousarray(z2)                         # (m, C)
+        labels = np.ascontiguousarray(labels)                 # (m,)
+        m, C = z2.shape
+        if C < 1:
+            raise EmbedError(f"{self.name}: outputs have no classes (shape {self._shape})")
+        prob = np.empty_like(z2)                              # z − max, then e^(z − max), then softmax
+        picked = np.empty(m, z2.dtype)                        # z_y − max, (m,)
+        if _shift_rows(z2, labels, prob, picked):             # the label check costs nothing here
+            raise EmbedError(f"{self.name}: class labels must be in [0, {C}), got values in "
+                             f"[{labels.min()}, {labels.max()}]")
+        np.exp(prob, out=prob)
+        total = _normalise_rows(prob, picked)                 # Σ_i log Σ_c e^(z − max) − (z_y − max)
+        self._prob = prob                                     # softmax, (m, C)
+        self._m, self._labels, self._soft = m, labels, None
+        return float(total / m) if m else float("nan")
 
     def backward(self):
         g = self._prob                                        # reuse the buffer: forward is done with it
         if self._labels is not None:
-            g[np.arange(self._m), self._labels] -= 1
+            _softmax_grad_rows(g, self._labels, g.dtype.type(1.0 / self._m))
         else:
             g -= self._soft.astype(g.dtype, copy=False)
-        g *= 1.0 / self._m
+            g *= 1.0 / self._m
         return g.reshape(self._shape)
 
 
