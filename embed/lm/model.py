@@ -32,6 +32,13 @@ def _one_blas_thread():
     return _blas_single_thread()
 
 
+def _decoder_pool():
+    """The core's thread pool for the decoder's products, as many threads as the recurrent layers use."""
+    from ..nn.recurrent import num_threads
+    from ..nn.threads import get_pool
+    return get_pool(num_threads())
+
+
 def _cell_class(cell):
     from ..nn import recurrent
     table = {"rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
@@ -191,7 +198,8 @@ class CharLM:
             if drop.rate > 0:
                 x = drop.forward(x, training=training)
         self.state_ = new_state
-        with _one_blas_thread():        # a (T·B, H) @ (H, V) product: threaded BLAS only spins here
+        self.out_.pool = _decoder_pool()
+        with _one_blas_thread():        # (T·B, H) @ (H, V) in row blocks on our threads, BLAS on one each
             return self.out_.forward_logits(x.reshape(T * B, -1), training=training)  # (T·B, V)
 
     def loss(self, ids, targets, state=None, training=True):

@@ -442,31 +442,31 @@ class SimpleRNN(_Recurrent):
     state_names = ("h",)
 
     def _scan_forward(self, buf, T, b0, b1):
-        rows = slice(b0, b1)
-        z, h, hw = buf["z"][:, rows], buf["h"][:, rows], buf["hw"][rows]
+        r = slice(b0, b1)
+        z, h, hw = buf["z"], buf["h"], buf["hw"]
         W_h = self.params["W_h"]
         if buf["small"]:
-            K.rnn_forward_seq(z, W_h, h, hw)
+            K.rnn_forward_seq(z, W_h, h, hw, b0, b1)
             return
         for t in range(T):
-            np.dot(h[t], W_h, out=hw)                  # (b, H)
-            K.rnn_forward_step(z[t], hw, h[t + 1])
+            np.dot(h[t, r], W_h, out=hw[r])            # (b, H)
+            K.rnn_forward_step(z[t], hw, h[t + 1], b0, b1)
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
-        rows = slice(b0, b1)
-        h, dg, dh, dy = buf["h"][:, rows], buf["dg"][:, rows], buf["dh"][rows], dy[:, rows]
+        r = slice(b0, b1)
+        h, dg, dh = buf["h"], buf["dg"], buf["dh"]
         W_hT = buf["W_hT"]
-        dh[...] = 0 if dstate is None else dstate[0][rows]
+        dh[r] = 0 if dstate is None else dstate[0][r]
         if buf["small"]:
-            K.rnn_backward_seq(dy, h, W_hT, dh, dg)
+            K.rnn_backward_seq(dy, h, W_hT, dh, dg, b0, b1)
             return
         for t in range(T - 1, -1, -1):
-            K.rnn_backward_step(dy[t], dh, h[t + 1], dg[t])
-            np.dot(dg[t], W_hT, out=dh)                # (b, H) = dL/dh_{t-1}
+            K.rnn_backward_step(dy[t], dh, h[t + 1], dg[t], b0, b1)
+            np.dot(dg[t, r], W_hT, out=dh[r])          # (b, H) = dL/dh_{t-1}
 
     def _step(self, z, state):
         h = np.empty_like(state[0])
-        K.rnn_forward_step(z, state[0] @ self.params["W_h"], h)
+        K.rnn_forward_step(z, state[0] @ self.params["W_h"], h, 0, h.shape[0])
         return h, (h,)
 
 
@@ -509,31 +509,29 @@ class LSTM(_Recurrent):
 
     def _scan_forward(self, buf, T, b0, b1):
         r = slice(b0, b1)
-        z, h, c, tc = (buf[k][:, r] for k in ("z", "h", "c", "tc"))
+        z, h, c, tc, hw = (buf[k] for k in ("z", "h", "c", "tc", "hw"))
         act = self._act(buf, b0, b1)
-        hw = buf["hw"][r]
         W_h = self.params["W_h"]
         if buf["small"]:
-            K.lstm_forward_seq(z, W_h, h, c, act, tc, hw)
+            K.lstm_forward_seq(z, W_h, h, c, act, tc, hw, b0, b1)
             return
         for t in range(T):
-            np.dot(h[t], W_h, out=hw)                  # (b, 4H)
-            K.lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t])
+            np.dot(h[t, r], W_h, out=hw[r])            # (b, 4H)
+            K.lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
-        c, tc, dg, dy = buf["c"][:, r], buf["tc"][:, r], buf["dg"][:, r], dy[:, r]
+        c, tc, dg, dh, dc = (buf[k] for k in ("c", "tc", "dg", "dh", "dc"))
         act = self._act(buf, b0, b1)
-        dh, dc = buf["dh"][r], buf["dc"][r]
         W_hT = buf["W_hT"]
-        dh[...] = 0 if dstate is None else dstate[0][r]
-        dc[...] = 0 if dstate is None else dstate[1][r]
+        dh[r] = 0 if dstate is None else dstate[0][r]
+        dc[r] = 0 if dstate is None else dstate[1][r]
         if buf["small"]:
-            K.lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg)
+            K.lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg, b0, b1)
             return
         for t in range(T - 1, -1, -1):
-            K.lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t])
-            np.dot(dg[t], W_hT, out=dh)                # (b, H) = dL/dh_{t-1}
+            K.lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], b0, b1)
+            np.dot(dg[t, r], W_hT, out=dh[r])          # (b, H) = dL/dh_{t-1}
 
     def _initial_state_grad(self, buf):
         return (buf["dh"].copy(), buf["dc"].copy())
@@ -542,7 +540,7 @@ class LSTM(_Recurrent):
         h0, c0 = state
         h, c, tc = np.empty_like(h0), np.empty_like(h0), np.empty_like(h0)
         act = np.empty((4,) + h0.shape, h0.dtype)
-        K.lstm_forward_step(z, h0 @ self.params["W_h"], c0, act, c, h, tc)
+        K.lstm_forward_step(z, h0 @ self.params["W_h"], c0, act, c, h, tc, 0, h.shape[0])
         return h, (h, c)
 
 
@@ -575,31 +573,29 @@ class GRU(_Recurrent):
 
     def _scan_forward(self, buf, T, b0, b1):
         r = slice(b0, b1)
-        z, h, hn = buf["z"][:, r], buf["h"][:, r], buf["hn"][:, r]
+        z, h, hn, hw = buf["z"], buf["h"], buf["hn"], buf["hw"]
         act = self._act(buf, b0, b1)
-        hw = buf["hw"][r]
         W_h, b_hn = self.params["W_h"], self.params["b_hn"]
         if buf["small"]:
-            K.gru_forward_seq(z, W_h, b_hn, h, act, hn, hw)
+            K.gru_forward_seq(z, W_h, b_hn, h, act, hn, hw, b0, b1)
             return
         for t in range(T):
-            np.dot(h[t], W_h, out=hw)                  # (b, 3H)
-            K.gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t])
+            np.dot(h[t, r], W_h, out=hw[r])            # (b, 3H)
+            K.gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
-        h, hn, dgx, dgh = (buf[k][:, r] for k in ("h", "hn", "dg", "dgh"))
+        h, hn, dgx, dgh, dh, dhd = (buf[k] for k in ("h", "hn", "dg", "dgh", "dh", "dhd"))
         act = self._act(buf, b0, b1)
-        dh, dhd, dy = buf["dh"][r], buf["dhd"][r], dy[:, r]
         W_hT = buf["W_hT"]
-        dh[...] = 0
-        dhd[...] = 0 if dstate is None else dstate[0][r]
+        dh[r] = 0
+        dhd[r] = 0 if dstate is None else dstate[0][r]
         if buf["small"]:
-            K.gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh)
+            K.gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh, b0, b1)
             return
         for t in range(T - 1, -1, -1):
-            K.gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t])
-            np.dot(dgh[t], W_hT, out=dh)               # (b, H)
+            K.gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t], b0, b1)
+            np.dot(dgh[t, r], W_hT, out=dh[r])         # (b, H)
 
     def _gate_grads(self, buf):
         return buf["dg"], buf["dgh"]
@@ -615,5 +611,5 @@ class GRU(_Recurrent):
         h0 = state[0]
         h, hn = np.empty_like(h0), np.empty_like(h0)
         act = np.empty((3,) + h0.shape, h0.dtype)
-        K.gru_forward_step(z, h0 @ self.params["W_h"], self.params["b_hn"], h0, act, h, hn)
+        K.gru_forward_step(z, h0 @ self.params["W_h"], self.params["b_hn"], h0, act, h, hn, 0, h.shape[0])
         return h, (h,)

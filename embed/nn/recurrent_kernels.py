@@ -120,24 +120,24 @@ def scatter_add_rows(ids, dG, dW, c0, c1):
 # Simple RNN:  h_t = tanh(a_t),  a_t = x_t W_x + b + h_{t-1} W_h
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def rnn_forward_step(z, hw, h):
+def rnn_forward_step(z, hw, h, b0, b1):
     """h = tanh(z + hw).   z (B, H) = x_t W_x + b; hw (B, H) = h_{t-1} W_h; h (B, H) out."""
-    B, H = h.shape
-    for b in range(B):
+    H = h.shape[1]
+    for b in range(b0, b1):
         for j in range(H):
             h[b, j] = act_tanh(z[b, j] + hw[b, j])
 
 
 @njit(**_JIT)
-def rnn_backward_step(dy, dh_rec, h, da):
+def rnn_backward_step(dy, dh_rec, h, da, b0, b1):
     """da = (dy + dh_rec) * (1 - h^2).
 
     dy (B, H) = dL/dh_t from the output; dh_rec (B, H) = dL/dh_t through
     h_{t+1} (da_{t+1} W_h^T); h (B, H) = h_t; da (B, H) out = dL/da_t.
     """
-    B, H = h.shape
+    H = h.shape[1]
     one = one_like(h)
-    for b in range(B):
+    for b in range(b0, b1):
         for j in range(H):
             hv = h[b, j]
             da[b, j] = (dy[b, j] + dh_rec[b, j]) * (one - hv * hv)
@@ -154,7 +154,7 @@ def rnn_backward_step(dy, dh_rec, h, da):
 # the backward kernel writes each block of dg (B, 4H) in its own loop.
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def lstm_forward_step(z, hw, c_prev, act, c, h, tc):
+def lstm_forward_step(z, hw, c_prev, act, c, h, tc, b0, b1):
     """One LSTM step for the batch.
 
     z      (B, 4H) in: x_t W_x + b
@@ -163,8 +163,8 @@ def lstm_forward_step(z, hw, c_prev, act, c, h, tc):
     act    (4, B, H) out: the activated gates i, f, g, o (kept for backward)
     c, h, tc (B, H) out: c_t, h_t, tanh(c_t)
     """
-    B, H = c.shape
-    for b in range(B):
+    H = c.shape[1]
+    for b in range(b0, b1):
         for j in range(H):
             i = act_sigmoid(z[b, j] + hw[b, j])
             f = act_sigmoid(z[b, H + j] + hw[b, H + j])
@@ -172,17 +172,17 @@ def lstm_forward_step(z, hw, c_prev, act, c, h, tc):
             o = act_sigmoid(z[b, 3 * H + j] + hw[b, 3 * H + j])
             cv = f * c_prev[b, j] + i * g
             t = act_tanh(cv)
-            act[0, b, j] = i
-            act[1, b, j] = f
-            act[2, b, j] = g
-            act[3, b, j] = o
+            act[0, b - b0, j] = i
+            act[1, b - b0, j] = f
+            act[2, b - b0, j] = g
+            act[3, b - b0, j] = o
             c[b, j] = cv
             tc[b, j] = t
             h[b, j] = o * t
 
 
 @njit(**_JIT)
-def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg):
+def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg, b0, b1):
     """Gate gradients of one LSTM step (dh_{t-1} = dg @ W_h^T is left to BLAS).
 
     dy     (B, H)  dL/dh_t from the output
@@ -196,26 +196,26 @@ def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg):
         da_i = dc g i (1 - i)    da_f = dc c_{t-1} f (1 - f)    da_g = dc i (1 - g^2)
         dc_{t-1} = dc f
     """
-    B, H = tc.shape
+    H = tc.shape[1]
     one = one_like(tc)
-    for b in range(B):
+    for b in range(b0, b1):
         for j in range(H):                                  # through h = o tanh(c)
-            o = act[3, b, j]
+            o = act[3, b - b0, j]
             t = tc[b, j]
             dh = dy[b, j] + dh_rec[b, j]
             dg[b, 3 * H + j] = dh * t * o * (one - o)
             dc[b, j] += dh * o * (one - t * t)
         for j in range(H):                                  # through c = f c_prev + i g
-            i = act[0, b, j]
-            dg[b, j] = dc[b, j] * act[2, b, j] * i * (one - i)
+            i = act[0, b - b0, j]
+            dg[b, j] = dc[b, j] * act[2, b - b0, j] * i * (one - i)
         for j in range(H):
-            f = act[1, b, j]
+            f = act[1, b - b0, j]
             dg[b, H + j] = dc[b, j] * c_prev[b, j] * f * (one - f)
         for j in range(H):
-            g = act[2, b, j]
-            dg[b, 2 * H + j] = dc[b, j] * act[0, b, j] * (one - g * g)
+            g = act[2, b - b0, j]
+            dg[b, 2 * H + j] = dc[b, j] * act[0, b - b0, j] * (one - g * g)
         for j in range(H):
-            dc[b, j] *= act[1, b, j]
+            dc[b, j] *= act[1, b - b0, j]
 
 
 # ---------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg):
 #   h_t = (1 - u) * n + u * h_{t-1}
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn):
+def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn, b0, b1):
     """One GRU step for the batch.
 
     z      (B, 3H) in: x_t W_x + b
@@ -236,23 +236,23 @@ def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn):
     h      (B, H)  out: h_t
     hn     (B, H)  out: h_{t-1} W_hn + b_hn (needed by backward)
     """
-    B, H = h.shape
+    H = h.shape[1]
     one = one_like(h)
-    for b in range(B):
+    for b in range(b0, b1):
         for j in range(H):
             r = act_sigmoid(z[b, j] + hw[b, j])
             u = act_sigmoid(z[b, H + j] + hw[b, H + j])
             hnv = hw[b, 2 * H + j] + b_hn[j]
             n = act_tanh(z[b, 2 * H + j] + r * hnv)
-            act[0, b, j] = r
-            act[1, b, j] = u
-            act[2, b, j] = n
+            act[0, b - b0, j] = r
+            act[1, b - b0, j] = u
+            act[2, b - b0, j] = n
             hn[b, j] = hnv
             h[b, j] = (one - u) * n + u * h_prev[b, j]
 
 
 @njit(**_JIT)
-def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh):
+def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh, b0, b1):
     """Gate gradients of one GRU step.
 
     dy     (B, H)  dL/dh_t from the output
@@ -266,29 +266,29 @@ def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh):
         da_n = dh (1 - u) (1 - n^2)       da_r = da_n hn r (1 - r)
         da_u = dh (h_{t-1} - n) u (1 - u)    dh_{t-1} (direct) = dh u
     """
-    B, H = hn.shape
+    H = hn.shape[1]
     one = one_like(hn)
-    for b in range(B):
+    for b in range(b0, b1):
         for j in range(H):                                  # dh_dir <- dh (total, for now)
             dh_dir[b, j] += dy[b, j] + dh_rec[b, j]
         for j in range(H):                                  # candidate
-            u = act[1, b, j]
-            n = act[2, b, j]
+            u = act[1, b - b0, j]
+            n = act[2, b - b0, j]
             dgx[b, 2 * H + j] = dh_dir[b, j] * (one - u) * (one - n * n)
         for j in range(H):
-            dgh[b, 2 * H + j] = dgx[b, 2 * H + j] * act[0, b, j]
+            dgh[b, 2 * H + j] = dgx[b, 2 * H + j] * act[0, b - b0, j]
         for j in range(H):                                  # reset gate
-            r = act[0, b, j]
+            r = act[0, b - b0, j]
             dgx[b, j] = dgx[b, 2 * H + j] * hn[b, j] * r * (one - r)
         for j in range(H):
             dgh[b, j] = dgx[b, j]
         for j in range(H):                                  # update gate
-            u = act[1, b, j]
-            dgx[b, H + j] = dh_dir[b, j] * (h_prev[b, j] - act[2, b, j]) * u * (one - u)
+            u = act[1, b - b0, j]
+            dgx[b, H + j] = dh_dir[b, j] * (h_prev[b, j] - act[2, b - b0, j]) * u * (one - u)
         for j in range(H):
             dgh[b, H + j] = dgx[b, H + j]
         for j in range(H):                                  # direct path to h_{t-1}
-            dh_dir[b, j] *= act[1, b, j]
+            dh_dir[b, j] *= act[1, b - b0, j]
 
 
 # ---------------------------------------------------------------------------
@@ -489,49 +489,49 @@ def _matmul_impl(a, W, out):
 
 
 @njit(**_JIT)
-def rnn_forward_seq(z, W_h, h, hw):
+def rnn_forward_seq(z, W_h, h, hw, b0, b1):
     """All T steps: z (T, B, H); W_h (H, H); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
     for t in range(z.shape[0]):
-        matmul(h[t], W_h, hw)
-        rnn_forward_step(z[t], hw, h[t + 1])
+        matmul(h[t, b0:b1], W_h, hw[b0:b1])
+        rnn_forward_step(z[t], hw, h[t + 1], b0, b1)
 
 
 @njit(**_JIT)
-def rnn_backward_seq(dy, h, W_hT, dh, da):
+def rnn_backward_seq(dy, h, W_hT, dh, da, b0, b1):
     """All T steps backwards: dy (T, B, H); W_hT (H, H) = W_h^T contiguous;
     dh (B, H) in: dL/dh_T, out: dL/dh_0; da (T, B, H) out."""
     for t in range(dy.shape[0] - 1, -1, -1):
-        rnn_backward_step(dy[t], dh, h[t + 1], da[t])
-        matmul(da[t], W_hT, dh)
+        rnn_backward_step(dy[t], dh, h[t + 1], da[t], b0, b1)
+        matmul(da[t, b0:b1], W_hT, dh[b0:b1])
 
 
 @njit(**_JIT)
-def lstm_forward_seq(z, W_h, h, c, act, tc, hw):
+def lstm_forward_seq(z, W_h, h, c, act, tc, hw, b0, b1):
     """All T steps: z (T, B, 4H); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
     for t in range(z.shape[0]):
-        matmul(h[t], W_h, hw)
-        lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t])
+        matmul(h[t, b0:b1], W_h, hw[b0:b1])
+        lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)
-def lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg):
+def lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg, b0, b1):
     """All T steps backwards; W_hT (4H, H); dh, dc (B, H) in: dL/d(final state), out: dL/d(initial state)."""
     for t in range(dy.shape[0] - 1, -1, -1):
-        lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t])
-        matmul(dg[t], W_hT, dh)
+        lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], b0, b1)
+        matmul(dg[t, b0:b1], W_hT, dh[b0:b1])
 
 
 @njit(**_JIT)
-def gru_forward_seq(z, W_h, b_hn, h, act, hn, hw):
+def gru_forward_seq(z, W_h, b_hn, h, act, hn, hw, b0, b1):
     """All T steps: z (T, B, 3H); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
     for t in range(z.shape[0]):
-        matmul(h[t], W_h, hw)
-        gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t])
+        matmul(h[t, b0:b1], W_h, hw[b0:b1])
+        gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
 
 
 @njit(**_JIT)
-def gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh):
+def gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh, b0, b1):
     """All T steps backwards; W_hT (3H, H); dh (B, H) recurrent part, dhd (B, H) direct part of dL/dh."""
     for t in range(dy.shape[0] - 1, -1, -1):
-        gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t])
-        matmul(dgh[t], W_hT, dh)
+        gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t], b0, b1)
+        matmul(dgh[t, b0:b1], W_hT, dh[b0:b1])
