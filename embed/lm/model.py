@@ -25,11 +25,13 @@ from .data import SymbolVocab
 CELLS = ("rnn", "lstm", "gru")
 
 
-def _one_blas_thread():
+def _one_blas_thread(rows):
     """BLAS limited to one thread: the decoder's products are a millisecond of work, which
-    two BLAS threads finish no faster and, on a busy machine, spin-wait on for ten."""
-    from ..nn.recurrent import _blas_single_thread
-    return _blas_single_thread()
+    two BLAS threads finish no faster and, on a busy machine, spin-wait on for ten.
+    Tiny chunks (min-char-rnn: 25 rows) skip the switch, which costs more than their products."""
+    import contextlib
+    from ..nn.recurrent import _MIN_PRODUCT_ROWS, _blas_single_thread
+    return _blas_single_thread() if rows >= _MIN_PRODUCT_ROWS else contextlib.nullcontext()
 
 
 def _decoder_pool():
@@ -199,7 +201,7 @@ class CharLM:
                 x = drop.forward(x, training=training)
         self.state_ = new_state
         self.out_.pool = _decoder_pool()
-        with _one_blas_thread():        # (T·B, H) @ (H, V) in row blocks on our threads, BLAS on one each
+        with _one_blas_thread(T * B):   # (T·B, H) @ (H, V) in row blocks on our threads, BLAS on one each
             return self.out_.forward_logits(x.reshape(T * B, -1), training=training)  # (T·B, V)
 
     def loss(self, ids, targets, state=None, training=True):
@@ -211,7 +213,7 @@ class CharLM:
         """Back-propagate the last `loss` through decoder, dropout, cells and input; sets grads."""
         T, B = self._shape_tb
         dz = self.loss_.backward()                             # (T·B, V)
-        with _one_blas_thread():
+        with _one_blas_thread(T * B):
             dh = self.out_.backward(dz).reshape(T, B, -1)      # (T, B, H)
         for cell, drop in zip(reversed(self.cells_), reversed(self.drops_)):
             if drop.rate > 0:

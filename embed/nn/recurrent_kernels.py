@@ -477,14 +477,19 @@ def gemm_f32(a, W, out, accumulate):
 
 
 def matmul(a, W, out):
-    """out = a @ W inside the sequence kernels: SIMD tiles for float32, `small_matmul` otherwise."""
+    """out = a @ W inside the sequence kernels: SIMD tiles for float32 with 5+ rows, else `small_matmul`."""
     small_matmul(a, W, out)
 
 
 @overload(matmul, inline="always")
 def _matmul_impl(a, W, out):
     if a.dtype == types.float32 and W.dtype == types.float32 and out.dtype == types.float32:
-        return lambda a, W, out: gemm_f32(a, W, out, False)
+        def matmul32(a, W, out):
+            if a.shape[0] < 5:              # a lone row is latency-bound in a tile: 4 FMA chains
+                small_matmul(a, W, out)
+            else:
+                gemm_f32(a, W, out, False)
+        return matmul32
     return lambda a, W, out: small_matmul(a, W, out)
 
 
