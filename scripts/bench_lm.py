@@ -9,9 +9,12 @@
 2. min-char-rnn setting: vanilla RNN, 100 hidden, seq 25, batch 1, Adagrad 0.1.
    Peer: a plain numpy loop written below (one column vector per time step,
    forward and backward step by step, in the style of Karpathy's min-char-rnn).
+   The two alternate in --blocks blocks (so a change in machine load hits both);
+   chars/s = characters / training time summed over the blocks.
 
     python scripts/bench_lm.py --data $EMBED_DATA/tinyshakespeare.txt --budget 120
     python scripts/bench_lm.py --budget 10 --minchar-budget 5        # a quick dev run
+    python scripts/bench_lm.py --skip lstm --minchar-budget 20       # min-char-rnn only
 
 Run it on a quiet machine: the two contenders run one after the other, never together.
 """
@@ -125,21 +128,30 @@ def run_torch(train_ids, val_ids, V, layers, hidden, batch, seq, lr, clip, budge
 # ---------------------------------------------------------------------------
 # plain numpy peer for the min-char-rnn setting
 # ---------------------------------------------------------------------------
-def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
+class NumpyMinCharRNN:
     """Vanilla RNN, batch 1, per-time-step numpy forward/backward, Adagrad, element-wise clip 5.
 
         h_t = tanh(Wxh x_t + Whh h_{t-1} + bh);  p_t = softmax(Why h_t + by)
-    """
-    rng = np.random.default_rng(seed)
-    Wxh = rng.standard_normal((hidden, V)) * 0.01
-    Whh = rng.standard_normal((hidden, hidden)) * 0.01
-    Why = rng.standard_normal((V, hidden)) * 0.01
-    bh = np.zeros((hidden, 1))
-    by = np.zeros((V, 1))
-    params = [Wxh, Whh, Why, bh, by]
-    memory = [np.zeros_like(p) for p in params]
 
-    def chunk_loss(inputs, targets, hprev):
+    `train(ids, seconds)` continues where the previous call stopped (stream position,
+    hidden state, Adagrad memory), so the benchmark can alternate it with ours.
+    """
+
+    def __init__(self, V, hidden, seq, lr, seed=0):
+        rng = np.random.default_rng(seed)
+        self.V, self.hidden, self.seq, self.lr = V, hidden, seq, lr
+        self.Wxh = rng.standard_normal((hidden, V)) * 0.01
+        self.Whh = rng.standard_normal((hidden, hidden)) * 0.01
+        self.Why = rng.standard_normal((V, hidden)) * 0.01
+        self.bh = np.zeros((hidden, 1))
+        self.by = np.zeros((V, 1))
+        self.params = [self.Wxh, self.Whh, self.Why, self.bh, self.by]
+        self.memory = [np.zeros_like(p) for p in self.params]
+        self.p, self.h = 0, np.zeros((hidden, 1))
+        self.seen, self.elapsed = 0, 0.0
+
+    def chunk_loss(self, inputs, targets, hprev):
+        V, Wxh, Whh, Why, bh, by = self.V, self.Wxh, self.Whh, self.Why, self.bh, self.by
         xs, hs, ps = {}, {-1: hprev}, {}
         loss = 0.0
         for t in range(len(inputs)):
@@ -150,7 +162,7 @@ def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
             e = np.exp(y - y.max())
             ps[t] = e / e.sum()
             loss -= math.log(ps[t][targets[t], 0])
-        grads = [np.zeros_like(p) for p in params]
+        grads = [np.zeros_like(p) for p in self.params]
         dWxh, dWhh, dWhy, dbh, dby = grads
         dhnext = np.zeros_like(hprev)
         for t in reversed(range(len(inputs))):
@@ -166,33 +178,65 @@ def run_numpy_minchar(train_ids, val_ids, V, hidden, seq, lr, budget, seed=0):
             dhnext = Whh.T @ draw
         return loss / len(inputs), grads, hs[len(inputs) - 1]
 
-    n = len(train_ids)
-    p, h, seen = 0, np.zeros((hidden, 1)), 0
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < budget:
-        if p + seq + 1 > n:
-            p, h = 0, np.zeros((hidden, 1))
-        inputs, targets = train_ids[p:p + seq], train_ids[p + 1:p + seq + 1]
-        loss, grads, h = chunk_loss(inputs, targets, h)
-        for prm, g, mem in zip(params, grads, memory):
-            np.clip(g, -5.0, 5.0, out=g)                    # element-wise clip, as in min-char-rnn
-            mem += g * g
-            prm -= lr * g / np.sqrt(mem + 1e-8)
-        p += seq
-        seen += seq
-    elapsed = time.perf_counter() - t0
+    def train(self, train_ids, seconds):
+        n, seq, lr = len(train_ids), self.seq, self.lr
+        p, h, seen = self.p, self.h, 0
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            if p + seq + 1 > n:
+                p, h = 0, np.zeros((self.hidden, 1))
+            inputs, targets = train_ids[p:p + seq], train_ids[p + 1:p + seq + 1]
+            loss, grads, h = self.chunk_loss(inputs, targets, h)
+            for prm, g, mem in zip(self.params, grads, self.memory):
+                np.clip(g, -5.0, 5.0, out=g)                # element-wise clip, as in min-char-rnn
+                mem += g * g
+                prm -= lr * g / np.sqrt(mem + 1e-8)
+            p += seq
+            seen += seq
+        elapsed = time.perf_counter() - t0
+        self.p, self.h = p, h
+        self.seen += seen
+        self.elapsed += elapsed
+        return seen / elapsed
 
-    # validation: forward only, one stream
-    h, total = np.zeros((hidden, 1)), 0.0
-    for t in range(len(val_ids) - 1):
-        x = np.zeros((V, 1))
-        x[val_ids[t]] = 1.0
-        h = np.tanh(Wxh @ x + Whh @ h + bh)
-        y = Why @ h + by
-        m = y.max()
-        total += m + math.log(np.exp(y - m).sum()) - y[val_ids[t + 1], 0]
-    val = total / (len(val_ids) - 1)
-    return {"chars_per_sec": seen / elapsed, "val_loss": val, "val_bpc": val / LN2}
+    def evaluate(self, val_ids):
+        """Mean validation loss (nats/char): forward only, one stream."""
+        h, total = np.zeros((self.hidden, 1)), 0.0
+        for t in range(len(val_ids) - 1):
+            x = np.zeros((self.V, 1))
+            x[val_ids[t]] = 1.0
+            h = np.tanh(self.Wxh @ x + self.Whh @ h + self.bh)
+            y = self.Why @ h + self.by
+            m = y.max()
+            total += m + math.log(np.exp(y - m).sum()) - y[val_ids[t + 1], 0]
+        return total / (len(val_ids) - 1)
+
+
+def run_minchar(text, train_ids, val_ids, V, budget, blocks, seed=0, threads=1):
+    """Ours and the numpy loop in alternating blocks of budget/blocks seconds each, so that
+    both see the same machine load; chars/s = all characters / all training time."""
+    from threadpoolctl import threadpool_limits
+
+    mc = ModelConfig(cell="rnn", layers=1, hidden=100)
+    tc = TrainConfig(seq_length=25, batch=1, minutes=budget / blocks / 60.0, lr=0.1, optimizer="adagrad",
+                     clip=5.0, lr_decay=1.0, checkpoint_every=0, eval_every=-1, seed=seed, threads=threads)
+    warm = LMTrainer.new(text[:50000], mc, dataclasses.replace(tc, minutes=None, epochs=1e-9))
+    warm.fit(None, progress=False)                      # Numba loads its kernels outside the budget
+    ours = LMTrainer.new(text, mc, tc)
+    peer = NumpyMinCharRNN(V, 100, 25, 0.1, seed)
+    for b in range(blocks):
+        steps, secs = ours.symbols_seen_, ours.step_seconds_
+        ours.fit(None, progress=False)
+        a = (ours.symbols_seen_ - steps) / (ours.step_seconds_ - secs)
+        with threadpool_limits(limits=threads, user_api="blas"):
+            p = peer.train(train_ids, budget / blocks)
+        print(f"block {b + 1}/{blocks}: ours {a:,.0f} chars/s, numpy loop {p:,.0f} chars/s ({a / p:.2f}x); "
+              f"load average {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+    val = ours.val_loss_
+    mine = {"chars_per_sec": ours.chars_per_sec_, "val_loss": val, "val_bpc": val / LN2}
+    pv = peer.evaluate(val_ids)
+    theirs = {"chars_per_sec": peer.seen / peer.elapsed, "val_loss": pv, "val_bpc": pv / LN2}
+    return mine, theirs
 
 
 # ---------------------------------------------------------------------------
@@ -209,6 +253,8 @@ def main(argv=None):
     ap.add_argument("--budget", type=float, default=120.0, help="seconds of training per contender (LSTM)")
     ap.add_argument("--minchar-budget", type=float, default=30.0,
                     help="seconds of training per contender (min-char-rnn setting)")
+    ap.add_argument("--blocks", type=int, default=10,
+                    help="min-char-rnn: alternate ours and the numpy loop in this many blocks each")
     ap.add_argument("--skip", choices=["lstm", "minchar"], action="append", default=[],
                     help="skip one part")
     ap.add_argument("--seed", type=int, default=0)
@@ -217,6 +263,8 @@ def main(argv=None):
                          "(embed.nn.recurrent.set_num_threads; BLAS stays at one thread while training), "
                          "PyTorch = torch.set_num_threads, the numpy loop = BLAS threads")
     args = ap.parse_args(argv)
+    if args.blocks < 1:
+        ap.error("--blocks must be at least 1")
     if "lstm" not in args.skip:
         try:
             import torch  # noqa: F401  (the peer; only this script imports it)
@@ -249,13 +297,9 @@ def main(argv=None):
                  ("", "", f"val bits/char after {args.budget:g} s", "loss", ours, peer, "val_bpc"),
                  ("", "", "epochs done", "loss", ours, peer, "epochs")]
     if "minchar" not in args.skip:
-        ours = run_ours(text, "rnn", 1, 100, 1, 25, "adagrad", 0.1, 5.0, args.minchar_budget, args.seed,
-                        args.threads)
-        print(f"ours : {ours}", file=sys.stderr, flush=True)
-        from threadpoolctl import threadpool_limits
-        with threadpool_limits(limits=args.threads, user_api="blas"):
-            peer = run_numpy_minchar(train_ids, val_ids, V, 100, 25, 0.1, args.minchar_budget, args.seed)
-        print(f"numpy: {peer}", file=sys.stderr, flush=True)
+        ours, peer = run_minchar(text, train_ids, val_ids, V, args.minchar_budget, args.blocks, args.seed,
+                                 args.threads)
+        print(f"ours : {ours}\nnumpy: {peer}", file=sys.stderr, flush=True)
         rows += [("min-char-rnn: RNN 100, B1 T25, Adagrad", "plain numpy loop", "train chars/s", "speed",
                   ours, peer, "chars_per_sec"),
                  ("", "", f"val loss after {args.minchar_budget:g} s (nats/char)", "loss", ours, peer,

@@ -200,7 +200,7 @@ class Dense(Layer):
         else:
             dz = dy2 if self._fused else self.activation.backward(dy2, self._z, self._a)
             if self.use_bias:
-                np.sum(dz, axis=0, out=self.grads["b"])
+                np.add.reduce(dz, axis=0, out=self.grads["b"])                   # Σ_rows δ
         x, gW = self._x, self.grads["W"]
         m, d = x.shape
         pool = self.pool
