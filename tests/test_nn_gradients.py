@@ -229,3 +229,21 @@ def test_softmax_crossentropy_nan_logits_give_nan_and_bad_labels_are_named():
     assert math.isnan(loss.forward(np.array([[np.inf, 0.0]]), np.array([1])))
     with pytest.raises(EmbedError, match=r"labels must be in \[0, 3\), got values in \[-1, 2\]"):
         loss.forward(np.zeros((3, 3), np.float32), np.array([2, -1, 0], np.int32))
+
+
+@pytest.mark.parametrize("m,d,units", [(25, 100, 65), (7, 13, 37), (1, 3, 1), (11, 70, 130)])
+def test_dense_float32_products_match_float64(m, d, units):
+    """float32 Dense (small products: the SIMD-tiled kernel) against the same layer in float64."""
+    rng = np.random.default_rng(m + d + units)
+    x, dy = rng.standard_normal((m, d)), rng.standard_normal((m, units))
+    layers = [Dense(units, seed=0), Dense(units, seed=0)]
+    layers[0].build((m, d), np.float32)
+    layers[1].build((m, d), np.float64)
+    layers[1].set_weights({k: v.astype(np.float64) for k, v in layers[0].params.items()})
+    out = [layer.forward_logits(x.astype(layer.params["W"].dtype)) for layer in layers]
+    dx = [layer.backward(dy.astype(layer.params["W"].dtype)) for layer in layers]
+    assert out[0].dtype == np.float32 and dx[0].dtype == np.float32
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dx[0], dx[1], rtol=1e-4, atol=1e-4)
+    for k in ("W", "b"):
+        np.testing.assert_allclose(layers[0].grads[k], layers[1].grads[k], rtol=1e-4, atol=1e-4)
