@@ -145,7 +145,7 @@ class LMTrainer:
         self.state = model.initial_state(train_cfg.batch)
         self.history_ = []
         self.train_seconds_ = 0.0
-        self.step_seconds_ = 0.0   # time spent in training steps (for chars/s)
+        self.step_seconds_ = 0.0   # time in training steps, driver included (for chars/s)
         self.symbols_seen_ = 0
         self.val_loss_ = None
         self.callbacks = []        # callables(trainer) after every step (tests use them to interrupt)
@@ -309,7 +309,8 @@ class LMTrainer:
         try:
             with Interrupt() as intr, _training_threads(cfg.threads):
                 while total is None or self.step_ < total:
-                    if deadline is not None and clock() >= deadline:
+                    t0 = clock()          # chars/s counts the whole step, bookkeeping included
+                    if deadline is not None and t0 >= deadline:
                         break
                     if intr.requested or self.stop_requested:
                         self.stopped_early = True
@@ -320,7 +321,6 @@ class LMTrainer:
                         self.state = model.initial_state(streams.batch)  # each epoch starts fresh
                     if epoch != lr_epoch:
                         opt.lr, lr_epoch = self.lr_at(epoch), epoch
-                    t0 = clock()
                     x, y = streams.chunk(k * cfg.seq_length)
                     loss = model.loss(x, y, self.state, training=True)
                     if not math.isfinite(loss):
@@ -333,13 +333,13 @@ class LMTrainer:
                     self.state = model.state_
                     self.step_ = step + 1
                     self.symbols_seen_ += y.size
-                    self.step_seconds_ += clock() - t0
                     self.last_loss_ = loss
                     pbar.update(y.size)
                     if self.step_ % 20 == 0:
                         pbar.set_postfix(loss=f"{loss:.3f}", epoch=f"{self.epoch_float:.2f}", refresh=False)
                     for cb in self.callbacks:
                         cb(self)
+                    self.step_seconds_ += clock() - t0   # (evaluation and checkpoints not included)
                     end_of_epoch = self.step_ % per_epoch == 0
                     if cfg.eval_every >= 0 and (end_of_epoch or (
                             cfg.eval_every and self.step_ % cfg.eval_every == 0)):
