@@ -7,7 +7,9 @@ Ours and PyTorch alternate in blocks of repeats within one process (so slow drif
 machine load hit both alike), with a short pause between blocks: PyTorch's OpenMP
 threads keep spinning for a while after each call and would otherwise steal a core
 from whatever runs next.  The table reports medians and the ratio
-time(ours) / time(torch) (< 1: we are faster).
+time(ours) / time(torch) (< 1: we are faster).  A second "embed, BLAS path"
+column times our layers with the SIMD kernels switched off (every product
+through numpy's BLAS, the time loop split in Python), the path float64 takes.
 
     python scripts/bench_cells.py                # default: 30 repeats, 2 threads
     python scripts/bench_cells.py --repeats 10 --threads 2
@@ -86,7 +88,10 @@ def main():
         ("SimpleRNN (tanh)", SimpleRNN(H, seed=0), x, torch.nn.RNN(D, H), x),
     ]
 
-    def ours(layer, inp):
+    import embed.nn.recurrent as recurrent
+
+    def ours(layer, inp, simd=True):
+        recurrent._SIMD_GEMM = simd
         layer.forward(inp)
         layer.backward(dy)
 
@@ -104,26 +109,27 @@ def main():
         for _ in range(3):                          # warm-up: compile, allocate caches
             ours(layer, inp)
             theirs(module, inp_t)
-        t_ours, t_torch = [], []
+        t_ours, t_blas, t_torch = [], [], []
         per_block = max(1, args.repeats // args.blocks)
         for _ in range(args.blocks):                # alternating blocks, a pause before each
-            for fn, arg, times in ((ours, (layer, inp), t_ours), (theirs, (module, inp_t), t_torch)):
+            for fn, arg, times in ((ours, (layer, inp), t_ours), (ours, (layer, inp, False), t_blas),
+                                   (theirs, (module, inp_t), t_torch)):
                 time.sleep(0.2)                     # let the other side's spinning threads settle
                 for _ in range(per_block):
                     t0 = time.perf_counter()
                     fn(*arg)
                     times.append(time.perf_counter() - t0)
-        mo, mt = np.median(t_ours) * 1e3, np.median(t_torch) * 1e3
-        rows.append((name, mo, mt, mo / mt))
+        mo, mb, mt = (np.median(t) * 1e3 for t in (t_ours, t_blas, t_torch))
+        rows.append((name, mo, mb, mt, mo / mt))
 
     blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')} kernels)"
                      for i in threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"])
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
           f"{args.threads} thread(s), median of {len(t_ours)}; numpy BLAS: {blas}\n")
-    print("| layer | embed (ms) | torch (ms) | ratio embed/torch | speed-up |")
-    print("|---|---:|---:|---:|---:|")
-    for name, mo, mt, r in rows:
-        print(f"| {name} | {mo:.2f} | {mt:.2f} | {r:.2f} | {1 / r:.2f}x |")
+    print("| layer | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, mo, mb, mt, r in rows:
+        print(f"| {name} | {mo:.2f} | {mb:.2f} | {mt:.2f} | {r:.2f} | {1 / r:.2f}x |")
 
 
 if __name__ == "__main__":
