@@ -1,15 +1,21 @@
 """Numba kernels for the recurrent cells: the element-wise gate math of one time step.
 
-The drivers in `embed.nn.recurrent` do every matrix product with BLAS (the
-input projection of a whole chunk at once, one ``h @ W_h`` per step, the weight
-gradients as one product over all T*B rows after the loop).  What is left per
-time step is element-wise: activations, the cell update and, going backwards,
-the gate gradients.  Each kernel below does exactly one step for the whole
-batch, reads the BLAS result from a preallocated buffer and writes into
-preallocated caches, so the time loop allocates nothing.
+The drivers in `embed.nn.recurrent` do the matrix products (the input
+projection of a whole chunk at once, one ``h @ W_h`` per step, the weight
+gradients as one product over all T*B rows after the loop) with `gemm_f32`
+below in float32, with BLAS otherwise.  What is left per time step is
+element-wise: activations, the cell update and, going backwards, the gate
+gradients.  Each step kernel does one step for the batch rows b0:b1 (one
+thread's share), reads the product from a preallocated buffer and writes into
+preallocated caches, so the time loop allocates nothing.  The `*_seq` kernels
+run a thread's whole time loop, products included, in one call.
 
 Shapes: B batch rows, H units; gate blocks are laid out side by side along the
-last axis (LSTM: [i | f | g | o], GRU: [r | z | n]), each H wide.
+last axis (LSTM: [i | f | g | o], GRU: [r | z | n]), each H wide.  The step
+kernels take the full C-contiguous (B, .) buffers and a row range rather than
+row views: on a strided view LLVM gives up vectorising and a thread's half of
+the batch ran three times slower.  Activation caches `act` are per thread
+block, (gates, b1 - b0, H).
 
 float32 uses `act_tanh`, a rational approximation (max abs error 3e-7, i.e.
 float32 round-off) that LLVM vectorises; float64 uses libm's tanh so the
