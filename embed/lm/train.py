@@ -9,8 +9,8 @@ One training step::
     state = model.state_                          # carried (detached) into the next chunk
 
 The clip and the update are one fused pass over all parameters (see
-`embed.nn.optimizers`).  Labels are checked once, when the text is encoded
-(`Streams`); the loss re-checks them for free inside its kernel.
+`embed.nn.optimizers`).  The ids are valid by construction (encoded through the
+vocabulary); the loss still checks every label, at no cost, inside its kernel.
 
 Threads: BLAS runs on ONE thread for the whole loop (its idle workers spin
 after every call and steal a core on a shared machine); ``threads`` sets the

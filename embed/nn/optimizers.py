@@ -154,7 +154,7 @@ def _by_dtype(arrays):
 def global_norm(grads):
     """‖g‖ = √(Σ_arrays Σ_i g_i²) over a list of arrays (float64 accumulation)."""
     total = 0.0
-    contiguous = [g for g in grads if g.flags.c_contiguous and g.dtype.kind == "f"]
+    contiguous = [g for g in grads if g.flags.c_contiguous and g.dtype in (np.float32, np.float64)]
     for group in _by_dtype(contiguous):
         total += _sum_squares(group)
     if len(contiguous) != len(grads):
