@@ -262,6 +262,9 @@ def main(argv=None):
                     help="threads for each contender: ours = the recurrent layers' threads "
                          "(embed.nn.recurrent.set_num_threads; BLAS stays at one thread while training), "
                          "PyTorch = torch.set_num_threads, the numpy loop = BLAS threads")
+    ap.add_argument("--torch-threads", type=int, default=None,
+                    help="PyTorch's threads if not --threads (on a busy machine its OpenMP threads spin-wait "
+                         "on each other: 1 thread can be several times faster than 2)")
     args = ap.parse_args(argv)
     if args.blocks < 1:
         ap.error("--blocks must be at least 1")
@@ -280,7 +283,7 @@ def main(argv=None):
     V = len(vocab)
     print(f"# char-LM benchmark: {len(text):,} chars, {V} symbols, {len(train_ids):,} train / "
           f"{len(val_ids):,} validation; budgets {args.budget:g} s (LSTM), {args.minchar_budget:g} s "
-          f"(min-char-rnn); threads {args.threads}; load average {os.getloadavg()[0]:.1f} on "
+          f"(min-char-rnn); threads {args.threads} (PyTorch {args.torch_threads or args.threads}); load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} CPUs", flush=True)
 
     rows = []
@@ -289,7 +292,7 @@ def main(argv=None):
                         args.threads)
         print(f"ours : {ours}", file=sys.stderr, flush=True)
         peer = run_torch(train_ids, val_ids, V, 2, 128, 50, 50, 2e-3, 5.0, args.budget, args.seed,
-                         args.threads)
+                         args.torch_threads or args.threads)
         print(f"torch: {peer}", file=sys.stderr, flush=True)
         rows += [("2-layer LSTM 128, B50 T50, Adam", "PyTorch 2.13 CPU", "train chars/s", "speed", ours, peer,
                   "chars_per_sec"),
