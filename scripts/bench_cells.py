@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=30, help="timed repeats per layer (median)")
     ap.add_argument("--blocks", type=int, default=3, help="alternating blocks the repeats are split into")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
+    ap.add_argument("--pause", type=float, default=0.5,
+                    help="seconds of pause before each block (PyTorch's OpenMP threads spin after its calls)")
     ap.add_argument("--blas-core", default=None,
                     help="override OPENBLAS_CORETYPE for numpy's OpenBLAS: a kernel name (SkylakeX, "
                          "Haswell, ...), 'auto' (SkylakeX on AVX-512 CPUs) or '' (OpenBLAS's own "
@@ -114,7 +116,7 @@ def main():
         for _ in range(args.blocks):                # alternating blocks, a pause before each
             for fn, arg, times in ((ours, (layer, inp), t_ours), (ours, (layer, inp, False), t_blas),
                                    (theirs, (module, inp_t), t_torch)):
-                time.sleep(0.2)                     # let the other side's spinning threads settle
+                time.sleep(args.pause)              # let the other side's spinning threads settle
                 for _ in range(per_block):
                     t0 = time.perf_counter()
                     fn(*arg)
