@@ -10,6 +10,7 @@ from numba import njit
 from ..errors import EmbedError
 from . import activations, regularizers
 from .base import Layer
+from .gemm import gemm_f32
 from .threads import split
 
 # Products with fewer multiply-adds than this are not worth splitting across threads.
@@ -50,25 +51,14 @@ def _scatter_add_rows(ids, dy, out):
             out[r, j] += dy[i, j]
 
 
-_gemm_f32 = None   # the recurrent layers' SIMD-tiled float32 product, loaded on first use
-
-
 def _matmul(a, W, out):
-    """out = a @ W.  Small float32 products go to the SIMD-tiled Numba kernel of the
-    recurrent layers (`recurrent_kernels.gemm_f32`: no BLAS call overhead, ~1.5x faster
-    at min-char-rnn sizes); everything else to BLAS."""
-    global _gemm_f32
+    """out = a @ W.  Small float32 products go to the SIMD-tiled Numba kernel
+    (`embed.nn.gemm.gemm_f32`: no BLAS call overhead, ~1.5x faster at
+    min-char-rnn sizes); everything else to BLAS."""
     if (out.dtype == np.float32 and a.dtype == np.float32 and W.dtype == np.float32
             and out.size * a.shape[1] < _SPLIT_WORK and W.strides[1] == 4 and out.strides[1] == 4):
-        if _gemm_f32 is None:
-            try:
-                from .recurrent_kernels import gemm_f32
-                _gemm_f32 = gemm_f32
-            except ImportError:   # pragma: no cover - BLAS only
-                _gemm_f32 = False
-        if _gemm_f32:
-            _gemm_f32(a, W, out, False)
-            return out
+        gemm_f32(a, W, out, False)
+        return out
     return np.matmul(a, W, out=out)
 
 

@@ -3,7 +3,7 @@
 The drivers in `embed.nn.recurrent` do the matrix products (the input
 projection of a whole chunk at once, one ``h @ W_h`` per step, the weight
 gradients as one product over all T*B rows after the loop) with `gemm_f32`
-below in float32, with BLAS otherwise.  What is left per time step is
+(`embed.nn.gemm`) in float32, with BLAS otherwise.  What is left per time step is
 element-wise: activations, the cell update and, going backwards, the gate
 gradients.  Each step kernel does one step for the batch rows b0:b1 (one
 thread's share), reads the product from a preallocated buffer and writes into
@@ -24,12 +24,13 @@ float64 gradient checks see the exact function.  sigmoid(x) = (1 + tanh(x/2))/2.
 import math
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba.extending import overload
 
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
+
+# the products (also used by Dense for small float32 batches)
+from .gemm import gemm_f32, matmul, small_matmul  # noqa: E402,F401
 
 # tanh(x) ~ x * P(x^2) / Q(x^2) on |x| <= _TANH_CLIP (fitted here by iterated
 # weighted least squares on 40k points; beyond the clip tanh rounds to +-1 in float32)
@@ -302,203 +303,6 @@ def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh, b0, b1):
 # there a (B, H) @ (H, G) product is a few hundred nanoseconds of work, less
 # than a Python-level BLAS call, so the whole time loop runs here, products included.
 # ---------------------------------------------------------------------------
-@njit(**_JIT)
-def small_matmul(a, W, out):
-    """out = a @ W.   a (B, K); W (K, N); out (B, N).
-
-    Rows of W are added eight at a time (out_b += sum_k a_bk W_k), which keeps
-    the accumulator traffic low: 3x faster than the plain triple loop at K = N = 100.
-    """
-    B, K = a.shape
-    N = W.shape[1]
-    for b in range(B):
-        o = out[b]
-        for j in range(N):
-            o[j] = 0
-        k = 0
-        while k + 8 <= K:
-            a0, a1, a2, a3 = a[b, k], a[b, k + 1], a[b, k + 2], a[b, k + 3]
-            a4, a5, a6, a7 = a[b, k + 4], a[b, k + 5], a[b, k + 6], a[b, k + 7]
-            w0, w1, w2, w3 = W[k], W[k + 1], W[k + 2], W[k + 3]
-            w4, w5, w6, w7 = W[k + 4], W[k + 5], W[k + 6], W[k + 7]
-            for j in range(N):
-                o[j] += (a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j]
-                         + a4 * w4[j] + a5 * w5[j] + a6 * w6[j] + a7 * w7[j])
-            k += 8
-        while k < K:
-            ak = a[b, k]
-            wk = W[k]
-            for j in range(N):
-                o[j] += ak * wk[j]
-            k += 1
-
-
-# ---------------------------------------------------------------------------
-# float32 matrix product with explicit 16-wide SIMD tiles.
-#
-# The per-step product (B, H) @ (H, 4H), e.g. (50, 128) @ (128, 512), is too
-# small for BLAS to amortise its packing, and our users' OpenBLAS is pinned to
-# AVX2 kernels (OPENBLAS_CORETYPE=Haswell).  A register tile written directly in
-# LLVM IR does better: R rows x 16*NV columns of `out` stay in vector registers
-# for the whole reduction over k, each step loading NV vectors of W's row k and
-# broadcasting R scalars of `a`:
-#
-#     acc[r, v] += a[b0 + r, k] * W[k, j0 + 16 v : j0 + 16 v + 16]     (FMA)
-#
-# LLVM maps a <16 x float> to one AVX-512 register, or two AVX2 registers on
-# CPUs without AVX-512.  Measured on the 2-core AMD EPYC (AVX-512), one thread:
-# (50,128)@(128,512) 23 us (280 GFLOP/s) against 59 us for numpy's OpenBLAS.
-# ---------------------------------------------------------------------------
-def _simd_tile(R, NV):
-    """Intrinsic tile(a, W, out, b0, j0, accumulate): out[b0:b0+R, j0:j0+16*NV] (+)= a[b0:b0+R] @ W[:, j0:...].
-
-    a (B, K) float32, any strides; W (K, N) and out (B, N) float32 with unit column stride.
-    """
-    @intrinsic
-    def tile(typingctx, a, W, out, b0, j0, accumulate):
-        sig = types.void(a, W, out, types.intp, types.intp, types.boolean)
-
-        def codegen(context, builder, signature, args):
-            A, Wm, O = (context.make_array(t)(context, builder, v) for t, v in zip(signature.args[:3], args[:3]))
-            b0v, j0v, accv = args[3], args[4], args[5]
-            i64, i32, f32 = ir.IntType(64), ir.IntType(32), ir.FloatType()
-            vt = ir.VectorType(f32, 16)
-            vpt = vt.as_pointer()
-            c = lambda n: ir.Constant(i64, n)                            # noqa: E731
-            item = c(4)                                                  # bytes per float32
-            K = builder.extract_value(A.shape, 1)
-            sa0 = builder.sdiv(builder.extract_value(A.strides, 0), item)
-            sa1 = builder.sdiv(builder.extract_value(A.strides, 1), item)
-            sw = builder.sdiv(builder.extract_value(Wm.strides, 0), item)
-            so = builder.sdiv(builder.extract_value(O.strides, 0), item)
-            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt, vt, vt]),
-                                                 "llvm.fma.v16f32")
-            zero = ir.Constant(vt, [0.0] * 16)
-            undef = ir.Constant(vt, ir.Undefined)
-            splat = ir.Constant(ir.VectorType(i32, 16), [0] * 16)
-            fn = builder.function
-            pre = builder.block
-            loop = fn.append_basic_block("tile_k")
-            done = fn.append_basic_block("tile_done")
-            builder.cbranch(builder.icmp_signed("<=", K, c(0)), done, loop)
-
-            builder.position_at_end(loop)                                # for k in range(K)
-            k = builder.phi(i64)
-            k.add_incoming(c(0), pre)
-            acc = [[builder.phi(vt) for _ in range(NV)] for _ in range(R)]
-            for row in acc:
-                for p in row:
-                    p.add_incoming(zero, pre)
-            wk = builder.add(builder.mul(k, sw), j0v)
-            w = [builder.load(builder.bitcast(builder.gep(Wm.data, [builder.add(wk, c(16 * v))]), vpt), align=4)
-                 for v in range(NV)]
-            new = []
-            for r in range(R):
-                ia = builder.add(builder.mul(builder.add(b0v, c(r)), sa0), builder.mul(k, sa1))
-                s = builder.load(builder.gep(A.data, [ia]), align=4)
-                bc = builder.shuffle_vector(builder.insert_element(undef, s, ir.Constant(i32, 0)), undef, splat)
-                new.append([builder.call(fma, [bc, w[v], acc[r][v]]) for v in range(NV)])
-            k1 = builder.add(k, c(1))
-            last = builder.block
-            k.add_incoming(k1, last)
-            for r in range(R):
-                for v in range(NV):
-                    acc[r][v].add_incoming(new[r][v], last)
-            builder.cbranch(builder.icmp_signed("<", k1, K), loop, done)
-
-            builder.position_at_end(done)                                # store the tile
-            totals = [[builder.phi(vt) for _ in range(NV)] for _ in range(R)]
-            for r in range(R):
-                for v in range(NV):
-                    totals[r][v].add_incoming(zero, pre)
-                    totals[r][v].add_incoming(new[r][v], last)
-            for r in range(R):
-                orow = builder.add(builder.mul(builder.add(b0v, c(r)), so), j0v)
-                for v in range(NV):
-                    total = totals[r][v]
-                    ptr = builder.bitcast(builder.gep(O.data, [builder.add(orow, c(16 * v))]), vpt)
-                    old = builder.select(accv, builder.load(ptr, align=4), zero)
-                    builder.store(builder.fadd(old, total), ptr, align=4)
-            return context.get_dummy_value()
-        return sig, codegen
-    return tile
-
-
-_tile_5x64 = _simd_tile(5, 4)
-_tile_1x64 = _simd_tile(1, 4)
-_tile_5x16 = _simd_tile(5, 1)
-_tile_1x16 = _simd_tile(1, 1)
-
-
-@njit(**_JIT)
-def _gemm_f32_block(a, W, out, accumulate):
-    B, K = a.shape
-    N = W.shape[1]
-    n64 = N // 64 * 64
-    n16 = N // 16 * 16
-    for j0 in range(0, n64, 64):
-        b = 0
-        while b + 5 <= B:
-            _tile_5x64(a, W, out, b, j0, accumulate)
-            b += 5
-        while b < B:
-            _tile_1x64(a, W, out, b, j0, accumulate)
-            b += 1
-    for j0 in range(n64, n16, 16):
-        b = 0
-        while b + 5 <= B:
-            _tile_5x16(a, W, out, b, j0, accumulate)
-            b += 5
-        while b < B:
-            _tile_1x16(a, W, out, b, j0, accumulate)
-            b += 1
-    if n16 < N:
-        for b in range(B):
-            for j in range(n16, N):
-                s = np.float32(0.0)
-                for k in range(K):
-                    s += a[b, k] * W[k, j]
-                out[b, j] = out[b, j] + s if accumulate else s
-
-
-_K_BLOCK = 256      # rows of W per pass: a 256 x 64 panel of W (64 KB) stays in cache across row tiles
-
-
-@njit(**_JIT)
-def gemm_f32(a, W, out, accumulate):
-    """out (+)= a @ W in float32.   a (B, K) any strides; W (K, N), out (B, N) with unit column stride.
-
-    Tiles of 5 rows x 64 columns, then 16-column tiles, then a scalar loop for
-    the last N % 16 columns; long reductions (the weight gradients, K = T*B)
-    go in passes of _K_BLOCK rows of W.  `accumulate` adds to out instead of
-    overwriting it.
-    """
-    K = a.shape[1]
-    if K <= 2 * _K_BLOCK:
-        _gemm_f32_block(a, W, out, accumulate)
-        return
-    for k0 in range(0, K, _K_BLOCK):
-        k1 = min(K, k0 + _K_BLOCK)
-        _gemm_f32_block(a[:, k0:k1], W[k0:k1], out, accumulate or k0 > 0)
-
-
-def matmul(a, W, out):
-    """out = a @ W inside the sequence kernels: SIMD tiles for float32 with 5+ rows, else `small_matmul`."""
-    small_matmul(a, W, out)
-
-
-@overload(matmul, inline="always")
-def _matmul_impl(a, W, out):
-    if a.dtype == types.float32 and W.dtype == types.float32 and out.dtype == types.float32:
-        def matmul32(a, W, out):
-            if a.shape[0] < 5:              # a lone row is latency-bound in a tile: 4 FMA chains
-                small_matmul(a, W, out)
-            else:
-                gemm_f32(a, W, out, False)
-        return matmul32
-    return lambda a, W, out: small_matmul(a, W, out)
-
-
 @njit(**_JIT)
 def rnn_forward_seq(z, W_h, h, hw, b0, b1):
     """All T steps: z (T, B, H); W_h (H, H); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
