@@ -248,8 +248,8 @@ def fmt(v, kind):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default = os.path.join(os.environ.get("EMBED_DATA", ""), "tinyshakespeare.txt")
-    ap.add_argument("--data", default=default, help="tinyshakespeare.txt (default $EMBED_DATA/...)")
+    ap.add_argument("--data", default=None,
+                    help="tinyshakespeare.txt (default: $EMBED_DATA or the cache, see `embed corpora list`)")
     ap.add_argument("--budget", type=float, default=120.0, help="seconds of training per contender (LSTM)")
     ap.add_argument("--minchar-budget", type=float, default=30.0,
                     help="seconds of training per contender (min-char-rnn setting)")
@@ -273,8 +273,14 @@ def main(argv=None):
             import torch  # noqa: F401  (the peer; only this script imports it)
         except ImportError:
             sys.exit("bench_lm: PyTorch is not installed (pip install torch==2.13.0), or pass --skip lstm")
+    if args.data is None:
+        from embed.datasets import find
+        args.data = find("tinyshakespeare")
+        if args.data is None:
+            sys.exit("bench_lm: tinyshakespeare.txt not found: set EMBED_DATA, run "
+                     "`embed corpora fetch tinyshakespeare`, or pass --data")
     if not os.path.exists(args.data):
-        sys.exit(f"bench_lm: data not found: {args.data} (set EMBED_DATA or pass --data)")
+        sys.exit(f"bench_lm: data not found: {args.data}")
     with open(args.data, encoding="utf-8") as f:
         text = f.read()
     vocab, _ = build_vocab(text, "char")
