@@ -3,6 +3,7 @@ central differences in float64, state carrying, step(), integer-id input."""
 import numpy as np
 import pytest
 
+from embed.nn.gradcheck import numerical_gradient
 from embed.errors import EmbedError
 from embed.nn import recurrent_kernels as K
 from embed.nn.recurrent import GRU, LSTM, SimpleRNN
@@ -207,19 +208,8 @@ def test_float32_tanh_approximation_is_accurate():
 # ---------------------------------------------------------------------------
 # gradients: central differences in float64
 # ---------------------------------------------------------------------------
-def numerical_grad(f, a, eps=1e-6):
-    g = np.zeros_like(a)
-    it = np.nditer(a, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = a[i]
-        a[i] = old + eps
-        up = f()
-        a[i] = old - eps
-        down = f()
-        a[i] = old
-        g[i] = (up - down) / (2 * eps)
-    return g
+def numerical_grad(f, a):
+    return numerical_gradient(f, a).reshape(a.shape)  # central differences, embed.nn.gradcheck
 
 
 def check_gradients(cls, T, B, D, H, seed, ids=False):
