@@ -285,6 +285,21 @@ def test_truncated_and_corrupt_files(tmp_path):
     _one_line_error(KeyedVectors.load, notgz, match="cannot read")
 
 
+def test_binary_without_nul_bytes_is_sniffed_under_a_text_suffix(tmp_path):
+    # float32 1.1 / -1.1 have no zero byte, so only the UTF-8 check can tell these bytes from text
+    vectors = np.where(np.arange(12).reshape(3, 4) % 2, 1.1, -1.1).astype(np.float32)
+    kv = KeyedVectors(["alpha", "beta", "gamma"], vectors)
+    path = tmp_path / "v.bin"
+    kv.save_word2vec_format(path)
+    assert b"\x00" not in path.read_bytes()
+    renamed = tmp_path / "v.vec"
+    path.rename(renamed)
+    assert formats.sniff(str(renamed)) == "binary"
+    back = KeyedVectors.load(renamed)
+    assert back.index_to_key == ["alpha", "beta", "gamma"]
+    np.testing.assert_array_equal(back.vectors, vectors)
+
+
 def test_format_from_suffix():
     assert formats.format_from_suffix("a/b.BIN") == "binary"
     assert formats.format_from_suffix("x.vec") == "text"

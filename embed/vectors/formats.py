@@ -136,6 +136,15 @@ def write_projector(folder, words, vectors):
 
 # --------------------------------------------------------------------------- reading
 
+def _not_text(data):
+    """True if `data` is not UTF-8: raw float32 bytes almost never are, text vector files are."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def sniff(path):
     """Guess the format of a vector file: 'binary', 'text' or 'glove'.
 
