@@ -43,7 +43,6 @@ random numbers from a per-thread 48-bit linear congruential generator (the
 one of java.util.Random / the C word2vec tool), whose state is an int64 array
 of length 1 owned by one thread.
 """
-import math
 
 import numpy as np
 from llvmlite import ir
