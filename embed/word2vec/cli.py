@@ -68,6 +68,9 @@ def _register_train(subparsers):
     p.add_argument("--tokenizer", default="regexp",
                    help="regexp (default), wordpunct, treebank, tweet or word_tokenize")
     p.add_argument("--no-lowercase", dest="lowercase", action="store_false", help="keep the case of words")
+    p.add_argument("--cache", action="store_true",
+                   help="keep the tokenized corpus in a cache file (next to the corpus, else in ~/.cache/embed) "
+                        "so the next run on the same file and settings skips tokenizing")
     p.add_argument("-binary", dest="binary_c", type=int, choices=(0, 1), help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (words_per_sec, train_seconds, vocab_size, epoch_loss)")
@@ -151,7 +154,8 @@ def cmd_train(args):
                                 negative=args.negative, hs=hs, min_count=args.min_count,
                                 max_vocab_size=args.max_vocab_size, sample=args.sample,
                                 epochs=args.epochs, alpha=args.alpha, workers=args.workers,
-                                seed=args.seed, tokenizer=args.tokenizer, lowercase=args.lowercase)
+                                seed=args.seed, tokenizer=args.tokenizer, lowercase=args.lowercase,
+                                cache=args.cache)
     model.wv.save_word2vec_format(args.output, binary=(fmt == "binary"))
     replaced = int(getattr(corpus, "replaced_bytes", 0) or 0)
     wps = float(model.words_per_sec_)
