@@ -87,6 +87,24 @@ def test_train_json_shape(corpus, tmp_path, capsys):
     assert len(result["epoch_loss"]) == 3 and all(isinstance(x, float) for x in result["epoch_loss"])
 
 
+def test_train_cache_reuses_the_encoded_corpus(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "c.txt"
+    src.write_text("the cat sat on the mat\n" * 50, encoding="utf-8")
+    args = ("train", src, "-o", tmp_path / "v.vec", "--dim", "8", "--epochs", "1", "--workers", "1",
+            "--min-count", "1", "--seed", "1", "--cache")
+    assert run(capsys, *args)[0] == 0
+    assert len(list(tmp_path.glob(".c.txt.*.embedcache"))) == 1
+    first = KeyedVectors.load(tmp_path / "v.vec")
+
+    def refuse(text):
+        raise AssertionError("the second run tokenized the corpus again")
+    monkeypatch.setattr("embed.text.corpus.get_tokenizer", lambda *a, **k: refuse)
+    assert run(capsys, *args)[0] == 0
+    second = KeyedVectors.load(tmp_path / "v.vec")
+    assert first.index_to_key == second.index_to_key
+    np.testing.assert_array_equal(first.vectors, second.vectors)
+
+
 def test_train_hierarchical_softmax_with_c_names(corpus, tmp_path, capsys):
     out = tmp_path / "hs.bin.gz"  # gzip-compressed binary, from the suffix
     code, stdout, err = run(capsys, "train", corpus, "-output", out, "-size", "8", "-iter", "1", "-threads", "1",
