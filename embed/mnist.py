@@ -25,8 +25,10 @@ into a train and a test part (stratified 80/20, seeded); the `note` says so.
 """
 import gzip
 import hashlib
+import math
 import os
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,9 +96,9 @@ def read_idx(path):
             if len(raw) < 4 * ndim:
                 raise EmbedError(f"{path} is truncated (incomplete IDX header)")
             shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4"))
-            count = int(np.prod(shape, dtype=np.int64))
+            count = math.prod(shape)                   # exact Python ints: no overflow
             nbytes = count * dtype.itemsize
-            if nbytes > 1 << 34:
+            if not 0 <= nbytes <= 1 << 34:
                 raise EmbedError(f"{path}: IDX header claims an impossible size {shape}")
             data = f.read(nbytes)
             if len(data) < nbytes:
@@ -104,7 +106,7 @@ def read_idx(path):
                                  f"found {len(data)}")
             if f.read(1):
                 raise EmbedError(f"{path} has extra bytes after the {shape} array its header describes")
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:   # zlib.error: a damaged deflate stream
         if isinstance(e, EmbedError):
             raise
         raise EmbedError(f"cannot read {path}: corrupt or truncated file ({e})") from None

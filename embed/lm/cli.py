@@ -99,6 +99,8 @@ def _train(args):
         trainer = LMTrainer.resume(args.output, text, model_opts, train_opts)
         if args.minutes is not None:  # a time budget replaces the saved epoch target
             trainer.cfg = dataclasses.replace(trainer.cfg, epochs=None)
+        if args.epochs is not None:   # and an epoch target replaces a saved time budget
+            trainer.cfg = dataclasses.replace(trainer.cfg, minutes=None)
         if args.dropout is not None and args.dropout != trainer.model.dropout:
             raise EmbedError(f"--resume: {args.output} was trained with dropout={trainer.model.dropout}, "
                              f"not {args.dropout}")

@@ -22,7 +22,8 @@ def register(subparsers):
     p.add_argument("--dataset", choices=["fashion", "mnist"], default=None,
                    help="what to download when no files are found (default fashion)")
     p.add_argument("--no-download", dest="download", action="store_false",
-                   help="never download: fail when no local files are found")
+                   help="never download: fail when no local files are found (downloads are allowed "
+                        "unless this is given)")
     p.add_argument("--hidden", default="256", help="hidden layer sizes, comma separated (e.g. 256,128)")
     p.add_argument("--activation", default="relu", help="hidden activation")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout rate after each hidden layer")
@@ -87,6 +88,9 @@ def run(args):
     hidden = _hidden_sizes(args.hidden)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
+    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):  # before training
+        raise EmbedError(f"cannot write {args.save}: folder {os.path.dirname(os.path.abspath(args.save))} "
+                         "does not exist")
     data = load_mnist(args.data, dataset=args.dataset, download_ok=args.download, seed=args.seed)
     X_train, y_train, X_test, y_test = data.flat()
     if args.limit is not None:

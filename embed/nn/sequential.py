@@ -435,6 +435,16 @@ class Sequential:
                              f"{type(e).__name__})") from None
         if not isinstance(config, dict) or config.get("format") != _FORMAT:
             raise EmbedError(f"{path} is not an embed Sequential model file")
+        try:
+            return cls._rebuild(config, arrays)
+        except EmbedError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+            raise EmbedError(f"{path}: malformed model configuration ({type(e).__name__}: {e})") from None
+
+    @classmethod
+    def _rebuild(cls, config, arrays):
+        """The model described by a saved `config` and its `arrays` (weights, optimizer state)."""
         model = cls(seed=config.get("seed"), name=config.get("name"))
         for i, spec in enumerate(config["layers"]):
             layer = layer_from_config(spec["class"], spec["config"])

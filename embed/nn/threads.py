@@ -20,6 +20,7 @@ import queue
 import threading
 
 _POOLS = {}
+_POOLS_LOCK = threading.Lock()
 
 
 class Pool:
@@ -29,6 +30,7 @@ class Pool:
         self.size = int(size)
         self._tasks = [queue.SimpleQueue() for _ in range(self.size - 1)]
         self._done = queue.SimpleQueue()
+        self._busy = threading.Lock()   # one job at a time: callers share the helpers and `_done`
         for i, q in enumerate(self._tasks, start=1):
             threading.Thread(target=self._loop, args=(i, q), daemon=True, name=f"embed-nn-{i}").start()
 
@@ -43,6 +45,10 @@ class Pool:
 
     def run(self, fn):
         """Call fn(i) for i in range(size) concurrently (fn(0) here); re-raise the first error."""
+        with self._busy:
+            self._run(fn)
+
+    def _run(self, fn):
         for q in self._tasks:
             q.put(fn)
         error = None
@@ -62,9 +68,10 @@ def get_pool(size):
     size = int(size or 1)
     if size <= 1:
         return None
-    if size not in _POOLS:
-        _POOLS[size] = Pool(size)
-    return _POOLS[size]
+    with _POOLS_LOCK:
+        if size not in _POOLS:
+            _POOLS[size] = Pool(size)
+        return _POOLS[size]
 
 
 def blas_threads():
