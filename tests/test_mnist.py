@@ -28,6 +28,15 @@ def test_idx_header_is_big_endian_bytes(tmp_path):
     np.testing.assert_array_equal(read_idx(path), [7, 1, 9])
 
 
+def test_idx_header_with_overflowing_sizes_is_a_clear_error(tmp_path):
+    huge = bytes([0, 0, 8, 3]) + (2**31).to_bytes(4, "big") * 2 + (4).to_bytes(4, "big") + b"\x00" * 16
+    for name, opener in (("huge", open), ("huge.gz", gzip.open)):
+        with opener(tmp_path / name, "wb") as f:
+            f.write(huge)
+        with pytest.raises(EmbedError, match="impossible size"):
+            read_idx(tmp_path / name)
+
+
 def test_idx_corrupt_files(tmp_path):
     bad_magic = tmp_path / "bad-magic"
     bad_magic.write_bytes(bytes([1, 2, 8, 1, 0, 0, 0, 1, 5]))

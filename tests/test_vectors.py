@@ -300,6 +300,21 @@ def test_binary_without_nul_bytes_is_sniffed_under_a_text_suffix(tmp_path):
     np.testing.assert_array_equal(back.vectors, vectors)
 
 
+def test_latin1_word_on_the_first_line_is_still_text(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_bytes(b"2 3\ncaf\xe9 1 2 3\nbar 4 5 6\n")
+    assert formats.sniff(str(path)) == "text"
+    kv = KeyedVectors.load(path)
+    assert kv.index_to_key == ["caf\\xe9", "bar"]
+    np.testing.assert_array_equal(kv["bar"], [4, 5, 6])
+
+
+def test_binary_header_promising_more_than_the_file_holds(tmp_path):
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"99999999999 999999\nab")   # must not try to allocate 355 PiB
+    _one_line_error(KeyedVectors.load, path, match="truncated after 0 of 99999999999 vectors")
+
+
 def test_format_from_suffix():
     assert formats.format_from_suffix("a/b.BIN") == "binary"
     assert formats.format_from_suffix("x.vec") == "text"

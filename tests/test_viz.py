@@ -256,6 +256,13 @@ def test_labels_at_300_words_do_not_overlap(tmp_path):
     assert not hit.any(), f"{hit.sum() // 2} overlapping label pairs"
 
 
+def test_cluster_plot_with_fewer_distinct_points_than_clusters(tmp_path):
+    kv = TinyKV(["a", "b", "c", "d"], np.ones((4, 3)))
+    out = tmp_path / "same.png"
+    plots.cluster_plot(kv, ["a", "b", "c", "d"], str(out), clusters=3)
+    assert out.exists()
+
+
 def test_cluster_plot_with_300_words(tmp_path):
     kv = clustered_kv(n=300, dim=20, groups=8)
     out = tmp_path / "many.png"

@@ -24,6 +24,7 @@ import codecs
 import importlib
 import os
 import threading
+import zlib
 from dataclasses import dataclass
 
 from ..errors import EmbedError
@@ -114,7 +115,7 @@ def iter_pieces(path, stats=None, block_bytes=None):
         while True:
             try:
                 block = f.read(block_bytes)
-            except (OSError, EOFError, ValueError, _lzma_error()) as e:  # corrupt gzip/bz2/xz
+            except (OSError, EOFError, ValueError, zlib.error, _lzma_error()) as e:  # corrupt gzip/bz2/xz
                 why = getattr(e, "strerror", None) or str(e) or type(e).__name__
                 raise EmbedError(f"cannot read corpus file {path}: {why}") from None
             stats.bytes_read += len(block)

@@ -20,6 +20,7 @@ Words that are not valid UTF-8 (old C-tool files in Latin-1) are decoded with
 import contextlib
 import gzip
 import os
+import zlib
 
 import numpy as np
 
@@ -155,7 +156,7 @@ def sniff(path):
     try:
         with _open_read(path) as f:
             head = f.read(1 << 16)
-    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError; zlib.error is not
         raise EmbedError(f"{path}: cannot read: {e}") from None
     if not head.strip():
         raise EmbedError(f"{path}: empty vector file")
@@ -167,7 +168,7 @@ def sniff(path):
     d = int(fields[1])
     line = rest.split(b"\n", 1)[0]
     try:
-        parts = line.decode("utf-8").split()
+        parts = line.decode("utf-8", _DECODE_ERRORS).split()   # any word encoding; numbers are ASCII
         if len(parts) == d + 1:
             np.array(parts[1:], dtype=np.float32)
             return "text"
@@ -189,7 +190,7 @@ def read_vectors(path, fmt=None):
     try:
         with _open_read(path) as f:
             data = f.read()
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise EmbedError(f"{path}: cannot read: {e}") from None
     if fmt == "binary":
         return _parse_binary(data, path)
@@ -225,7 +226,9 @@ def _parse_binary(data, path):
         raise EmbedError(f"{path}: binary file truncated inside the header line")
     n, d = _parse_header(data[:end], path)
     nbytes = 4 * d
-    vectors = np.empty((n, d), dtype=np.float32)  # (n, d)
+    # every record is at least a 1-byte word, a space and d floats: a corrupt header promising
+    # more than the file can hold must not allocate for it (the loop reports the truncation)
+    vectors = np.empty((min(n, (len(data) - end) // (nbytes + 2)), d), dtype=np.float32)  # (n, d)
     words, bad = [], 0
     pos, size = end + 1, len(data)
     for i in range(n):

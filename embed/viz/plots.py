@@ -214,7 +214,7 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
         k = auto_clusters(n) if clusters is None else int(clusters)
         if k < 0:
             raise EmbedError(f"number of clusters must be 0 or more, got {k}")
-        k = min(k, n)
+        k = min(k, len(np.unique(X, axis=0)))   # no more clusters than distinct points
         if k >= 2:
             cid, centres = kmeans_labels(X, k, seed)
             legend = []
@@ -225,7 +225,7 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
             how = f"k-means k={k}"
         else:
             cid, legend, how = np.zeros(n, dtype=int), None, None
-    colors = _palette(int(cid.max()) + 1) if legend else [(0.12, 0.47, 0.71, 1.0)]
+    colors = _palette(len(legend)) if legend else [(0.12, 0.47, 0.71, 1.0)]
 
     fig, renderer = new_figure(size, dpi)
     default = f"{words.what} — {proj.label}" + (f", {how}" if how else "")

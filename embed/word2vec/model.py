@@ -50,6 +50,8 @@ class Checkpoint:
     """Epoch callback that saves the full model to `path` every `every` epochs (atomically)."""
 
     def __init__(self, path, every=1):
+        if int(every) < 1:
+            raise EmbedError(f"Checkpoint: every must be at least 1 epoch, got {every}")
         self.path = path
         self.every = every
 
