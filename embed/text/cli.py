@@ -87,8 +87,12 @@ def _fetch(args):
 def _stats(args):
     import time
 
+    from ..errors import EmbedError
     from .corpus import encode_corpus
 
+    for flag, value in (("--min-count", args.min_count), ("--top", args.top)):
+        if value < 1:
+            raise EmbedError(f"{flag} must be at least 1, got {value}")
     t = time.perf_counter()
     c = encode_corpus(args.corpus, tokenizer=args.tokenizer, lowercase=args.lowercase,
                       min_count=args.min_count, cache=args.cache)

@@ -203,7 +203,7 @@ def _register_queries(subparsers):
     p = subparsers.add_parser(
         "evaluate", allow_abbrev=False, help="analogy accuracy and word-similarity correlations",
         description="Evaluate vectors on word analogies (questions-words format) and word-pair "
-                    "similarity (WordSim353 / SimLex-999 format). With no file given, uses "
+                    "similarity (word1, word2, score per line, tab- or space-separated: the WordSim353 / SimLex-999 files that gensim ships). With no file given, uses "
                     "questions-words, wordsim353 and simlex999 from $EMBED_DATA, the cache or gensim.")
     p.add_argument("vectors", metavar="OUT", help="vector file")
     p.add_argument("--analogies", metavar="F", default=None, help="questions-words style file")
