@@ -407,13 +407,13 @@ def cmd_demo(args):
           f"vectors saved to {vec_path}")
 
     print()
+    from ..vectors.query import parse_expression
     shown = 0
-    for expression, expected in DEMO_ANALOGIES:
-        from ..vectors.query import parse_expression
+    for i, (expression, expected) in enumerate(DEMO_ANALOGIES):
         pos, neg = parse_expression(expression)
         missing = [w for w in pos + neg if w not in kv]
         if missing:
-            if shown == 0:  # france - paris + rome: say why it is not answered
+            if i == 0:  # france - paris + rome: say why it is not answered
                 print(f"{expression}: cannot answer, not in the vocabulary: {', '.join(missing)}")
             continue
         answers = kv.most_similar(pos, neg, topn=5)
