@@ -66,5 +66,20 @@ def main(argv=None):
         return 2
 
 
+def run_script(script_main):
+    """Run a script's main(): an EmbedError is one line on stderr and exit status 2, as in `embed`."""
+    import os
+    prog = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    try:
+        code = script_main()
+    except EmbedError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        code = 130
+    raise SystemExit(code or 0)
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

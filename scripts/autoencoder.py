@@ -15,7 +15,6 @@
 """
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
@@ -25,6 +24,7 @@ from embed.classic.datasets import load_mnist_digits, load_small_digits
 from embed.classic.plots import learning_curve_plot, reconstruction_plot
 from embed.errors import EmbedError
 from embed.nn.preprocessing import train_test_split
+from embed.cli import run_script
 
 
 def main(argv=None):
@@ -93,8 +93,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except EmbedError as e:
-        print(f"autoencoder: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

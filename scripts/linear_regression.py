@@ -13,7 +13,6 @@
 """
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
@@ -21,7 +20,7 @@ import numpy as np
 from embed.classic import LinearRegression, normal_equation
 from embed.classic.datasets import load_diabetes, make_linear
 from embed.classic.plots import fitted_line_plot, learning_curves_plot
-from embed.errors import EmbedError
+from embed.cli import run_script
 
 
 def main(argv=None):
@@ -101,8 +100,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except EmbedError as e:
-        print(f"linear_regression: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

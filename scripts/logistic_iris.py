@@ -14,7 +14,6 @@
 """
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
@@ -22,9 +21,9 @@ import numpy as np
 from embed.classic import LogisticRegression
 from embed.classic.datasets import load_iris
 from embed.classic.plots import decision_boundary_plot
-from embed.errors import EmbedError
 from embed.nn.metrics import confusion_matrix
 from embed.nn.preprocessing import StandardScaler, train_test_split
+from embed.cli import run_script
 
 
 def split(X, y, seed):
@@ -102,8 +101,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except EmbedError as e:
-        print(f"logistic_iris: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

@@ -21,13 +21,13 @@ import time
 
 import numpy as np
 
-from embed.errors import EmbedError
 from embed.mnist import load_mnist
 from embed.nn.layers import Dense, Dropout
 from embed.nn.metrics import accuracy, confusion_matrix
 from embed.nn.plots import confusion_matrix_plot, learning_curve_plot
 from embed.nn.preprocessing import train_test_split
 from embed.nn.sequential import Sequential
+from embed.cli import run_script
 
 
 def main():
@@ -94,7 +94,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except EmbedError as e:
-        sys.exit(f"mnist_mlp: error: {e}")
+    run_script(main)

@@ -14,7 +14,6 @@
 """
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
@@ -22,7 +21,7 @@ import numpy as np
 from embed.classic import Perceptron, fit_xor_mlp
 from embed.classic.datasets import make_separable, make_xor
 from embed.classic.plots import draw_decision_regions, draw_mistakes, new_figure, save_figure
-from embed.errors import EmbedError
+from embed.cli import run_script
 
 
 def main(argv=None):
@@ -80,8 +79,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except EmbedError as e:
-        print(f"perceptron: error: {e}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)
