@@ -126,9 +126,17 @@ def _parallel(fn, n):
         return
     with _pool_lock:
         if _pool is None or _pool._max_workers < n - 1:
+            if _pool is not None:
+                _pool.shutdown(wait=False)       # its threads end once idle
             _pool = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="embed-rnn")
     futures = [_pool.submit(fn, k, n) for k in range(1, n)]
-    fn(0, n)
+    try:
+        fn(0, n)
+    except BaseException:                        # never leave helpers writing shared buffers behind us
+        for f in futures:
+            if not f.cancel():
+                f.exception()                    # wait for it to finish
+        raise
     for f in futures:
         f.result()
 
