@@ -15,7 +15,7 @@ that automatically for ``Dense(..., activation="softmax")``).
 """
 import numpy as np
 
-from ..errors import EmbedError
+from .registry import lookup
 
 
 class Activation:
@@ -117,8 +117,4 @@ def get(name):
     """Activation by name (``"relu"``), or pass an Activation through unchanged."""
     if isinstance(name, Activation):
         return name
-    key = name.lower() if isinstance(name, str) else name
-    key = _ALIASES.get(key, key)
-    if key not in ACTIVATIONS:
-        raise EmbedError(f"unknown activation {name!r}; choose from: {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[key]()
+    return lookup(ACTIVATIONS, name, "activation", _ALIASES)()

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import EmbedError
+from .registry import lookup
 
 
 # -- softmax cross-entropy kernels (int labels) ---------------------------------------
@@ -280,8 +281,4 @@ def get(name):
     """Loss by name (``"softmax_crossentropy"``), or pass a Loss through unchanged."""
     if isinstance(name, Loss):
         return name
-    key = name.lower() if isinstance(name, str) else name
-    key = _ALIASES.get(key, key)
-    if key not in LOSSES:
-        raise EmbedError(f"unknown loss {name!r}; choose from: {', '.join(LOSSES)}")
-    return LOSSES[key]()
+    return lookup(LOSSES, name, "loss", _ALIASES)()

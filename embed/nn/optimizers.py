@@ -33,6 +33,7 @@ from numba import njit
 
 from ..errors import EmbedError
 from .threads import split
+from .registry import lookup
 
 # The kernels are serial: once vectorised (error_model="numpy" lets LLVM
 # vectorise the division) they stream memory about as fast as one core can,
@@ -409,10 +410,8 @@ def get(name, **kwargs):
         if kwargs:
             raise EmbedError("optimizer keyword arguments given with an optimizer object")
         return name
-    key = name.lower() if isinstance(name, str) else name
-    if key not in OPTIMIZERS:
-        raise EmbedError(f"unknown optimizer {name!r}; choose from: {', '.join(OPTIMIZERS)}")
+    cls = lookup(OPTIMIZERS, name, "optimizer")
     try:
-        return OPTIMIZERS[key](**kwargs)
+        return cls(**kwargs)
     except TypeError as e:
-        raise EmbedError(f"optimizer {key!r}: {e}") from None
+        raise EmbedError(f"optimizer {name!r}: {e}") from None

@@ -12,6 +12,7 @@ before every epoch; a training loop can do the same per step.
 import math
 
 from ..errors import EmbedError
+from .registry import lookup
 
 
 class Schedule:
@@ -103,10 +104,8 @@ def get(name, **kwargs):
     """Schedule by name (``get("cosine", lr=1e-3, total=10)``), a Schedule, or a callable t -> lr."""
     if isinstance(name, Schedule) or (callable(name) and not isinstance(name, str)):
         return name
-    key = name.lower() if isinstance(name, str) else name
-    if key not in SCHEDULES:
-        raise EmbedError(f"unknown learning-rate schedule {name!r}; choose from: {', '.join(SCHEDULES)}")
+    cls = lookup(SCHEDULES, name, "learning-rate schedule")
     try:
-        return SCHEDULES[key](**kwargs)
+        return cls(**kwargs)
     except TypeError as e:
-        raise EmbedError(f"schedule {key!r}: {e}") from None
+        raise EmbedError(f"schedule {name!r}: {e}") from None
