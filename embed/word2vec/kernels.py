@@ -50,32 +50,9 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-SIG_MAX = 8.0          # logits beyond +-SIG_MAX saturate the sigmoid table
-SIG_SIZE = 8192        # table entries over [-SIG_MAX, SIG_MAX]: step 0.002
-_SIG_SCALE = SIG_SIZE / (2.0 * SIG_MAX)
-
-_LCG_MUL = 25214903917
-_LCG_ADD = 11
-_LCG_MASK = (1 << 48) - 1
-_INV_2_32 = 1.0 / 4294967296.0
-
-# stats columns filled by the chunk kernels (float64 (4,), accumulated)
-STAT_LOSS, STAT_PAIRS, STAT_WORDS, STAT_KEPT = 0, 1, 2, 3
-
-
-def make_tables():
-    """Sigmoid and log-sigmoid sampled at the centres of SIG_SIZE bins: two float32 (SIG_SIZE,)."""
-    x = -SIG_MAX + (np.arange(SIG_SIZE, dtype=np.float64) + 0.5) / _SIG_SCALE
-    sig = 1.0 / (1.0 + np.exp(-x))
-    logsig = -np.logaddexp(0.0, -x)
-    return sig.astype(np.float32), logsig.astype(np.float32)
-
-
-def seed_state(seed, thread):
-    """A fresh RNG state (int64 (1,)) for one thread, derived from `seed`."""
-    x = (int(seed) * 0x9E3779B97F4A7C15 + (thread + 1) * 0xBF58476D1CE4E5B9) & ((1 << 64) - 1)
-    x ^= x >> 31
-    return np.array([x & _LCG_MASK], dtype=np.int64)
+from .tables import (  # noqa: F401  (re-exported: the driver and tests read them here too)
+    INV_2_32, LCG_ADD, LCG_MASK, LCG_MUL, SIG_MAX, SIG_SCALE, SIG_SIZE,
+    STAT_KEPT, STAT_LOSS, STAT_PAIRS, STAT_WORDS, make_tables, seed_state)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -115,7 +92,7 @@ def _prefetch_row(typingctx, arr, row):
 @njit(inline="always")
 def _lcg(state):
     """One LCG step: returns (new state, 32 random bits as int64)."""
-    state = (state * _LCG_MUL + _LCG_ADD) & _LCG_MASK
+    state = (state * LCG_MUL + LCG_ADD) & LCG_MASK
     return state, state >> 16
 
 
@@ -125,7 +102,7 @@ def _sig(x, sig_table):
         return 1.0
     if x <= -SIG_MAX:
         return 0.0
-    return sig_table[int((x + SIG_MAX) * _SIG_SCALE)]
+    return sig_table[int((x + SIG_MAX) * SIG_SCALE)]
 
 
 @njit(inline="always", fastmath=True)
@@ -135,7 +112,7 @@ def _logsig(x, logsig_table):
         return 0.0
     if x <= -SIG_MAX:
         return x
-    return logsig_table[int((x + SIG_MAX) * _SIG_SCALE)]
+    return logsig_table[int((x + SIG_MAX) * SIG_SCALE)]
 
 
 @njit(inline="always")
@@ -148,7 +125,7 @@ def _draw_noise(state, alias_prob, alias_idx):
     V = alias_prob.shape[0]
     rv = r * V
     i = rv >> 32
-    u = (rv & 0xFFFFFFFF) * _INV_2_32
+    u = (rv & 0xFFFFFFFF) * INV_2_32
     if u >= alias_prob[i]:
         i = alias_idx[i]
     return state, i
@@ -330,7 +307,7 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
             p = keep[w]
             if p < 1.0:
                 state, r = _lcg(state)
-                if p < r * _INV_2_32:
+                if p < r * INV_2_32:
                     continue
             sen[n] = w
             n += 1
@@ -394,7 +371,7 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
 
 # ---------------------------------------------------------------- tables built once per vocabulary
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def alias_table(probs):
     """Walker/Vose alias table for a discrete distribution.
 
@@ -430,7 +407,7 @@ def alias_table(probs):
     return prob, alias
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def huffman_tree(counts):
     """Huffman codes for hierarchical softmax (the C tool's two-queue construction).
 

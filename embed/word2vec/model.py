@@ -1,5 +1,8 @@
 """`Word2Vec`: the training driver around the Numba kernels of `kernels.py`.
 
+The kernels run either ahead-of-time compiled (`native.py`, the default: no
+Numba in the training process) or jitted; both give the same numbers.
+
 The driver owns everything that is not arithmetic: it encodes the corpus
 (`embed.text.corpus.encode_corpus`), builds the tables the kernels read
 (subsampling keep probabilities, the noise alias table, the Huffman tree),
@@ -41,7 +44,7 @@ import numpy as np
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
 from ..progress import bar
-from . import kernels
+from . import native, tables
 
 _FORMAT = "embed.word2vec"
 
@@ -228,29 +231,34 @@ class Word2Vec:
         self.syn0_ = (rng.random((V, D), dtype=np.float32) * (2 * r) - r) / np.float32(D)  # (V, D)
         self.syn1neg_ = np.zeros((V, D), np.float32)  # (V, D) negative-sampling outputs
         self.syn1_ = np.zeros((V - 1 if self.hs else 1, D), np.float32)  # Huffman inner nodes
-        self.rng_ = np.array([kernels.seed_state(self.seed, t)[0] for t in range(self.workers)], np.int64)
+        self.rng_ = np.array([tables.seed_state(self.seed, t)[0] for t in range(self.workers)], np.int64)
         self.epoch_loss_ = []
         self.epochs_done_ = 0
         self.plan_ = (0, 0)  # (epochs done in the current plan, epochs planned)
         self.words_per_sec_ = 0.0
         self.train_seconds_ = 0.0
 
+    @staticmethod
+    def _kernels():
+        """train_chunk / alias_table / huffman_tree from the backend $EMBED_KERNELS picks (native.py)."""
+        return native.load()
+
     def _tables(self):
         """Subsampling, noise and Huffman tables for the kernels (rebuilt per fit, cheap)."""
         keep = np.ascontiguousarray(self.vocab_.keep_probs(self.sample), np.float32)  # (V,)
         counts = np.asarray(self.vocab_.counts, np.float64)
         noise = np.power(counts, float(self.ns_exponent))
-        prob, alias = kernels.alias_table(noise / noise.sum())  # (V,), (V,)
+        prob, alias = self._kernels().alias_table(noise / noise.sum())  # (V,), (V,)
         if self.hs:
             order = np.argsort(-np.asarray(self.vocab_.counts), kind="stable")
-            points, codes, lens = kernels.huffman_tree(np.asarray(self.vocab_.counts, np.int64)[order])
+            points, codes, lens = self._kernels().huffman_tree(np.asarray(self.vocab_.counts, np.int64)[order])
             inverse = np.empty_like(order)
             inverse[order] = np.arange(order.size)
             points, codes, lens = points[inverse], codes[inverse], lens[inverse]
         else:
             points, codes = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8)
             lens = np.zeros(len(self.vocab_), np.int32)
-        sig, logsig = kernels.make_tables()
+        sig, logsig = tables.make_tables()
         c = np.ascontiguousarray
         return dict(keep=keep, alias_prob=c(prob), alias_idx=c(alias), points=c(points),
                     codes=c(codes), code_lens=c(lens), sig=sig, logsig=logsig)
@@ -290,10 +298,10 @@ class Word2Vec:
         if epochs is not None or done >= planned:
             done, planned = 0, int(epochs if epochs is not None else self.epochs)
         if self.rng_.size < self.workers:  # more threads than before: seed the extra ones
-            extra = [kernels.seed_state(self.seed + 7919 * self.epochs_done_, t)[0]
+            extra = [tables.seed_state(self.seed + 7919 * self.epochs_done_, t)[0]
                      for t in range(self.rng_.size, self.workers)]
             self.rng_ = np.concatenate([self.rng_, np.array(extra, np.int64)])
-        tables = self._tables()
+        tabs = self._tables()
         chunks = self._chunks(offsets, int(self.batch_words))
         n_tokens = int(offsets[-1])
         cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
@@ -303,7 +311,7 @@ class Word2Vec:
         with bar(total=(planned - done) * n_tokens, desc="word2vec", unit="w", show=self.progress) as pbar:
             while done < planned:
                 t0 = time.perf_counter()
-                loss = self._epoch(tokens, offsets, chunks, tables, done, planned, pbar)
+                loss = self._epoch(tokens, offsets, chunks, tabs, done, planned, pbar)
                 seconds += time.perf_counter() - t0
                 raw_trained += raw_words
                 done += 1
@@ -317,7 +325,7 @@ class Word2Vec:
                     (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, self.epochs_done_, loss)
         return self
 
-    def _epoch(self, tokens, offsets, chunks, tables, e, planned, pbar):
+    def _epoch(self, tokens, offsets, chunks, tabs, e, planned, pbar):
         """One pass over the corpus by `workers` threads; returns the mean loss per pair."""
         a_hi, a_lo = self.start_alpha, float(self.min_alpha)
         by_sentence = int(self.alpha_decay == "sentences")
@@ -335,7 +343,8 @@ class Word2Vec:
         cursor = [0]
         stop = threading.Event()
         errors = []
-        t = tables
+        t = tabs
+        train_chunk = self._kernels().train_chunk
         sg, hs = int(bool(self.sg)), int(bool(self.hs))
         window, negative = int(self.window), int(self.negative)
 
@@ -349,7 +358,7 @@ class Word2Vec:
                     if i >= len(jobs):
                         return
                     s0, s1, a0, a1 = jobs[i]
-                    kernels.train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
+                    train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
                                         t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
                                         t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
                                         t["sig"], t["logsig"], rng, stats[w])
@@ -364,14 +373,14 @@ class Word2Vec:
         try:
             while any(th.is_alive() for th in threads):
                 threads[0].join(timeout=0.2) if threads[0].is_alive() else time.sleep(0.05)
-                seen = stats[:, kernels.STAT_WORDS].sum()
+                seen = stats[:, tables.STAT_WORDS].sum()
                 if seen > reported:
                     pbar.update(seen - reported)
                     reported = seen
-                    pairs = stats[:, kernels.STAT_PAIRS].sum()
+                    pairs = stats[:, tables.STAT_PAIRS].sum()
                     if pairs:
                         pbar.set_postfix(epoch=self.epochs_done_ + 1,
-                                         loss=f"{stats[:, kernels.STAT_LOSS].sum() / pairs:.4f}",
+                                         loss=f"{stats[:, tables.STAT_LOSS].sum() / pairs:.4f}",
                                          refresh=False)
         except BaseException:
             stop.set()
@@ -382,9 +391,9 @@ class Word2Vec:
             th.join()
         if errors:
             raise errors[0]
-        pbar.update(stats[:, kernels.STAT_WORDS].sum() - reported)
-        pairs = stats[:, kernels.STAT_PAIRS].sum()
-        return float(stats[:, kernels.STAT_LOSS].sum() / pairs) if pairs else float("nan")
+        pbar.update(stats[:, tables.STAT_WORDS].sum() - reported)
+        pairs = stats[:, tables.STAT_PAIRS].sum()
+        return float(stats[:, tables.STAT_LOSS].sum() / pairs) if pairs else float("nan")
 
     # ------------------------------------------------------------ results
     @property

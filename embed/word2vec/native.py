@@ -1,0 +1,211 @@
+"""The word2vec kernels compiled ahead of time: the same Numba code, no Numba at run time.
+
+Why.  A process that calls a jitted function carries Numba's compiler with it:
+``import numba`` and loading even a cached kernel bring in LLVM, Numba's typing
+and lowering registries (and scipy.linalg for its BLAS check), about 120 MB of
+resident memory before the first word is trained; the model itself needs a few
+MB.  Compiling the three kernels of `kernels.py` once into a CPython extension
+module for this machine removes that floor: training then imports numpy and
+this small module only.
+
+How.  `build(path)` runs Numba's ahead-of-time compiler (``numba.pycc``) on the
+very functions of `kernels.py` (their ``py_func``) with the explicit signatures
+below and the options their ``@njit`` decorators carry (``nogil``, ``fastmath``),
+for this CPU (``target_cpu='host'``, as the JIT does), so both backends give
+bit-identical vectors.  It runs in a child process (`load` starts it): the
+compiler's memory is never part of a training process.  The module lands in a
+per-user cache, keyed by the kernel sources, the Numba and Python versions and
+the CPU, written atomically; the first run on a machine pays ~10 s, later runs
+import it in milliseconds.
+
+Which backend runs is chosen by ``$EMBED_KERNELS``:
+    auto   (default) the compiled module, built on first use; if it cannot be built
+           (no C compiler or Python headers) the Numba JIT, and the reason is kept
+           in the cache so later runs do not retry (delete the ``.failed`` file to retry)
+    native the compiled module or an error saying why it could not be built
+    jit    always the Numba JIT kernels of `kernels.py`
+"""
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+from types import SimpleNamespace
+
+from ..errors import EmbedError
+
+MODULE = "_embed_w2v_native"  # the extension's import name (its PyInit_ symbol)
+KERNELS = ("train_chunk", "alias_table", "huffman_tree")
+# explicit signatures: the driver (model.py) passes exactly these types
+SIGNATURES = {
+    "train_chunk": "void(f4[:,::1], f4[:,::1], f4[:,::1], i4[::1], i8[::1], i8, i8, f4[::1], "
+                   "f4[::1], i4[::1], i4[:,::1], i1[:,::1], i4[::1], i8, i8, i8, i8, f8, f8, i8, "
+                   "f4[::1], f4[::1], i8[::1], f8[::1])",
+    "alias_table": "Tuple((f4[::1], i4[::1]))(f8[::1])",
+    "huffman_tree": "Tuple((i4[:,::1], i1[:,::1], i4[::1]))(i8[::1])",
+}
+MODES = ("auto", "native", "jit")
+
+_lock = threading.Lock()
+_loaded = {}
+
+
+def cache_dir():
+    """``$EMBED_NATIVE_DIR``, else ``~/.cache/embed/native`` (next to Numba's cache)."""
+    return os.environ.get("EMBED_NATIVE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "embed", "native")
+
+
+def _cpu_identity():
+    """Text naming this CPU model and its instruction-set flags (code built with -march=host)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            block = f.read().split("\n\n", 1)[0]
+        keep = ("vendor_id", "cpu family", "model", "model name", "flags", "Features", "CPU part")
+        return "\n".join(line for line in block.splitlines() if line.split(":")[0].strip() in keep)
+    except OSError:
+        return f"{platform.machine()} {platform.processor()}"
+
+
+def _key():
+    """Hash of everything the compiled module depends on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("kernels.py", "tables.py", "native.py"):
+        with open(os.path.join(here, name), "rb") as f:
+            h.update(f.read())
+    try:
+        numba_version = version("numba")
+    except PackageNotFoundError:
+        numba_version = "none"
+    h.update(f"{numba_version} {sys.implementation.cache_tag} {sys.platform}\n".encode())
+    h.update(_cpu_identity().encode())
+    return h.hexdigest()[:16]
+
+
+def module_path():
+    """Where this machine's compiled module lives (it may not exist yet)."""
+    return os.path.join(cache_dir(), f"w2v_{_key()}{importlib.machinery.EXTENSION_SUFFIXES[0]}")
+
+
+def _import(path):
+    spec = importlib.util.spec_from_file_location(MODULE, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _jit():
+    from . import kernels
+
+    return SimpleNamespace(name="jit", **{k: getattr(kernels, k) for k in KERNELS})
+
+
+def _notice(msg):
+    if sys.stderr is not None and sys.stderr.isatty():  # scripts and tests stay quiet
+        print(f"embed: {msg}", file=sys.stderr, flush=True)
+
+
+def _build_in_child(path):
+    """Build the module at `path` in a child process; returns None or the reason it failed."""
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        return f"cannot create {folder}: {e.strerror}"
+    if not os.access(folder, os.W_OK):
+        return f"{folder} is not writable"
+    _notice("compiling the word2vec kernels for this machine (once, about 10 s)")
+    try:
+        out = subprocess.run([sys.executable, "-m", __name__, path], capture_output=True, text=True,
+                             timeout=1800, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"the compiler process failed: {e}"
+    if out.returncode != 0 or not os.path.exists(path):
+        lines = [ln for ln in (out.stderr or "").strip().splitlines() if ln.strip()]
+        return lines[-1] if lines else f"the compiler process exited with {out.returncode}"
+    return None
+
+
+def load(mode=None):
+    """The kernels as a namespace (train_chunk, alias_table, huffman_tree, name='native'|'jit')."""
+    mode = (mode or os.environ.get("EMBED_KERNELS") or "auto").strip().lower()
+    if mode not in MODES:
+        raise EmbedError(f"EMBED_KERNELS must be one of {', '.join(MODES)}, got {mode!r}")
+    with _lock:
+        if mode not in _loaded:
+            _loaded[mode] = _jit() if mode == "jit" else _load_native(mode == "native")
+        return _loaded[mode]
+
+
+def _load_native(required):
+    path = module_path()
+    failed = path + ".failed"
+    reason = None
+    if os.path.exists(failed) and not required:
+        return _jit()  # tried before on this machine: see the .failed file
+    if not os.path.exists(path):
+        reason = _build_in_child(path)
+    if reason is None:
+        try:
+            mod = _import(path)
+            return SimpleNamespace(name="native", **{k: getattr(mod, k) for k in KERNELS})
+        except (ImportError, OSError, AttributeError) as e:
+            reason = f"cannot import {path}: {e}"
+    if required:
+        raise EmbedError(f"cannot use the compiled word2vec kernels: {reason}")
+    try:
+        with open(failed, "w", encoding="utf-8") as f:
+            f.write(reason + "\n")
+    except OSError:
+        pass
+    _notice(f"using the Numba JIT kernels ({reason}; delete {failed} to retry)")
+    return _jit()
+
+
+def build(path):
+    """Compile kernels.py's kernels into the extension module `path` (loads Numba: run it in a child)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba.pycc carries a pending-deprecation warning
+        from numba.core import cpu
+        from numba.pycc import CC, compiler
+    from . import kernels
+
+    for name in KERNELS:  # the JIT options this build reproduces
+        opts = getattr(kernels, name).targetoptions
+        if not (opts.get("nogil") and opts.get("fastmath") is True):
+            raise RuntimeError(f"kernels.{name} must be @njit(nogil=True, fastmath=True) to be built")
+
+    class KernelFlags(compiler.Flags):  # what @njit(nogil=True, fastmath=True) sets
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.release_gil = True
+            self.fastmath = cpu.FastMathOptions(True)
+
+    compiler.Flags = KernelFlags  # pycc makes one Flags() for all exports
+    folder = os.path.dirname(os.path.abspath(path))
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as tmp:
+        cc = CC(MODULE, source_module=kernels)
+        cc.output_dir = tmp
+        cc.target_cpu = "host"
+        for name in KERNELS:
+            cc.export(name, SIGNATURES[name])(getattr(kernels, name).py_func)
+        cc.compile()
+        built = os.path.join(tmp, cc.output_file)
+        os.chmod(built, 0o755)
+        os.replace(built, path)  # atomic: readers see the old state or the whole module
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: python -m {__spec__.name if __spec__ else 'embed.word2vec.native'} OUT_PATH")
+    build(sys.argv[1])

@@ -1,0 +1,156 @@
+"""The ahead-of-time compiled word2vec kernels (native.py) against the Numba JIT ones."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.text.corpus import encode_corpus
+from embed.word2vec import native, tables
+from embed.word2vec.model import Word2Vec
+
+
+@pytest.fixture(scope="module")
+def kernels():
+    """Both backends; the compiled one is built once per machine into the user cache."""
+    return native.load("native"), native.load("jit")
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(60)]
+    p = 1.0 / np.arange(1, 61)
+    sentences = [list(rng.choice(words, int(rng.integers(3, 30)), p=p / p.sum())) for _ in range(300)]
+    return encode_corpus(sentences, min_count=1)
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """native.load() with an empty backend memo (restored afterwards)."""
+    monkeypatch.setattr(native, "_loaded", {})
+    return monkeypatch
+
+
+def test_backends_are_what_they_say(kernels):
+    nat, jit = kernels
+    assert (nat.name, jit.name) == ("native", "jit")
+    assert not hasattr(nat.train_chunk, "py_func")      # a compiled extension function
+    assert hasattr(jit.train_chunk, "py_func")          # a Numba dispatcher
+
+
+@pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 3)])
+def test_native_and_jit_train_bit_identical_vectors(corpus, sg, hs, negative, fresh):
+    runs = {}
+    for mode in ("native", "jit"):
+        fresh.setenv("EMBED_KERNELS", mode)
+        m = Word2Vec(vector_size=16, window=3, negative=negative, hs=hs, sg=sg, min_count=1,
+                     sample=1e-2, epochs=2, seed=7, workers=1, progress=False).fit(corpus)
+        runs[mode] = m
+    a, b = runs["native"], runs["jit"]
+    assert np.array_equal(a.syn0_, b.syn0_) and np.array_equal(a.syn1neg_, b.syn1neg_)
+    assert np.array_equal(a.syn1_, b.syn1_)
+    assert a.epoch_loss_ == b.epoch_loss_
+    assert np.abs(a.syn1neg_).sum() + np.abs(a.syn1_).sum() > 0   # the outputs (zero at start) trained
+
+
+def test_tables_are_identical(kernels):
+    nat, jit = kernels
+    p = np.random.default_rng(1).random(500)
+    p /= p.sum()
+    for x, y in zip(nat.alias_table(p), jit.alias_table(p)):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+    counts = np.sort(np.random.default_rng(2).integers(1, 1000, 300))[::-1].astype(np.int64)
+    for x, y in zip(nat.huffman_tree(np.ascontiguousarray(counts)), jit.huffman_tree(counts)):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+def test_native_kernel_releases_the_gil(kernels, corpus):
+    """While one thread is inside train_chunk, another Python thread keeps running."""
+    nat = kernels[0]
+    V, D = len(corpus.vocab), 64
+    rng = np.random.default_rng(0)
+    syn0 = rng.random((V, D), dtype=np.float32) - 0.5
+    syn1neg = np.zeros((V, D), np.float32)
+    prob, alias = nat.alias_table(np.full(V, 1.0 / V))
+    sig, logsig = tables.make_tables()
+    reps = 200  # one call over the corpus 200 times: a few tenths of a second
+    tokens = np.tile(corpus.tokens, reps)
+    lengths = np.tile(np.diff(corpus.offsets), reps)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    stats = np.zeros(4)
+    inside = threading.Event()
+    counts = []
+
+    def count():
+        inside.wait()
+        n = 0
+        while inside.is_set():
+            n += 1
+        counts.append(n)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)  # no forced switch during the call: the counter runs only if it lets go
+    try:
+        t = threading.Thread(target=count)
+        t.start()
+        inside.set()
+        nat.train_chunk(syn0, syn1neg, np.zeros((1, D), np.float32), tokens, offsets, 0, lengths.size,
+                        np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.int32),
+                        np.zeros((1, 1), np.int8), np.zeros(V, np.int32), 1, 5, 5, 0, 0.025, 0.025, 0,
+                        sig, logsig, tables.seed_state(1, 0), stats)
+        inside.clear()
+        t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert stats[tables.STAT_WORDS] == tokens.size
+    # a call holding the GIL lets the counter run no iteration (checked: 0 with a GIL-holding build)
+    assert counts[0] > 10000
+
+
+def test_training_process_never_imports_numba(kernels, tmp_path):
+    """The point of the compiled module: no Numba (nor LLVM) in a process that trains."""
+    corpus_file = tmp_path / "c.txt"
+    corpus_file.write_text("the cat sat on the mat and the dog sat on the log\n" * 50)
+    code = ("import sys; from embed import Word2Vec; "
+            f"m = Word2Vec(vector_size=8, min_count=1, epochs=1, progress=False).fit({str(corpus_file)!r}); "
+            "m.wv.most_similar('cat'); "
+            "print(m.wv.vectors.shape[1], 'numba' in sys.modules, 'llvmlite' in sys.modules)")
+    env = dict(os.environ, EMBED_KERNELS="native")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["8", "False", "False"]
+
+
+def test_cache_key_follows_the_kernel_sources(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBED_NATIVE_DIR", str(tmp_path))
+    path = native.module_path()
+    assert os.path.dirname(path) == str(tmp_path) and os.path.basename(path).startswith("w2v_")
+    monkeypatch.setattr(native, "_cpu_identity", lambda: "another cpu")
+    assert native.module_path() != path
+
+
+def test_unbuildable_module_falls_back_to_jit_or_fails_clearly(fresh, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    fresh.setenv("EMBED_NATIVE_DIR", str(blocked / "native"))
+    assert native.load().name == "jit"                      # auto: keeps working
+    with pytest.raises(EmbedError, match="cannot use the compiled word2vec kernels: cannot create"):
+        native.load("native")
+
+
+def test_a_failed_build_is_not_retried_in_auto_mode(fresh, tmp_path):
+    fresh.setenv("EMBED_NATIVE_DIR", str(tmp_path))
+    with open(native.module_path() + ".failed", "w") as f:
+        f.write("no compiler\n")
+    assert native.load("auto").name == "jit"
+    assert not os.path.exists(native.module_path())         # no build was attempted
+
+
+def test_bad_backend_name_is_one_line(fresh):
+    fresh.setenv("EMBED_KERNELS", "fortran")
+    with pytest.raises(EmbedError, match="EMBED_KERNELS must be one of auto, native, jit"):
+        native.load()
