@@ -19,8 +19,11 @@ Protocol
 - Speed: raw corpus words (all tokens, including words under min_count) x epochs /
   training wall seconds.  Numba kernels are compiled (or loaded from the cache) by a
   warm-up fit on a tiny corpus before timing: compilation is NOT included.
+- Kernels: ours run the ahead-of-time compiled module (embed/word2vec/native.py, built
+  once per machine; $EMBED_KERNELS=jit measures the Numba JIT instead); the table
+  header says which ran and whether Numba was loaded in the training process.
 - Memory: every (side, setting, seed) runs in its own subprocess; peak RSS is that
-  process's ru_maxrss (it includes the interpreter, imports, corpus and model), read at
+  process's VmHWM (it includes the interpreter, imports, corpus and model), read at
   the end of training (table) and again after taking the vectors out (`model.wv`: ours
   copies the input vectors into a KeyedVectors, gensim's already are one; footnote).
 - Quality, both sides evaluated the same way after exporting to gensim KeyedVectors:
@@ -55,6 +58,17 @@ def data_file(name, args):
 
 # ------------------------------------------------------------------ child side
 def peak_mb():
+    """This process's peak resident set size in MB.
+
+    VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork + exec, so a child would
+    report at least the parent's size at the fork."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -76,7 +90,9 @@ def child(args):
         seconds = time.perf_counter() - t0
         train_mb = peak_mb()
         words, vectors = model.wv.index_to_key, model.wv.vectors
-        extra = {"loss": model.epoch_loss_}
+        from embed.word2vec import native
+        extra = {"loss": model.epoch_loss_, "kernels": native.load().name,
+                 "numba_loaded": "numba" in sys.modules}
     else:
         from gensim.models import Word2Vec as GensimW2V
         from gensim.models.word2vec import FAST_VERSION
@@ -163,13 +179,14 @@ def main():
     if args.quick:
         args.epochs, args.seeds = 1, 1
 
-    import gensim
-    print(f"# word2vec benchmark: embed vs gensim {gensim.__version__}")
+    from importlib.metadata import version
+    print(f"# word2vec benchmark: embed vs gensim {version('gensim')}")
     print(f"corpus {args.corpus}, {args.epochs} epochs, {args.seeds} seed(s), dim 100, window 5, "
           f"negative 5, sample 1e-3, min_count 5; vocab building excluded from both timings, "
           f"Numba compile excluded (warmed up); medians over seeds; quality by gensim's evaluators "
           f"(3CosMul by embed's) on both sides\n", flush=True)
     rows = []
+    backend = None
     for mode in args.modes.split(","):
         for workers in (int(w) for w in args.workers.split(",")):
             res = {"ours": [], "gensim": []}
@@ -177,6 +194,8 @@ def main():
                 for side in ("gensim", "ours"):
                     r = run_child(side, mode, workers, seed, args)
                     res[side].append(r)
+                    if side == "ours":
+                        backend = f"{r['kernels']} kernels, Numba {'loaded' if r['numba_loaded'] else 'not loaded'}"
                     print(f"  {mode} workers={workers} seed={seed} {side:6s}: "
                           f"{fmt_speed(r['words_per_sec'])} words/s, {r['train_mb']:.0f} MB "
                           f"(before training {r['base_mb']:.0f} MB, with vectors exported "
@@ -190,6 +209,7 @@ def main():
                 med[side]["base_mb"] = statistics.median(r["base_mb"] for r in res[side])
             rows.append((mode, workers, med))
 
+    print(f"ours: {backend}\n")
     print("| mode | workers | words/s ours | gensim | ratio | peak RSS MB (training) ours | gensim | ratio "
           "| analogy 3CosAdd ours | gensim | ratio | 3CosMul ours | gensim | ratio "
           "| WS353 ρ ours | gensim | ratio | SimLex ρ ours | gensim | ratio |")
