@@ -155,7 +155,10 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
     code = rng.integers(0, 2, size=3).astype(np.int8)
     n_code = 0 if mode == "ns" else 3
     h, err = np.empty(D, np.float32), np.empty(D, np.float32)
-    loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs, n_out, point, code, n_code,
+    # the Huffman tables hold one path per word: put this one in row 1 of two
+    points, codes = np.zeros((2, 3), np.int32), np.zeros((2, 3), np.int8)
+    points[1], codes[1] = point, code
+    loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs, n_out, points, codes, 1, n_code,
                              np.float32(alpha), SIG, LOGSIG, h, err)
     ref_args = (ctx, outs[:n_out], point[:n_code], code[:n_code])
     grads = list(cbow_grad(*old, *ref_args))

@@ -116,24 +116,30 @@ def _logsig(x, logsig_table):
 
 
 @njit(inline="always")
-def _draw_noise(state, alias_prob, alias_idx):
-    """One word from the noise distribution in O(1) with Walker's alias table.
+def _noise_bucket(state, V):
+    """A draw from Walker's alias table of V buckets: returns (new state, bucket i, uniform u).
 
     The 32 random bits r give both the bucket ``floor(r V / 2^32)`` and, from the
-    remainder, the uniform number that picks the bucket's word or its alias."""
+    remainder, the uniform number u that picks the bucket's own word (u < prob[i])
+    or its alias.  The caller reads the two tables itself: handing the arrays to a
+    helper would make Numba take a reference on them for every draw."""
     state, r = _lcg(state)
-    V = alias_prob.shape[0]
     rv = r * V
-    i = rv >> 32
-    u = (rv & 0xFFFFFFFF) * INV_2_32
-    if u >= alias_prob[i]:
-        i = alias_idx[i]
-    return state, i
+    return state, rv >> 32, (rv & 0xFFFFFFFF) * INV_2_32
 
 
 # ---------------------------------------------------------------- one training step
 
-@njit(cache=True, nogil=True, fastmath=True)
+# Reference counting.  The steps below allocate nothing, so they are compiled
+# without Numba's reference counting (_nrt=False), and their loops index the
+# matrices as syn0[row, d] rather than through row views (v = syn0[row]).
+# Otherwise every call takes and drops a reference on each array argument, and
+# every view one on its matrix, each an atomic instruction: that was a quarter of
+# the run time, and with two threads the shared matrices' counters bounced
+# between the cores.  (train_chunk, which allocates its scratch, keeps them:
+# once per chunk.)
+
+@njit(cache=True, nogil=True, fastmath=True, _nrt=False)
 def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_table, logits, grad):
     """HogBatch skip-gram step for one centre word; returns the summed loss of its n_ctx pairs.
 
@@ -146,12 +152,12 @@ def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_
     loss = 0.0
     # logits block and output errors g = alpha (y - s(v_c . u_o))            # (M, 1+K)
     for m in range(n_ctx):
-        v = syn0[ctx[m]]
+        c = ctx[m]
         for k in range(n_out):
-            u = syn1neg[outs[k]]
+            o = outs[k]
             f = np.float32(0.0)
             for d in range(D):
-                f += v[d] * u[d]
+                f += syn0[c, d] * syn1neg[o, d]
             if k == 0:
                 loss -= _logsig(f, logsig_table)
                 logits[m, k] = alpha * (1.0 - _sig(f, sig_table))
@@ -160,83 +166,81 @@ def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_
                 logits[m, k] = -alpha * _sig(f, sig_table)
     # input gradients from the old outputs: grad = G @ U_out                  # (M, D)
     for m in range(n_ctx):
-        gm = grad[m]
         for d in range(D):
-            gm[d] = 0.0
+            grad[m, d] = 0.0
         for k in range(n_out):
             g = logits[m, k]
-            u = syn1neg[outs[k]]
+            o = outs[k]
             for d in range(D):
-                gm[d] += g * u[d]
+                grad[m, d] += g * syn1neg[o, d]
     # outputs from the (still old) inputs: U_out += G^T @ V_ctx               # (1+K, D)
     for k in range(n_out):
-        u = syn1neg[outs[k]]
+        o = outs[k]
         for m in range(n_ctx):
             g = logits[m, k]
-            v = syn0[ctx[m]]
+            c = ctx[m]
             for d in range(D):
-                u[d] += g * v[d]
+                syn1neg[o, d] += g * syn0[c, d]
     # then the inputs
     for m in range(n_ctx):
-        v = syn0[ctx[m]]
-        gm = grad[m]
+        c = ctx[m]
         for d in range(D):
-            v[d] += gm[d]
+            syn0[c, d] += grad[m, d]
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def hs_step(syn1, x, point, code, n_code, alpha, sig_table, logsig_table, err):
-    """Hierarchical softmax for one input vector x (float32 (D,)) and one target path.
+@njit(cache=True, nogil=True, fastmath=True, _nrt=False)
+def hs_step(syn1, x, points, codes, w, n_code, alpha, sig_table, logsig_table, err):
+    """Hierarchical softmax for one input vector x (float32 (D,)) and the Huffman path of word w.
 
-    point : int32 inner-node ids, code : int8 bits (length >= n_code).
+    points : int32 (V, L) inner-node ids, codes : int8 (V, L) bits; the path of w is row w, n_code long.
     Updates syn1 in place, ADDS alpha * (-dL/dx) to err (float32 (D,)), returns the loss."""
     D = x.shape[0]
     loss = 0.0
     for j in range(n_code):
-        u = syn1[point[j]]
+        p = points[w, j]
         f = np.float32(0.0)
         for d in range(D):
-            f += x[d] * u[d]
-        if code[j] == 0:         # label 1: -log s(f)
+            f += x[d] * syn1[p, d]
+        if codes[w, j] == 0:     # label 1: -log s(f)
             loss -= _logsig(f, logsig_table)
             g = alpha * (1.0 - _sig(f, sig_table))
         else:                    # label 0: -log s(-f)
             loss -= _logsig(-f, logsig_table)
             g = -alpha * _sig(f, sig_table)
         for d in range(D):
-            err[d] += g * u[d]
-            u[d] += g * x[d]
+            err[d] += g * syn1[p, d]
+            syn1[p, d] += g * x[d]
     return loss
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, point, code, n_code, alpha,
+@njit(cache=True, nogil=True, fastmath=True, _nrt=False)
+def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_code, alpha,
               sig_table, logsig_table, h, err):
     """CBOW (mean of context) step for one centre word; returns its loss (one pair).
 
     The outputs take an exact SGD step; each context row moves by -alpha dL/dh (word2vec's rule).
 
     outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off);
-    point/code/n_code = the centre's Huffman path (n_code = 0 turns hierarchical softmax off).
-    h, err : float32 (D,) scratch."""
+    points/codes row w, n_code long = the centre's Huffman path (n_code = 0 turns hierarchical
+    softmax off).  h, err : float32 (D,) scratch."""
     D = syn0.shape[1]
     inv = np.float32(1.0 / n_ctx)
     for d in range(D):
         h[d] = 0.0
         err[d] = 0.0
     for m in range(n_ctx):
-        v = syn0[ctx[m]]
+        c = ctx[m]
         for d in range(D):
-            h[d] += v[d]
+            h[d] += syn0[c, d]
     for d in range(D):
         h[d] *= inv                                                         # (D,) mean
     loss = 0.0
     for k in range(n_out):
-        u = syn1neg[outs[k]]
+        o = outs[k]
         f = np.float32(0.0)
         for d in range(D):
-            f += h[d] * u[d]
+            f += h[d] * syn1neg[o, d]
         if k == 0:
             loss -= _logsig(f, logsig_table)
             g = alpha * (1.0 - _sig(f, sig_table))
@@ -244,15 +248,15 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, point, code, n_code,
             loss -= _logsig(-f, logsig_table)
             g = -alpha * _sig(f, sig_table)
         for d in range(D):
-            err[d] += g * u[d]
-            u[d] += g * h[d]
+            err[d] += g * syn1neg[o, d]
+            syn1neg[o, d] += g * h[d]
     if n_code > 0:
-        loss += hs_step(syn1, h, point, code, n_code, alpha, sig_table, logsig_table, err)
+        loss += hs_step(syn1, h, points, codes, w, n_code, alpha, sig_table, logsig_table, err)
     # every context vector gets the whole error of h (see the module docstring)
     for m in range(n_ctx):
-        v = syn0[ctx[m]]
+        c = ctx[m]
         for d in range(D):
-            v[d] += err[d]
+            syn0[c, d] += err[d]
     return loss
 
 
@@ -276,6 +280,7 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
           [loss sum, training pairs, tokens read, tokens kept after subsampling]
     """
     D = syn0.shape[1]
+    n_noise = alias_prob.shape[0]
     state = rng[0]
     t_begin = offsets[s_begin]
     n_total = offsets[s_end] - t_begin
@@ -315,7 +320,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
         # noise words are drawn one centre ahead so their rows can be prefetched
         if negative > 0 and n > 0:
             for k in range(negative):
-                state, nxt[k] = _draw_noise(state, alias_prob, alias_idx)
+                state, b, u = _noise_bucket(state, n_noise)
+                nxt[k] = b if u < alias_prob[b] else alias_idx[b]
         for i in range(n):
             centre = sen[i]
             state, r = _lcg(state)
@@ -336,7 +342,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                 if i + 1 < n:
                     _prefetch_row(syn1neg, sen[i + 1])
                     for k in range(negative):
-                        state, t = _draw_noise(state, alias_prob, alias_idx)
+                        state, b, u = _noise_bucket(state, n_noise)
+                        t = b if u < alias_prob[b] else alias_idx[b]
                         nxt[k] = t
                         _prefetch_row(syn1neg, t)
                     _prefetch_row(syn0, sen[min(n - 1, i + 1 + window)])
@@ -349,17 +356,18 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                                        sig_table, logsig_table, logits, grad)
                 if n_code > 0:
                     for m in range(n_ctx):
-                        v = syn0[ctx[m]]
+                        c = ctx[m]
                         for d in range(D):
+                            h[d] = syn0[c, d]   # the input row (hs_step leaves syn0 alone)
                             err[d] = 0.0
-                        loss += hs_step(syn1, v, points[centre], codes[centre], n_code, alpha,
+                        loss += hs_step(syn1, h, points, codes, centre, n_code, alpha,
                                         sig_table, logsig_table, err)
                         for d in range(D):
-                            v[d] += err[d]
+                            syn0[c, d] += err[d]
                 pairs += n_ctx
             else:
                 loss += cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out,
-                                  points[centre], codes[centre], n_code, alpha,
+                                  points, codes, centre, n_code, alpha,
                                   sig_table, logsig_table, h, err)
                 pairs += 1
     rng[0] = state
