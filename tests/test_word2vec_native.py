@@ -1,7 +1,9 @@
 """The ahead-of-time compiled word2vec kernels (native.py) against the Numba JIT ones."""
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import threading
 
 import numpy as np
@@ -11,6 +13,16 @@ from embed.errors import EmbedError
 from embed.text.corpus import encode_corpus
 from embed.word2vec import native, tables
 from embed.word2vec.model import Word2Vec
+
+
+def _has_c_compiler():
+    cc = (sysconfig.get_config_var("CC") or "cc").split()
+    return bool(cc) and shutil.which(cc[0]) is not None
+
+
+# Without a C compiler the module cannot be built and embed runs the JIT kernels
+# (the fallback tests below still run); everywhere else these must pass.
+needs_compiler = pytest.mark.skipif(not _has_c_compiler(), reason="no C compiler to build the module")
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +47,7 @@ def fresh(monkeypatch):
     return monkeypatch
 
 
+@needs_compiler
 def test_backends_are_what_they_say(kernels):
     nat, jit = kernels
     assert (nat.name, jit.name) == ("native", "jit")
@@ -42,6 +55,7 @@ def test_backends_are_what_they_say(kernels):
     assert hasattr(jit.train_chunk, "py_func")          # a Numba dispatcher
 
 
+@needs_compiler
 @pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 3)])
 def test_native_and_jit_train_bit_identical_vectors(corpus, sg, hs, negative, fresh):
     runs = {}
@@ -57,6 +71,7 @@ def test_native_and_jit_train_bit_identical_vectors(corpus, sg, hs, negative, fr
     assert np.abs(a.syn1neg_).sum() + np.abs(a.syn1_).sum() > 0   # the outputs (zero at start) trained
 
 
+@needs_compiler
 def test_tables_are_identical(kernels):
     nat, jit = kernels
     p = np.random.default_rng(1).random(500)
@@ -68,6 +83,7 @@ def test_tables_are_identical(kernels):
         assert x.dtype == y.dtype and np.array_equal(x, y)
 
 
+@needs_compiler
 def test_native_kernel_releases_the_gil(kernels, corpus):
     """While one thread is inside train_chunk, another Python thread keeps running."""
     nat = kernels[0]
@@ -111,6 +127,7 @@ def test_native_kernel_releases_the_gil(kernels, corpus):
     assert counts[0] > 10000
 
 
+@needs_compiler
 def test_training_process_never_imports_numba(kernels, tmp_path):
     """The point of the compiled module: no Numba (nor LLVM) in a process that trains."""
     corpus_file = tmp_path / "c.txt"
@@ -154,3 +171,13 @@ def test_bad_backend_name_is_one_line(fresh):
     fresh.setenv("EMBED_KERNELS", "fortran")
     with pytest.raises(EmbedError, match="EMBED_KERNELS must be one of auto, native, jit"):
         native.load()
+
+
+def test_a_failing_compiler_leaves_a_reason_and_the_jit(fresh, tmp_path):
+    fresh.setenv("EMBED_NATIVE_DIR", str(tmp_path))
+    fresh.setattr(native, "_build_in_child", lambda path: "gcc: command not found")
+    with pytest.raises(EmbedError, match="gcc: command not found"):
+        native.load("native")
+    assert native.load("auto").name == "jit"
+    with open(native.module_path() + ".failed") as f:
+        assert f.read() == "gcc: command not found\n"
