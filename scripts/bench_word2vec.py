@@ -2,6 +2,7 @@
 
     python scripts/bench_word2vec.py                 # full: SG+CBOW, workers 1 and 2, 3 seeds
     python scripts/bench_word2vec.py --quick         # 1 epoch, 1 seed: a short dev run
+    python scripts/bench_word2vec.py --corpus big.txt   # quality on 5M+ words (corpora/README.md)
 
 Protocol
 - Corpus: $EMBED_DATA/wiki_sample.txt (or --corpus).  Both sides train on the very same
@@ -223,8 +224,8 @@ def main():
             ratio = o[key] / g[key] if g[key] else float("nan")
             cells += [f(o[key]), f(g[key]), f"**{ratio:.2f}**"]
         print("| " + " | ".join(cells) + " |")
-    print("\nPeak RSS before training (interpreter, imports, encoded corpus; ours includes Numba's "
-          "runtime after loading the cached kernels), medians: "
+    print("\nPeak RSS before training (interpreter, imports, encoded corpus; ours after loading its "
+          "kernels: with EMBED_KERNELS=jit that includes Numba's runtime), medians: "
           + "; ".join(f"{m.upper()} w{w}: ours {med['ours']['base_mb']:.0f} MB, gensim "
                       f"{med['gensim']['base_mb']:.0f} MB" for m, w, med in rows))
     print("Peak RSS after exporting the vectors (model.wv), medians: "
