@@ -181,3 +181,13 @@ def test_a_failing_compiler_leaves_a_reason_and_the_jit(fresh, tmp_path):
     assert native.load("auto").name == "jit"
     with open(native.module_path() + ".failed") as f:
         assert f.read() == "gcc: command not found\n"
+
+
+@needs_compiler
+def test_a_stale_failure_note_does_not_hide_a_built_module(kernels, fresh, tmp_path):
+    built = native.module_path()                              # the user cache, built by `kernels`
+    fresh.setenv("EMBED_NATIVE_DIR", str(tmp_path))
+    shutil.copy(built, native.module_path())
+    with open(native.module_path() + ".failed", "w") as f:
+        f.write("an old failure\n")
+    assert native.load("auto").name == "native"

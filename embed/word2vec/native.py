@@ -123,9 +123,13 @@ def _build_in_child(path):
     if not os.access(folder, os.W_OK):
         return f"{folder} is not writable"
     _notice("compiling the word2vec kernels for this machine (once, about 10 s)")
+    # the child imports this very package, wherever it was found
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     try:
         out = subprocess.run([sys.executable, "-m", __name__, path], capture_output=True, text=True,
-                             timeout=1800, stdin=subprocess.DEVNULL)
+                             timeout=1800, stdin=subprocess.DEVNULL, env=env)
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"the compiler process failed: {e}"
     if out.returncode != 0 or not os.path.exists(path):
@@ -149,9 +153,9 @@ def _load_native(required):
     path = module_path()
     failed = path + ".failed"
     reason = None
-    if os.path.exists(failed) and not required:
-        return _jit()  # tried before on this machine: see the .failed file
     if not os.path.exists(path):
+        if os.path.exists(failed) and not required:
+            return _jit()  # tried before on this machine: see the .failed file
         reason = _build_in_child(path)
     if reason is None:
         try:
