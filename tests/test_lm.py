@@ -340,6 +340,10 @@ def test_cli_bad_inputs(tmp_path, capsys):
                     "hidden=8", "16")
     _one_line_error(*_cli(capsys, "lm", "train", text, "-o", model, "--resume", "--cell", "gru")[::2],
                     "cell='lstm'")
+    _one_line_error(*_cli(capsys, "lm", "train", text, "-o", model, "--resume", "--min-count", 3)[::2],
+                    "min_count=1", "not 3")
+    _one_line_error(*_cli(capsys, "lm", "train", text, "-o", model, "--resume", "--tokenizer", "tweet")[::2],
+                    "tokenizer='regexp'", "'tweet'")
     other = tmp_path / "other.txt"
     other.write_text(POEM * 2 + "xyz", encoding="utf-8")
     _one_line_error(*_cli(capsys, "lm", "train", other, "-o", model, "--resume")[::2], "not the one")

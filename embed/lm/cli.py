@@ -96,7 +96,8 @@ def _train(args):
     if args.resume:
         if not os.path.exists(args.output):
             raise EmbedError(f"--resume: no checkpoint at {args.output}")
-        trainer = LMTrainer.resume(args.output, text, model_opts, train_opts)
+        vocab_opts = {"min_count": args.min_count, "tokenizer": args.tokenizer}  # fixed by the checkpoint
+        trainer = LMTrainer.resume(args.output, text, {**model_opts, **vocab_opts}, train_opts)
         if args.minutes is not None:  # a time budget replaces the saved epoch target
             trainer.cfg = dataclasses.replace(trainer.cfg, epochs=None)
         if args.epochs is not None:   # and an epoch target replaces a saved time budget
