@@ -160,6 +160,9 @@ def test_cli_human_output_and_errors(tmp_path, capsys):
     assert main(["mnist", "--data", str(folder), "--hidden", "a,b"]) == 2
     assert main(["mnist", "--data", str(folder), "--optimizer", "nadam", "--epochs", "1"]) == 2
     assert "unknown optimizer" in capsys.readouterr().err
+    # checked before the data: a bad name is reported even where no data set is at hand
+    assert main(["mnist", "--data", str(tmp_path / "missing"), "--optimizer", "nadam"]) == 2
+    assert "unknown optimizer" in capsys.readouterr().err
     corrupt = tmp_path / "corrupt"
     write_set(corrupt, n_train=20, n_test=20)
     (corrupt / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"\x00" * 5))

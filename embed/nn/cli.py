@@ -68,6 +68,7 @@ def run(args):
     from ..mnist import load_mnist
     from . import schedules
     from .layers import Dense, Dropout
+    from .optimizers import get as get_optimizer
     from .metrics import accuracy, confusion_matrix
     from .preprocessing import train_test_split
     from .sequential import Sequential
@@ -86,6 +87,7 @@ def run(args):
         except OSError as e:
             raise EmbedError(f"cannot create plot folder {args.plots}: {e.strerror}") from None
     hidden = _hidden_sizes(args.hidden)
+    get_optimizer(args.optimizer)  # an unknown name fails here, before any data is read
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
     if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):  # before training
