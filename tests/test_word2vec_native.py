@@ -191,3 +191,38 @@ def test_a_stale_failure_note_does_not_hide_a_built_module(kernels, fresh, tmp_p
     with open(native.module_path() + ".failed", "w") as f:
         f.write("an old failure\n")
     assert native.load("auto").name == "native"
+
+
+@needs_compiler
+def test_compiled_kernels_refuse_arrays_of_another_type(kernels, corpus):
+    """The compiled code trusts its signature; the wrapper must stop what would be misread."""
+    nat = kernels[0]
+    V, D = len(corpus.vocab), 8
+    prob, alias = nat.alias_table(np.full(V, 1.0 / V))
+    sig, logsig = tables.make_tables()
+
+    def args(**change):
+        a = dict(syn0=np.zeros((V, D), np.float32), syn1neg=np.zeros((V, D), np.float32),
+                 tokens=corpus.tokens, stats=np.zeros(4))
+        a.update(change)
+        return (a["syn0"], a["syn1neg"], np.zeros((1, D), np.float32), a["tokens"], corpus.offsets, 0,
+                corpus.offsets.size - 1, np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.int32),
+                np.zeros((1, 1), np.int8), np.zeros(V, np.int32), 1, 5, 5, 0, 0.025, 0.025, 0,
+                sig, logsig, tables.seed_state(1, 0), a["stats"])
+
+    readonly = np.zeros((V, D), np.float32)
+    readonly.setflags(write=False)
+    for bad in (dict(syn0=np.zeros((V, D))),                                   # float64
+                dict(syn1neg=np.zeros((V, 2 * D), np.float32)[:, ::2]),        # not contiguous
+                dict(tokens=corpus.tokens.astype(np.int64)),
+                dict(syn0=readonly),                                          # written by the kernel
+                dict(stats=[0.0] * 4)):
+        with pytest.raises(TypeError, match="train_chunk: argument"):
+            nat.train_chunk(*args(**bad))
+    with pytest.raises(TypeError, match="alias_table: argument 0 must be a C-contiguous float64"):
+        nat.alias_table(np.ones(4, np.float32))
+    tokens = corpus.tokens.copy()
+    tokens.setflags(write=False)                                              # only read: fine
+    stats = np.zeros(4)
+    nat.train_chunk(*args(tokens=tokens, stats=stats))
+    assert stats[tables.STAT_WORDS] == corpus.tokens.size

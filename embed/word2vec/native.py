@@ -41,14 +41,17 @@ from ..errors import EmbedError
 
 MODULE = "_embed_w2v_native"  # the extension's import name (its PyInit_ symbol)
 KERNELS = ("train_chunk", "alias_table", "huffman_tree")
-# explicit signatures: the driver (model.py) passes exactly these types
-SIGNATURES = {
-    "train_chunk": "void(f4[:,::1], f4[:,::1], f4[:,::1], i4[::1], i8[::1], i8, i8, f4[::1], "
-                   "f4[::1], i4[::1], i4[:,::1], i1[:,::1], i4[::1], i8, i8, i8, i8, f8, f8, i8, "
-                   "f4[::1], f4[::1], i8[::1], f8[::1])",
-    "alias_table": "Tuple((f4[::1], i4[::1]))(f8[::1])",
-    "huffman_tree": "Tuple((i4[:,::1], i1[:,::1], i4[::1]))(i8[::1])",
+# kernel -> (return type, argument types, arguments it writes): explicit signatures, the types
+# the driver (model.py) passes.  "f4[:,::1]" is a C-contiguous 2-D float32 array.
+SPECS = {
+    "train_chunk": ("void", ("f4[:,::1]", "f4[:,::1]", "f4[:,::1]", "i4[::1]", "i8[::1]", "i8", "i8",
+                             "f4[::1]", "f4[::1]", "i4[::1]", "i4[:,::1]", "i1[:,::1]", "i4[::1]",
+                             "i8", "i8", "i8", "i8", "f8", "f8", "i8", "f4[::1]", "f4[::1]", "i8[::1]",
+                             "f8[::1]"), (0, 1, 2, 22, 23)),
+    "alias_table": ("Tuple((f4[::1], i4[::1]))", ("f8[::1]",), ()),
+    "huffman_tree": ("Tuple((i4[:,::1], i1[:,::1], i4[::1]))", ("i8[::1]",), ()),
 }
+_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "i4": "int32", "i8": "int64"}
 MODES = ("auto", "native", "jit")
 
 _lock = threading.Lock()
@@ -100,6 +103,33 @@ def _import(path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _checked(name, fn):
+    """`fn` behind a check of its array arguments.
+
+    The compiled module trusts its signature: an array of another dtype or layout
+    would be read as if it matched (wrong numbers or a crash), where the JIT would
+    compile for it.  The check costs microseconds a call; a call trains a chunk."""
+    import numpy as np
+
+    ret, types, writes = SPECS[name]
+    rules = [(i, np.dtype(_DTYPES[t[:2]]), t.count(",") + 1, i in writes)
+             for i, t in enumerate(types) if "[" in t]
+
+    def call(*args):
+        for i, dtype, ndim, written in rules:
+            a = args[i]
+            if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
+                    and a.flags.c_contiguous and a.flags.aligned and (a.flags.writeable or not written)):
+                raise TypeError(f"{name}: argument {i} must be a C-contiguous{' writeable' if written else ''} "
+                                f"{dtype} array with {ndim} dimension(s), got "
+                                f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}")
+        return fn(*args)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"The compiled {name} of kernels.py ({ret}({', '.join(types)}))."
+    return call
 
 
 def _jit():
@@ -160,7 +190,7 @@ def _load_native(required):
     if reason is None:
         try:
             mod = _import(path)
-            return SimpleNamespace(name="native", **{k: getattr(mod, k) for k in KERNELS})
+            return SimpleNamespace(name="native", **{k: _checked(k, getattr(mod, k)) for k in KERNELS})
         except (ImportError, OSError, AttributeError) as e:
             reason = f"cannot import {path}: {e}"
     if required:
@@ -202,7 +232,8 @@ def build(path):
         cc.output_dir = tmp
         cc.target_cpu = "host"
         for name in KERNELS:
-            cc.export(name, SIGNATURES[name])(getattr(kernels, name).py_func)
+            ret, args, _ = SPECS[name]
+            cc.export(name, f"{ret}({', '.join(args)})")(getattr(kernels, name).py_func)
         cc.compile()
         built = os.path.join(tmp, cc.output_file)
         os.chmod(built, 0o755)
