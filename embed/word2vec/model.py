@@ -251,7 +251,8 @@ class Word2Vec:
         prob, alias = self._kernels().alias_table(noise / noise.sum())  # (V,), (V,)
         if self.hs:
             order = np.argsort(-np.asarray(self.vocab_.counts), kind="stable")
-            points, codes, lens = self._kernels().huffman_tree(np.asarray(self.vocab_.counts, np.int64)[order])
+            counts_sorted = np.asarray(self.vocab_.counts, np.int64)[order]  # (V,) descending
+            points, codes, lens = self._kernels().huffman_tree(counts_sorted)
             inverse = np.empty_like(order)
             inverse[order] = np.arange(order.size)
             points, codes, lens = points[inverse], codes[inverse], lens[inverse]
@@ -359,9 +360,9 @@ class Word2Vec:
                         return
                     s0, s1, a0, a1 = jobs[i]
                     train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
-                                        t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
-                                        t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
-                                        t["sig"], t["logsig"], rng, stats[w])
+                                t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
+                                t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
+                                t["sig"], t["logsig"], rng, stats[w])
             except BaseException as exc:  # surfaced in the main thread
                 errors.append(exc)
                 stop.set()
