@@ -1,18 +1,113 @@
-"""Small file helpers shared by every module that writes output.
+"""Small file helpers shared by every module that reads input or writes output.
 
 Writes are atomic: data goes to a temporary file in the destination folder
 and is renamed over the target only once it is complete, so an interrupted
-run never leaves a half-written file behind.
+run never leaves a half-written file behind.  A temporary file is named
+``.NAME.<pid>-<host>-<random>.embed.tmp``; one that a killed run left behind
+(its process is gone, or it is older than `STALE_HOURS`) is removed by the
+next write to the same destination.
+
+Before any long work, commands call `check_distinct` (an output must never be
+one of the inputs, however it is spelled) and `check_writable` (the output's
+folder exists and accepts files).
 """
 import contextlib
 import os
-import tempfile
+import re
+import secrets
+import socket
+import time
+import zlib
 
 from .errors import EmbedError
 
-# mkstemp creates owner-only files; finished outputs get the usual permissions.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+TEMP_SUFFIX = ".embed.tmp"  # ends in .tmp, like every temporary file
+STALE_HOURS = 24  # a temporary file this old is debris even if its pid is alive again (reused)
+LEGACY_STALE_HOURS = 6  # '.NAME.XXXXXXXX.tmp' files of older versions: no pid to ask
+
+
+def _host_tag():
+    """Six hex digits naming this machine, so a shared folder's other writers are left alone."""
+    return "%06x" % (zlib.crc32(socket.gethostname().encode("utf-8", "replace")) & 0xFFFFFF)
+
+
+def temp_name(path):
+    """A fresh temporary name next to `path`: '.NAME.<pid>-<host>-<random>.embed.tmp'."""
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    return os.path.join(folder, f".{name}.{os.getpid()}-{_host_tag()}-{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's live process (or a pid we cannot ask about): keep its file
+    return True
+
+
+def remove_stale_temps(path, now=None):
+    """Delete temporary files of earlier, dead writes to `path`; returns the names removed.
+
+    A file ``.NAME.<pid>-<host>-<random>.embed.tmp`` is stale when it was made on
+    this machine by a process that no longer exists, or when it has not been
+    written to for `STALE_HOURS`.  Older versions' ``.NAME.XXXXXXXX.tmp`` files
+    are stale after `LEGACY_STALE_HOURS`.  Errors are ignored: this is tidying.
+    """
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    ours = re.compile(re.escape(f".{name}.") + r"(\d+)-([0-9a-f]{6})-[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + r"\Z")
+    legacy = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}\.tmp\Z")
+    now = time.time() if now is None else now
+    host = _host_tag()
+    removed = []
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return removed
+    prefix = f".{name}."
+    for entry in entries:
+        if not entry.startswith(prefix):
+            continue
+        m = ours.match(entry)
+        full = os.path.join(folder, entry)
+        try:
+            st = os.lstat(full)
+        except OSError:
+            continue
+        age_hours = (now - st.st_mtime) / 3600
+        if m:
+            pid, tag = int(m.group(1)), m.group(2)
+            dead = tag == host and pid != os.getpid() and not _pid_alive(pid)
+            stale = dead or age_hours > STALE_HOURS
+        else:
+            stale = bool(legacy.match(entry)) and age_hours > LEGACY_STALE_HOURS
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(full)
+                removed.append(entry)
+    return removed
+
+
+def _create_temp(path):
+    """Create and open (O_EXCL) a temporary file next to `path`; returns (fd, name).
+
+    The file is created with mode 0o666 so the process umask applies exactly as
+    for a plain open(): the finished output gets the usual permissions, and no
+    process-wide umask is read or changed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = temp_name(path)
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise EmbedError(f"cannot write {os.fspath(path)}: no free temporary name")
+
+
+def _folder_of(path):
+    return os.path.dirname(os.path.abspath(os.fspath(path)))
 
 
 @contextlib.contextmanager
@@ -23,11 +118,14 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
     removed and `path` is left untouched.
     """
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    folder = _folder_of(path)
     if not os.path.isdir(folder):
         raise EmbedError(f"cannot write {path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise EmbedError(f"cannot write {path}: it is a folder")
+    remove_stale_temps(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+        fd, tmp = _create_temp(path)
     except OSError as e:
         raise EmbedError(f"cannot write {path}: {e.strerror}") from None
     try:
@@ -36,7 +134,6 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -54,3 +151,73 @@ def check_readable(path, what="file"):
     if not os.access(path, os.R_OK):
         raise EmbedError(f"{what} is not readable: {path}")
     return path
+
+
+def check_writable(path, what="output"):
+    """Raise a one-line EmbedError unless a file can be written at `path`.
+
+    The folder must exist and accept a new file (tested by creating and
+    removing a temporary one, so read-only mounts and ACLs count too) and
+    `path` must not be a folder.  Call it before any long work.
+    """
+    path = os.fspath(path)
+    folder = _folder_of(path)
+    if not os.path.exists(folder):
+        raise EmbedError(f"cannot write {what} {path}: folder {folder} does not exist")
+    if not os.path.isdir(folder):
+        raise EmbedError(f"cannot write {what} {path}: {folder} is not a folder")
+    if os.path.isdir(path):
+        raise EmbedError(f"cannot write {what} {path}: it is a folder")
+    try:
+        fd, tmp = _create_temp(path)
+    except OSError as e:
+        raise EmbedError(f"cannot write {what} {path}: {e.strerror or e} in {folder}") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    return path
+
+
+def _identity(path):
+    """(st_dev, st_ino) of an existing file (following symlinks), else its resolved path."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return ("path", os.path.realpath(path))
+    if st.st_ino:
+        return ("inode", st.st_dev, st.st_ino)
+    return ("path", os.path.realpath(path))  # file systems without inode numbers
+
+
+def same_file(a, b):
+    """True if paths `a` and `b` name the same file: via ./, absolute paths, symlinks or hard links."""
+    ia, ib = _identity(os.fspath(a)), _identity(os.fspath(b))
+    if ia == ib:
+        return True
+    return os.path.realpath(os.fspath(a)) == os.path.realpath(os.fspath(b))
+
+
+def check_distinct(outputs, inputs):
+    """Raise a one-line EmbedError if any output path names one of the input files.
+
+    outputs, inputs : a path or an iterable of paths (None entries are ignored).
+    Paths are compared by the file they reach (device and inode when the file
+    exists, the resolved path otherwise), so ``x``, ``./x``, ``$PWD/x``, a
+    symlink to x and a hard link to x are all the same file.
+    """
+    outputs = [os.fspath(p) for p in _as_list(outputs)]
+    inputs = [os.fspath(p) for p in _as_list(inputs)]
+    for out in outputs:
+        for inp in inputs:
+            if same_file(out, inp):
+                same = "" if out == inp else f" (= {inp})"
+                raise EmbedError(f"output {out} is the input file{same}: writing it would destroy "
+                                 "the input; choose another output name")
+
+
+def _as_list(paths):
+    if paths is None:
+        return []
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [paths]
+    return [p for p in paths if p is not None]

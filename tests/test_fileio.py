@@ -1,0 +1,144 @@
+"""embed.fileio: atomic writes, stale temporary files, output/input checks."""
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from embed import fileio
+from embed.errors import EmbedError
+
+
+def _probe_fails(folder):
+    try:
+        fileio.check_writable(os.path.join(str(folder), "probe"))
+    except EmbedError:
+        return True
+    return False
+
+
+@pytest.fixture
+def readonly_dir(tmp_path):
+    """A folder the current user cannot create files in (root ignores chmod: then /sys)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if _probe_fails(ro):
+            yield ro
+        elif os.path.isdir("/sys") and _probe_fails("/sys"):
+            yield "/sys"
+        else:
+            pytest.skip("no read-only folder available to this user")
+    finally:
+        ro.chmod(0o755)
+
+
+def test_import_does_not_touch_umask():
+    code = ("import os; os.umask(0o027); import embed.fileio; "
+            "print(oct(os.umask(0)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0o27"
+
+
+def test_atomic_write_mode_follows_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        with fileio.atomic_write(tmp_path / "a.txt") as f:
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "a.txt").st_mode) == 0o640
+
+
+def test_atomic_write_failure_leaves_target_and_no_temp(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with fileio.atomic_write(target) as f:
+            f.write("new")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["a.txt"]
+
+
+def test_temp_names_are_recognisable(tmp_path):
+    name = os.path.basename(fileio.temp_name(tmp_path / "v.txt"))
+    assert name.startswith(".v.txt.") and name.endswith(fileio.TEMP_SUFFIX)
+    assert str(os.getpid()) in name
+
+
+def _dead_pid():
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_stale_temp_of_dead_writer_is_removed_on_next_write(tmp_path):
+    own = os.path.basename(fileio.temp_name(tmp_path / "v.txt"))
+    host = own.split(".")[-3].split("-")[1]
+    stale = tmp_path / f".v.txt.{_dead_pid()}-{host}-0123abcd{fileio.TEMP_SUFFIX}"
+    stale.write_bytes(b"x" * 100)
+    alive = tmp_path / f".v.txt.{os.getppid()}-{host}-89abcdef{fileio.TEMP_SUFFIX}"
+    alive.write_bytes(b"y")
+    other = tmp_path / f".w.txt.{_dead_pid()}-{host}-0123abcd{fileio.TEMP_SUFFIX}"
+    other.write_bytes(b"z")
+    with fileio.atomic_write(tmp_path / "v.txt") as f:
+        f.write("data")
+    names = set(os.listdir(tmp_path))
+    assert stale.name not in names
+    assert alive.name in names  # its writer may still be running
+    assert other.name in names  # another destination's temp file is not ours to judge
+    assert (tmp_path / "v.txt").read_text() == "data"
+
+
+def test_old_temps_are_removed_whatever_their_pid(tmp_path):
+    old = tmp_path / f".v.txt.{os.getppid()}-abcdef-0123abcd{fileio.TEMP_SUFFIX}"
+    legacy = tmp_path / ".v.txt.k2j_x9aa.tmp"
+    fresh_legacy = tmp_path / ".v.txt.zzzzzzzz.tmp"
+    for p in (old, legacy, fresh_legacy):
+        p.write_bytes(b"x")
+    past = time.time() - (fileio.STALE_HOURS + 1) * 3600
+    os.utime(old, (past, past))
+    os.utime(legacy, (past, past))
+    removed = fileio.remove_stale_temps(tmp_path / "v.txt")
+    assert sorted(removed) == sorted([old.name, legacy.name])
+    assert fresh_legacy.exists()
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot", "absolute", "symlink", "hardlink"])
+def test_check_distinct_refuses_the_input(tmp_path, monkeypatch, spelling):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus.txt").write_text("a b c\n")
+    out = {"same": "corpus.txt", "dot": "./corpus.txt", "absolute": str(tmp_path / "corpus.txt"),
+           "symlink": "link.txt", "hardlink": "hard.txt"}[spelling]
+    if spelling == "symlink":
+        os.symlink("corpus.txt", "link.txt")
+    if spelling == "hardlink":
+        os.link("corpus.txt", "hard.txt")
+    with pytest.raises(EmbedError, match="is the input file"):
+        fileio.check_distinct(out, ["other.txt", "corpus.txt"])
+
+
+def test_check_distinct_accepts_other_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corpus.txt").write_text("a b c\n")
+    (tmp_path / "copy.txt").write_text("a b c\n")  # same content, another file
+    fileio.check_distinct(["copy.txt", "new.txt", None], ["corpus.txt", None])
+    fileio.check_distinct("new.txt", [])
+
+
+def test_check_writable(tmp_path, readonly_dir):
+    assert fileio.check_writable(tmp_path / "x.lm") == str(tmp_path / "x.lm")
+    assert os.listdir(tmp_path) == ["ro"]  # the probe file is gone
+    with pytest.raises(EmbedError, match="cannot write"):
+        fileio.check_writable(os.path.join(str(readonly_dir), "x.lm"))
+    with pytest.raises(EmbedError, match="does not exist"):
+        fileio.check_writable(tmp_path / "missing" / "x.lm")
+    with pytest.raises(EmbedError, match="is a folder"):
+        fileio.check_writable(tmp_path)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(EmbedError, match="not a folder"):
+        fileio.check_writable(tmp_path / "file" / "x.lm")
