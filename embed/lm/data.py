@@ -13,108 +13,19 @@ and walks down them ``seq_length`` rows at a time.  Chunk k holds inputs
 so the model sees an unbroken text while gradients flow back only T steps.
 """
 import hashlib
-import os
 
 import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import check_readable
+from ..text.vocab import NEWLINE, UNK, SymbolVocab, Vocab, tokenize_lines
 
-NEWLINE = "\n"  # the word-level stream keeps line breaks as a token of their own
-UNK = "<unk>"  # word level: words below min_count
+# The vocabulary type lives with the other vocabularies (embed.text.vocab);
+# re-exported here because the LM modules and checkpoints speak of it.
+__all__ = ["NEWLINE", "UNK", "SymbolVocab", "tokenize_words", "read_text", "build_vocab",
+           "encode_stream", "text_digest", "split_train_val", "Streams", "validation_streams"]
 
-
-class SymbolVocab:
-    """Index <-> symbol for a language model: code points (char level) or words.
-
-    symbols   : list[str], index -> symbol (single characters when ``level="char"``)
-    index     : dict symbol -> index
-    tokenizer : word level: the text pipeline's tokenizer name; lowercase: fold case first
-    """
-
-    def __init__(self, symbols, level="char", tokenizer="regexp", lowercase=True):
-        self.symbols = list(symbols)
-        self.level = level
-        self.tokenizer_name = tokenizer
-        self.lowercase = lowercase
-        self.index = {s: i for i, s in enumerate(self.symbols)}
-        if len(self.index) != len(self.symbols):
-            raise EmbedError("vocabulary has duplicate symbols")
-
-    def __len__(self):
-        return len(self.symbols)
-
-    def __eq__(self, other):
-        return isinstance(other, SymbolVocab) and (self.level, self.symbols) == (other.level, other.symbols)
-
-    def __repr__(self):
-        return f"SymbolVocab<{self.level}, {len(self)} symbols>"
-
-    # ---- text <-> ids --------------------------------------------------------
-    def split(self, text):
-        """The symbols of `text` in order (characters, or tokens + newlines)."""
-        if self.level == "char":
-            return list(text)
-        return tokenize_words(text, self.tokenizer_name, self.lowercase)
-
-    def encode(self, text, what="text"):
-        """int32 ids of `text`; unknown symbols raise an EmbedError that names them."""
-        if self.level == "char":
-            try:
-                return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
-            except KeyError:
-                pass
-            parts = list(text)
-        else:
-            parts = self.split(text)  # (words outside the vocabulary are named, not mapped to UNK)
-        missing = sorted({p for p in parts if p not in self.index})
-        if missing:
-            shown = ", ".join(_show(m) for m in missing[:10])
-            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-            kind = "character" if self.level == "char" else "word"
-            raise EmbedError(f"{what} has {kind}(s) not in the model's vocabulary: {shown}{more}")
-        return np.array([self.index[p] for p in parts], dtype=np.int32)
-
-    def decode(self, ids):
-        """Text for a sequence of ids (words joined by spaces, newlines kept)."""
-        syms = [self.symbols[int(i)] for i in ids]
-        if self.level == "char":
-            return "".join(syms)
-        out = []
-        for s in syms:
-            if out and out[-1] != NEWLINE and s != NEWLINE:
-                out.append(" ")
-            out.append(s)
-        return "".join(out)
-
-    # ---- save / load as plain data (goes into the checkpoint's JSON) ---------
-    def to_dict(self):
-        return {"level": self.level, "symbols": self.symbols,
-                "tokenizer": self.tokenizer_name, "lowercase": self.lowercase}
-
-    @classmethod
-    def from_dict(cls, d):
-        return cls(d["symbols"], d["level"], d.get("tokenizer", "regexp"), bool(d.get("lowercase", True)))
-
-
-def _show(sym):
-    """A symbol the user can recognise in an error message: 'é' (U+00E9)."""
-    if len(sym) == 1:
-        return f"{sym!r} (U+{ord(sym):04X})"
-    return repr(sym)
-
-
-def tokenize_words(text, tokenizer="regexp", lowercase=True):
-    """Tokens of `text`, line by line, with a NEWLINE token after every line."""
-    from ..text.tokenize import get_tokenizer
-    tok = get_tokenizer(tokenizer, lowercase=lowercase)
-    out = []
-    for line in text.splitlines():
-        words = tok(line)
-        if words:
-            out.extend(words)
-            out.append(NEWLINE)
-    return out
+tokenize_words = tokenize_lines  # the LM's name for it
 
 
 def read_text(path):
@@ -139,7 +50,6 @@ def build_vocab(text, level="char", min_count=1, tokenizer="regexp", lowercase=T
         return SymbolVocab(sorted(set(text)), "char"), None
     if level != "word":
         raise EmbedError(f"unknown level {level!r} (expected 'char' or 'word')")
-    from ..text.vocab import Vocab
     tokens = tokenize_words(text, tokenizer, lowercase)
     if not tokens:
         raise EmbedError("text has no words")
@@ -166,7 +76,7 @@ def encode_stream(text, vocab, tokens=None):
 
 
 def text_digest(ids):
-    """A short fingerprint of the encoded stream, to check --resume uses the same text."""
+    """A short fingerprint of the encoded stream, to check that resuming uses the same text."""
     return hashlib.sha256(np.ascontiguousarray(ids, dtype=np.int32).tobytes()).hexdigest()[:16]
 
 
@@ -197,7 +107,7 @@ class Streams:
         per = (len(ids) - 1) // batch  # inputs per stream (each needs a next-symbol target)
         if per < 1:
             raise EmbedError(f"text too short for {batch} streams: {len(ids)} symbols "
-                             f"(use a smaller --batch)")
+                             f"(use a smaller batch)")
         self.batch, self.seq_length, self.length = batch, seq_length, per
         # stream b covers ids[b*per : b*per + per + 1] (the last target overlaps the next stream's start)
         idx = np.arange(per + 1)[:, None] + per * np.arange(batch)[None, :]  # (L+1, B)
@@ -225,11 +135,3 @@ def validation_streams(ids, batch, seq_length):
     """Streams for evaluation: at most `batch` streams, fewer when the split is short."""
     b = max(1, min(batch, (len(ids) - 1) // max(1, seq_length)))
     return Streams(ids, b, seq_length)
-
-
-def default_data_path(name="tinyshakespeare.txt"):
-    """$EMBED_DATA/<name> if it exists, else None (scripts only; tests make their own text)."""
-    root = os.environ.get("EMBED_DATA")
-    if root and os.path.exists(os.path.join(root, name)):
-        return os.path.join(root, name)
-    return None

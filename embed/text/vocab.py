@@ -1,6 +1,13 @@
-"""The vocabulary: words by descending count, and the two distributions of word2vec.
+"""Vocabularies: one base (index <-> symbol) and its two kinds.
 
-Index ``i`` is the i-th most frequent word (ties keep first appearance), so
+* `BaseVocab`   : an ordered list of distinct symbols and its inverse index.
+* `Vocab`       : word2vec's word vocabulary, with counts and the two
+                  distributions below.
+* `SymbolVocab` : a language model's alphabet: code points (``level="char"``)
+                  or words plus newline / unknown tokens (``level="word"``),
+                  with exact encode / decode.
+
+Vocab's index ``i`` is the i-th most frequent word (ties keep first appearance), so
 ``counts`` is non-increasing and id 0 is the most frequent word.
 
 Subsampling (Mikolov et al. 2013, as in word2vec.c and gensim): with
@@ -13,8 +20,9 @@ Negative sampling draws noise words from the smoothed unigram distribution ::
 
     P(w) = count(w) ** alpha / sum_v count(v) ** alpha        (alpha = 0.75)
 
-offered as a cumulative table (binary search, O(log n) per draw) and as a
-Walker/Vose alias table (O(1) per draw: one uniform index, one coin).
+offered here as weights and as a cumulative table (binary search, O(log n)
+per draw); the O(1) Walker/Vose alias table the trainer draws from is built
+from `noise_weights` by the word2vec kernels (`embed.word2vec.kernels.alias_table`).
 """
 import json
 from collections import Counter
@@ -23,12 +31,46 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
+from .tokenize import get_tokenizer
 
 _FORMAT = "embed.vocab"
 PRUNE_FACTOR = 2  # with max_vocab_size=m, prune the counting dict when it exceeds 2m words
+NEWLINE = "\n"  # SymbolVocab, word level: line breaks are a token of their own
+UNK = "<unk>"  # SymbolVocab, word level: words below min_count
 
 
-class Vocab:
+class BaseVocab:
+    """Index <-> symbol, shared by every vocabulary.
+
+    symbols : list[str]        index -> symbol
+    index   : dict[str, int]   symbol -> index
+    """
+
+    def __init__(self, symbols):
+        self.symbols = list(symbols)
+        self.index = {s: i for i, s in enumerate(self.symbols)}
+        if len(self.index) != len(self.symbols):
+            seen = set()
+            twice = next(s for s in self.symbols if s in seen or seen.add(s))
+            raise EmbedError(f"vocabulary lists {twice!r} twice")
+
+    def __len__(self):
+        return len(self.symbols)
+
+    def __contains__(self, symbol):
+        return symbol in self.index
+
+    def lookup(self, tokens):
+        """Ids of `tokens` as an int32 array (k,); symbols not in the vocabulary are dropped."""
+        get = self.index.get
+        return np.fromiter((i for i in map(get, tokens) if i is not None), dtype=np.int32)
+
+    def missing(self, tokens):
+        """The distinct tokens not in the vocabulary, sorted."""
+        return sorted({t for t in tokens if t not in self.index})
+
+
+class Vocab(BaseVocab):
     """Words, their counts, and the distributions derived from them.
 
     Attributes
@@ -45,11 +87,8 @@ class Vocab:
         words = list(words)
         if counts.shape != (len(words),):
             raise EmbedError(f"vocabulary has {len(words)} words but {counts.size} counts")
-        self.words = words
+        super().__init__(words)
         self.counts = counts
-        self.index = {w: i for i, w in enumerate(words)}
-        if len(self.index) != len(words):
-            raise EmbedError("vocabulary lists a word twice")
         self.total_words = int(counts.sum()) if total_words is None else int(total_words)
         self.min_count = int(min_count)
 
@@ -62,7 +101,7 @@ class Vocab:
         `max_vocab_size` most frequent of those.  `total_words` defaults to the
         sum of all counts (kept or not).
         """
-        _check_settings(min_count, max_vocab_size)
+        check_vocab_settings(min_count, max_vocab_size)
         if total_words is None:
             total_words = sum(counts.values())
         kept = [(w, c) for w, c in counts.items() if c >= min_count]
@@ -83,7 +122,7 @@ class Vocab:
         times so far are forgotten).  The final vocabulary keeps the
         `max_vocab_size` most frequent words.
         """
-        _check_settings(min_count, max_vocab_size)
+        check_vocab_settings(min_count, max_vocab_size)
         counts = Counter()
         total = 0
         prunings = 0
@@ -102,24 +141,21 @@ class Vocab:
         vocab = cls.from_counts(counts, min_count, max_vocab_size, total_words=total)
         if not len(vocab):
             raise EmbedError(f"every word occurs fewer than min_count={min_count} times "
-                             f"({total} tokens, {len(counts)} distinct); lower --min-count")
+                             f"({total} tokens, {len(counts)} distinct); lower min_count")
         return vocab
 
     # -- lookups ----------------------------------------------------------
-    def __len__(self):
-        return len(self.words)
-
-    def __contains__(self, word):
-        return word in self.index
+    @property
+    def words(self):
+        """index -> word (the base's `symbols`)."""
+        return self.symbols
 
     def __repr__(self):
         return f"Vocab<{len(self)} words, {self.total_words} tokens, min_count={self.min_count}>"
 
     def encode(self, tokens):
-        """Ids of `tokens` as an int32 array; words not in the vocabulary are dropped."""
-        get = self.index.get
-        ids = np.fromiter((i for i in map(get, tokens) if i is not None), dtype=np.int32)
-        return ids  # (k,)
+        """Ids of `tokens` as an int32 array (k,); words not in the vocabulary are dropped."""
+        return self.lookup(tokens)
 
     # -- distributions ----------------------------------------------------
     def keep_probs(self, sample=1e-3):
@@ -159,14 +195,6 @@ class Vocab:
         cdf[-1] = 1.0
         return cdf
 
-    def noise_alias(self, exponent=0.75):
-        """Alias table of the noise distribution: ``(prob float32 (n,), alias int32 (n,))``.
-
-        To draw in O(1): ``i = randint(n)``; keep ``i`` if ``uniform() < prob[i]``,
-        else take ``alias[i]``.
-        """
-        return alias_table(self.noise_weights(exponent))
-
     # -- persistence ------------------------------------------------------
     def to_dict(self):
         return {"format": _FORMAT, "version": 1, "total_words": self.total_words,
@@ -197,41 +225,121 @@ class Vocab:
         return cls.from_dict(d, where=f"vocabulary file {path}")
 
 
-def prune_counts(counts, k):
-    """Forget words seen at most `k` times (in place), like word2vec's ReduceVocab."""
-    for w in [w for w, c in counts.items() if c <= k]:
-        del counts[w]
+class SymbolVocab(BaseVocab):
+    """A language model's vocabulary: code points (``level="char"``) or words.
 
-
-def alias_table(p):
-    """Vose's alias method for a probability vector `p` (float64 (n,), sums to 1).
-
-    Returns ``prob`` float32 (n,) and ``alias`` int32 (n,) such that drawing
-    ``i`` uniformly and keeping it with probability ``prob[i]`` (else taking
-    ``alias[i]``) draws ``j`` with probability ``p[j]``.
+    symbols   : list[str], index -> symbol (single characters at char level)
+    level     : "char" or "word"
+    tokenizer : word level: the text pipeline's tokenizer name; lowercase: fold case first
+    Unlike `Vocab` it has no counts, and `encode` refuses unknown symbols
+    (a prompt must be expressible in the model's alphabet).
     """
-    p = np.asarray(p, dtype=np.float64)
-    n = p.size
-    scaled = p * (n / p.sum())  # (n,) mean 1
-    prob = np.ones(n, dtype=np.float64)
-    alias = np.arange(n, dtype=np.int32)
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
-    s = scaled.tolist()
-    while small and large:
-        lo, hi = small.pop(), large[-1]
-        prob[lo] = s[lo]  # keep lo with prob s[lo], else give the rest of the column to hi
-        alias[lo] = hi
-        s[hi] -= 1.0 - s[lo]
-        if s[hi] < 1.0:
-            small.append(large.pop())
-    # Leftovers are 1 up to rounding: their column is all theirs (prob 1, alias self).
-    return prob.astype(np.float32), alias
+
+    def __init__(self, symbols, level="char", tokenizer="regexp", lowercase=True):
+        super().__init__(symbols)
+        self.level = level
+        self.tokenizer_name = tokenizer
+        self.lowercase = lowercase
+
+    def __eq__(self, other):
+        return isinstance(other, SymbolVocab) and (self.level, self.symbols) == (other.level, other.symbols)
+
+    __hash__ = None  # mutable, compared by value
+
+    def __repr__(self):
+        return f"SymbolVocab<{self.level}, {len(self)} symbols>"
+
+    def split(self, text):
+        """The symbols of `text` in order (characters, or tokens + newlines)."""
+        if self.level == "char":
+            return list(text)
+        return tokenize_lines(text, self.tokenizer_name, self.lowercase)
+
+    def encode(self, text, what="text"):
+        """int32 ids of `text`; unknown symbols raise an EmbedError that names them."""
+        if self.level == "char":
+            try:
+                return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
+            except KeyError:
+                pass
+        parts = self.split(text)  # (words outside the vocabulary are named, not mapped to UNK)
+        missing = self.missing(parts)
+        if missing:
+            shown = ", ".join(_show(m) for m in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            kind = "character" if self.level == "char" else "word"
+            raise EmbedError(f"{what} has {kind}(s) not in the model's vocabulary: {shown}{more}")
+        return np.array([self.index[p] for p in parts], dtype=np.int32)
+
+    def decode(self, ids):
+        """Text for a sequence of ids (words joined by spaces, newlines kept)."""
+        syms = [self.symbols[int(i)] for i in ids]
+        if self.level == "char":
+            return "".join(syms)
+        out = []
+        for s in syms:
+            if out and out[-1] != NEWLINE and s != NEWLINE:
+                out.append(" ")
+            out.append(s)
+        return "".join(out)
+
+    def to_dict(self):
+        """Plain data for a checkpoint's JSON."""
+        return {"level": self.level, "symbols": self.symbols,
+                "tokenizer": self.tokenizer_name, "lowercase": self.lowercase}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["symbols"], d["level"], d.get("tokenizer", "regexp"), bool(d.get("lowercase", True)))
 
 
-def _check_settings(min_count, max_vocab_size):
+def _show(sym):
+    """A symbol the user can recognise in an error message: 'é' (U+00E9)."""
+    if len(sym) == 1:
+        return f"{sym!r} (U+{ord(sym):04X})"
+    return repr(sym)
+
+
+def tokenize_lines(text, tokenizer="regexp", lowercase=True):
+    """Tokens of `text`, line by line, with a NEWLINE token after every non-empty line."""
+    tok = get_tokenizer(tokenizer, lowercase=lowercase)
+    out = []
+    for line in text.splitlines():
+        words = tok(line)
+        if words:
+            out.extend(words)
+            out.append(NEWLINE)
+    return out
+
+
+def prune_counts(counts, min_reduce, ids=None):
+    """Forget the words seen at most `min_reduce` times, in place; return how many went.
+
+    word2vec's ReduceVocab: while counting with a bounded dict, the k-th
+    pruning passes ``min_reduce=k``, so a word must keep reappearing to survive.
+
+    counts : a mapping word -> count (words are deleted from it), or, with `ids`,
+             an int array of counts indexed by id (pruned entries are set to 0)
+    ids    : None, or a mapping word -> id into `counts` (pruned words are popped)
+    """
+    if ids is None:
+        gone = [w for w, c in counts.items() if c <= min_reduce]
+        for w in gone:
+            del counts[w]
+    else:
+        gone = [w for w, i in ids.items() if counts[i] <= min_reduce]
+        for w in gone:
+            counts[ids.pop(w)] = 0
+    return len(gone)
+
+
+def check_vocab_settings(min_count, max_vocab_size):
+    """EmbedError unless min_count >= 0 is an integer and max_vocab_size is None or >= 1."""
     if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 0:
         raise EmbedError(f"min_count must be a non-negative integer, got {min_count!r}")
     if max_vocab_size is not None and (not isinstance(max_vocab_size, (int, np.integer))
                                        or max_vocab_size < 1):
         raise EmbedError(f"max_vocab_size must be a positive integer or None, got {max_vocab_size!r}")
+
+
+_check_settings = check_vocab_settings  # old private name, until text/corpus.py imports the public one

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from embed.errors import EmbedError
-from embed.text.vocab import Vocab, alias_table, prune_counts
+from embed.text.vocab import BaseVocab, SymbolVocab, Vocab, check_vocab_settings, prune_counts
+from embed.word2vec.kernels import alias_table
 
 SENTENCES = [["b", "a", "c"], ["a", "d", "b"], ["a", "e"], ["c", "b", "f", "a"]]
 # counts: a 4, b 3, c 2, d 1, e 1, f 1; first appearance: b a c d e f
@@ -44,6 +45,49 @@ def test_pruning_while_counting_forgets_rare_words_like_word2vec():
     v = Vocab.build(sentences, min_count=1, max_vocab_size=3)
     assert v.words[0] == "the" and v.counts[0] == 50
     assert len(v) <= 3
+
+
+def test_prune_counts_on_an_id_array_pops_ids_and_zeroes_counts():
+    ids = {"x": 0, "y": 1, "z": 2}
+    counts = np.array([3, 1, 2], dtype=np.int64)
+    assert prune_counts(counts, 1, ids=ids) == 1
+    assert ids == {"x": 0, "z": 2} and counts.tolist() == [3, 0, 2]
+    assert prune_counts(counts, 2, ids=ids) == 1
+    assert ids == {"x": 0} and counts.tolist() == [3, 0, 0]
+
+
+def test_check_vocab_settings_names_the_parameter():
+    check_vocab_settings(0, None)
+    with pytest.raises(EmbedError, match="^min_count must"):
+        check_vocab_settings(-1, None)
+    with pytest.raises(EmbedError, match="^max_vocab_size must"):
+        check_vocab_settings(1, 0)
+
+
+def test_both_vocabularies_share_one_base():
+    v = Vocab(["a", "b"], [2, 1])
+    s = SymbolVocab(list("ab"), "char")
+    for vocab in (v, s):
+        assert isinstance(vocab, BaseVocab)
+        assert vocab.index == {"a": 0, "b": 1} and len(vocab) == 2 and "b" in vocab and "c" not in vocab
+        assert vocab.lookup(["b", "c", "a"]).tolist() == [1, 0]
+    assert v.words is v.symbols
+    with pytest.raises(EmbedError, match="'a' twice"):
+        Vocab(["a", "b", "a"], [3, 2, 1])
+    with pytest.raises(EmbedError, match="'a' twice"):
+        SymbolVocab(["a", "b", "a"])
+
+
+def test_symbol_vocab_round_trips_words_and_names_unknown_symbols():
+    s = SymbolVocab(["the", "cat", "\n"], "word")
+    ids = s.encode("The cat\ncat the\n")
+    assert ids.tolist() == [0, 1, 2, 1, 0, 2]
+    assert s.decode(ids) == "the cat\ncat the\n"
+    with pytest.raises(EmbedError, match="word\\(s\\) not in the model's vocabulary: 'dog'"):
+        s.encode("the dog")
+    with pytest.raises(EmbedError, match="U\\+00E9"):
+        SymbolVocab(list("ab"), "char").encode("abé")
+    assert SymbolVocab.from_dict(s.to_dict()) == s
 
 
 def test_all_words_below_min_count_or_no_tokens_is_an_error():
@@ -108,10 +152,9 @@ def _alias_distribution(prob, alias):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_alias_table_is_exact(seed):
+def test_the_kernels_alias_table_is_exact_for_noise_weights(seed):
     rng = np.random.default_rng(seed)
-    p = rng.random(200) ** 3
-    p /= p.sum()
+    p = Vocab([f"w{i}" for i in range(200)], np.sort(rng.integers(1, 10_000, 200))[::-1]).noise_weights()
     prob, alias = alias_table(p)
     assert prob.dtype == np.float32 and alias.dtype == np.int32
     assert np.all((prob >= 0) & (prob <= 1)) and np.all((alias >= 0) & (alias < 200))
@@ -121,8 +164,8 @@ def test_alias_table_is_exact(seed):
 def test_alias_sampling_frequencies_match_the_noise_distribution():
     counts = np.array([5000, 1200, 300, 300, 50, 7, 1])
     v = Vocab(list("abcdefg"), counts)
-    prob, alias = v.noise_alias(0.75)
     p = v.noise_weights(0.75)
+    prob, alias = alias_table(p)  # the table the trainer draws from
     rng = np.random.default_rng(42)
     n = 400_000
     i = rng.integers(0, len(v), n)
