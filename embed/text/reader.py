@@ -9,7 +9,10 @@ that is cut at its last whitespace, so no word is ever cut in two (only a
 
 Bytes that are not valid UTF-8 become U+FFFD and are counted in
 `ReadStats.replaced_bytes`, so the command line can say how many there were.
-Files ending in .gz, .bz2 or .xz are decompressed on the fly.
+Files ending in .gz, .bz2 or .xz are decompressed on the fly.  A byte-order
+mark picks the encoding (`encoding_from_bom`): UTF-8's is dropped, UTF-16 and
+UTF-32 files are decoded as such; UTF-16 without one is refused, not read as
+letters between NUL bytes.
 
 Two views of the same stream:
 
@@ -78,6 +81,32 @@ def _open_binary(path):
     return open(path, "rb")
 
 
+# Longest marks first: UTF-32-LE's starts with UTF-16-LE's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def encoding_from_bom(head):
+    """The codec for bytes starting with `head` (at least 4 bytes when the file has them).
+
+    'utf-8-sig', 'utf-16' or 'utf-32' (each removes its byte-order mark) when
+    `head` starts with one, else 'utf-8'.
+    """
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    return "utf-8"
+
+
+def looks_like_utf16(head):
+    """True when `head` (UTF-8 by default) is really UTF-16 without a mark: NULs every other byte."""
+    sample = head[:4096]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return max(even.count(0) / len(even), odd.count(0) / len(odd)) > 0.6
+
+
 def _lzma_error():
     try:
         from lzma import LZMAError
@@ -95,7 +124,7 @@ def _cut_at_space(text, limit):
 
 
 def iter_pieces(path, stats=None, block_bytes=None):
-    """Yield ``(text, end_of_line)`` pieces of a UTF-8 text file.
+    """Yield ``(text, end_of_line)`` pieces of a text file (UTF-8, or UTF-16/32 with a BOM).
 
     Each piece holds at most about `block_bytes` characters; a line longer than
     that comes as several pieces cut at whitespace, the last one with
@@ -105,7 +134,7 @@ def iter_pieces(path, stats=None, block_bytes=None):
     path = check_readable(path, "corpus file")
     stats = stats if stats is not None else ReadStats()
     block_bytes = block_bytes or BLOCK_BYTES
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="embed.replace_count")
+    decoder = None  # chosen from the first bytes (byte-order mark)
     pending = ""  # start of a line whose end has not been read yet
     try:
         f = _open_binary(path)
@@ -115,9 +144,21 @@ def iter_pieces(path, stats=None, block_bytes=None):
         while True:
             try:
                 block = f.read(block_bytes)
+                if decoder is None:
+                    while 0 < len(block) < 4:  # enough bytes to tell UTF-32-LE from UTF-16-LE
+                        more = f.read(block_bytes)
+                        if not more:
+                            break
+                        block += more
             except (OSError, EOFError, ValueError, zlib.error, _lzma_error()) as e:  # corrupt gzip/bz2/xz
                 why = getattr(e, "strerror", None) or str(e) or type(e).__name__
                 raise EmbedError(f"cannot read corpus file {path}: {why}") from None
+            if decoder is None:
+                codec = encoding_from_bom(block[:4])
+                if codec == "utf-8" and looks_like_utf16(block):
+                    raise EmbedError(f"corpus file {path} looks like UTF-16 without a byte-order mark: "
+                                     "convert it to UTF-8 (e.g. iconv -f UTF-16LE -t UTF-8)")
+                decoder = codecs.getincrementaldecoder(codec)(errors="embed.replace_count")
             stats.bytes_read += len(block)
             text = _decode(decoder, block, stats, final=not block)
             if text:

@@ -89,3 +89,27 @@ def test_compressed_files_are_streamed(tmp_path, suffix, module):
     (tmp_path / ("bad.txt" + suffix)).write_bytes(b"not compressed at all" * 10)
     with pytest.raises(EmbedError, match="cannot read corpus file"):
         list(reader.iter_lines(str(tmp_path / ("bad.txt" + suffix))))
+
+
+@pytest.mark.parametrize("codec,bom", [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+                                       ("utf-16-be", b"\xfe\xff"), ("utf-32-le", b"\xff\xfe\x00\x00"),
+                                       ("utf-32-be", b"\x00\x00\xfe\xff")])
+@pytest.mark.parametrize("block", [5, None])
+def test_a_byte_order_mark_picks_the_encoding_and_is_dropped(tmp_path, codec, bom, block):
+    text = "the café sat\nnaïve 東京 word\n"
+    path = _write(tmp_path / "bom.txt", bom + text.encode(codec))
+    stats = reader.ReadStats()
+    lines = list(reader.iter_lines(path, stats=stats, block_bytes=block))
+    assert lines == ["the café sat", "naïve 東京 word"]
+    assert stats.replaced_bytes == 0
+
+
+def test_utf16_without_a_mark_is_refused(tmp_path):
+    path = _write(tmp_path / "u16.txt", ("the cat sat on the mat\n" * 20).encode("utf-16-le"))
+    with pytest.raises(EmbedError, match="UTF-16 without a byte-order mark"):
+        list(reader.iter_pieces(path))
+
+
+def test_a_file_shorter_than_a_mark_reads(tmp_path):
+    assert list(reader.iter_lines(_write(tmp_path / "a.txt", b"a"))) == ["a"]
+    assert list(reader.iter_lines(_write(tmp_path / "e.txt", b"\xef\xbb\xbf"))) == []
