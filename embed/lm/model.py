@@ -20,6 +20,7 @@ The same class serves character level (vocabulary = code points) and word level
 import numpy as np
 
 from ..errors import EmbedError
+from ..nn.registry import lookup, resolve
 from .data import SymbolVocab
 
 CELLS = ("rnn", "lstm", "gru")
@@ -29,24 +30,20 @@ def _one_blas_thread(rows):
     """BLAS limited to one thread: the decoder's products are a millisecond of work, which
     two BLAS threads finish no faster and, on a busy machine, spin-wait on for ten.
     Tiny chunks (min-char-rnn: 25 rows) skip the switch, which costs more than their products."""
-    import contextlib
-    from ..nn.recurrent import _MIN_PRODUCT_ROWS, _blas_single_thread
-    return _blas_single_thread() if rows >= _MIN_PRODUCT_ROWS else contextlib.nullcontext()
+    from ..nn.recurrent import product_blas_limit
+    return product_blas_limit(rows)
 
 
 def _decoder_pool():
     """The core's thread pool for the decoder's products, as many threads as the recurrent layers use."""
-    from ..nn.recurrent import num_threads
-    from ..nn.threads import get_pool
-    return get_pool(num_threads())
+    from ..parallel import num_threads, team
+    return team(num_threads())
 
 
 def _cell_class(cell):
     from ..nn import recurrent
     table = {"rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
-    if cell not in table:
-        raise EmbedError(f"unknown cell {cell!r}; choose from: {', '.join(CELLS)}")
-    return table[cell]
+    return lookup(table, cell, "cell")
 
 
 class CharLM:
@@ -76,8 +73,7 @@ class CharLM:
 
     # ---- construction -------------------------------------------------------
     def _check(self):
-        if self.cell not in CELLS:
-            raise EmbedError(f"unknown cell {self.cell!r}; choose from: {', '.join(CELLS)}")
+        resolve(CELLS, self.cell, "cell")
         if not 1 <= int(self.layers) <= 3:
             raise EmbedError(f"layers must be 1, 2 or 3, got {self.layers}")
         if int(self.hidden) < 1:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from .preprocessing import one_hot  # noqa: F401  (part of this module's API)
+from .registry import lookup
 
 
 def to_labels(y, threshold=0.5):
@@ -58,12 +59,11 @@ def mean_squared_error(y_true, y_pred):
 
 
 METRICS = {"accuracy": accuracy, "mse": mean_squared_error}
+_ALIASES = {"acc": "accuracy", "mean_squared_error": "mse"}
 
 
 def get(name):
+    """A metric function: a callable as is, or a name ("accuracy", "acc", "mse")."""
     if callable(name) and not isinstance(name, str):
         return name
-    key = {"acc": "accuracy", "mean_squared_error": "mse"}.get(name, name)
-    if key not in METRICS:
-        raise EmbedError(f"unknown metric {name!r}; choose from: {', '.join(METRICS)}")
-    return METRICS[key]
+    return lookup(METRICS, name, "metric", _ALIASES)

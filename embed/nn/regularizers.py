@@ -10,7 +10,7 @@ layer at once with ``Sequential.compile(..., regularizer=L2(1e-4))``.
 """
 import numpy as np
 
-from ..errors import EmbedError
+from .registry import lookup
 
 
 class Regularizer:
@@ -82,6 +82,7 @@ class L1L2(Regularizer):
 
 
 REGULARIZERS = {cls.name: cls for cls in (L1, L2, L1L2)}
+_ALIASES = {"lasso": "l1", "ridge": "l2", "elastic_net": "l1_l2", "l1l2": "l1_l2"}
 
 
 def get(spec):
@@ -90,15 +91,8 @@ def get(spec):
         return spec
     if isinstance(spec, dict):
         spec = dict(spec)
-        name = spec.pop("name", None)
-        if name not in REGULARIZERS:
-            raise EmbedError(f"unknown regularizer {name!r}; choose from: {', '.join(REGULARIZERS)}")
-        return REGULARIZERS[name](**spec)
-    key = spec.lower() if isinstance(spec, str) else spec
-    key = {"lasso": "l1", "ridge": "l2", "elastic_net": "l1_l2", "l1l2": "l1_l2"}.get(key, key)
-    if key not in REGULARIZERS:
-        raise EmbedError(f"unknown regularizer {spec!r}; choose from: {', '.join(REGULARIZERS)}")
-    return REGULARIZERS[key]()
+        return lookup(REGULARIZERS, spec.pop("name", None), "regularizer", _ALIASES)(**spec)
+    return lookup(REGULARIZERS, spec, "regularizer", _ALIASES)()
 
 
 def to_config(reg):
