@@ -17,6 +17,8 @@ A layer is a function ``y = f(x; θ)`` that also knows its local gradient::
 Every subclass registers itself by class name in `LAYER_CLASSES`, which is how
 `Sequential.load` (and anyone else) finds a layer type from its saved name.
 """
+import inspect
+
 import numpy as np
 
 from ..errors import EmbedError
@@ -52,11 +54,16 @@ class Layer:
         self.trainable = True
         self.input_grad = True  # False: backward may skip ∂L/∂x (first layer of a model)
         self.rng = None         # numpy Generator for initialisation / dropout masks
-        self.pool = None        # embed.nn.threads.Pool: split big products across cores (set by fit)
+        self.pool = None        # embed.parallel.Team: split big products across cores (set by fit)
 
     # -- life cycle -------------------------------------------------------
     def build(self, input_shape, dtype=np.float32):
-        """Create ``params`` (and matching zero ``grads``) for this input shape."""
+        """Create ``params`` (and matching zero ``grads``) for inputs of `input_shape`.
+
+        input_shape : the shape of a batch, e.g. (B, D) for Dense (only the trailing
+                      sizes matter; a Dense also takes just its input size, an int).
+        To build a whole model for an input size, use `Sequential.build`.
+        """
         self.built = True
 
     def _ensure_built(self, x):
@@ -64,10 +71,13 @@ class Layer:
             self.input_shape_ = tuple(int(d) for d in np.shape(x))
             self.build(self.input_shape_, param_dtype(x))
 
-    def _rng(self):
+    def generator(self):
+        """The layer's numpy Generator (initialisation, dropout masks), made from its seed on first use."""
         if self.rng is None:
             self.rng = as_rng(getattr(self, "seed", None))
         return self.rng
+
+    _rng = generator
 
     def forward(self, x, training=True):
         raise NotImplementedError
@@ -90,6 +100,10 @@ class Layer:
             self.grads[k] = np.zeros_like(self.params[k])
         self._on_params_replaced()
         return self
+
+    def get_weights(self):
+        """Copies of the params: dict name -> ndarray."""
+        return {k: p.copy() for k, p in self.params.items()}
 
     def set_weights(self, weights):
         """Copy params in place from a dict name -> array (shapes must match).
@@ -123,9 +137,31 @@ class Layer:
     def from_config(cls, config):
         return cls(**config)
 
+    def describe(self):
+        """The constructor call with only the arguments that differ from their defaults: ``Dense(16, activation='relu')``."""
+        config = self.get_config()
+        args = []
+        for p in list(inspect.signature(type(self).__init__).parameters.values())[1:]:
+            if p.name not in config or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            v = config[p.name]
+            if p.default is p.empty:
+                args.append(repr(v))
+            elif not _same(v, p.default):
+                args.append(f"{p.name}={v!r}")
+        return f"{type(self).__name__}({', '.join(args)})"
+
     def __repr__(self):
-        cfg = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({cfg})"
+        if self.params:
+            return f"{self.describe()}<{self.count_params():,} params>"
+        return f"{self.describe()}<{'not built' if self.trainable and not self.built else 'no params'}>"
+
+
+def _same(value, default):
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
 
 
 def layer_from_config(class_name, config):

@@ -138,28 +138,26 @@ def check_model_gradients(model, X, y, seed=0, eps=1e-6, rtol=1e-5, atol=1e-7, m
     softmax or sigmoid cross-entropy included, dropout masks held fixed) and
     compares every parameter gradient with central differences.
     """
-    from .sequential import _fused_loss
     rng = np.random.default_rng(seed)
     X = np.ascontiguousarray(X, dtype=np.float64) if np.asarray(X).dtype.kind == "f" else np.asarray(X)
-    fused = _fused_loss(model.layers[-1], model.loss)
-    loss_fn = fused or model.loss
+    loss_fn, logits = model.training_loss()            # the fused loss on logits when it applies
 
     def reset_rngs():
         for i, layer in enumerate(model.layers):
             layer.rng = np.random.default_rng(seed + 1 + i)
 
     reset_rngs()
-    model._forward(X, True, fused is not None)             # build
+    model.forward(X, training=True, logits=logits)     # build
     for layer in model.layers:
         layer.astype(np.float64)
 
     def loss():
         reset_rngs()
-        out = model._forward(X, True, fused is not None)
+        out = model.forward(X, training=True, logits=logits)
         return loss_fn.forward(out, y) + model.regularization_loss()
 
     loss()
-    model._backward(loss_fn.backward())
+    model.backward(loss_fn.backward())
     errors = {}
     for i, layer in enumerate(model.layers):
         analytic = {k: np.array(g, dtype=np.float64) for k, g in layer.grads.items()}

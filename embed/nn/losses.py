@@ -158,7 +158,7 @@ class SigmoidCrossEntropy(Loss):
         return ((sig - self._y) / self._m).astype(z.dtype, copy=False)
 
 
-def _class_targets(y_true, shape, what):
+def check_class_targets(y_true, shape, what):
     """Split targets into int labels (m,) or soft rows (m, C); validate."""
     c = shape[-1]
     y_true = np.asarray(y_true)
@@ -186,7 +186,7 @@ class CategoricalCrossEntropy(Loss):
     eps = 1e-7
 
     def forward(self, p, y_true):
-        labels, soft = _class_targets(y_true, p.shape, self.name)
+        labels, soft = check_class_targets(y_true, p.shape, self.name)
         self._shape = p.shape
         p2 = np.clip(p.reshape(-1, p.shape[-1]), self.eps, 1.0)  # (m, C)
         self._m = p2.shape[0]
@@ -220,7 +220,7 @@ class SoftmaxCrossEntropy(Loss):
         if (isinstance(y_true, np.ndarray) and y_true.dtype.kind in "iu" and y_true.shape == z.shape[:-1]
                 and z.dtype.kind == "f"):
             return self._forward_labels(z.reshape(-1, C), y_true.reshape(-1))
-        labels, soft = _class_targets(y_true, z.shape, self.name)
+        labels, soft = check_class_targets(y_true, z.shape, self.name)
         if labels is not None:
             return self._forward_labels(z.reshape(-1, C), labels)
         z2 = z.reshape(-1, C)                                 # (m, C)
