@@ -135,7 +135,7 @@ def main():
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2, help="BLAS / torch threads for every side")
     ap.add_argument("--thread-mode", choices=["blas", "pool"], default="blas",
-                    help="ours: BLAS threads (default) or our own thread pool (see embed.nn.threads)")
+                    help="ours: BLAS threads (default) or our own thread pool (see embed.parallel)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N images only (quick runs)")
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
     ap.add_argument("--seed", type=int, default=0)

@@ -155,7 +155,7 @@ def test_non_finite_norm_skips_the_update():
 def test_reused_lists_mixed_dtypes_and_pool_blocks_match_single_arrays(name, kw):
     """The fused path (cached views, one kernel call per dtype, big arrays split on a pool)
     updates every array exactly as an optimizer that sees that array alone."""
-    from embed.nn.threads import get_pool
+    from embed.parallel import team
     rng = np.random.default_rng(3)
     shapes = [((5, 3), np.float32), ((70000,), np.float32), ((4,), np.float64), ((2, 2), np.float32)]
     params = [rng.standard_normal(s).astype(d) for s, d in shapes]
@@ -163,7 +163,7 @@ def test_reused_lists_mixed_dtypes_and_pool_blocks_match_single_arrays(name, kw)
     alone = [(p.copy(), optimizers.get(name, **kw)) for p in params]
     fused = optimizers.get(name, **kw)
     for step in range(3):
-        fused.pool = get_pool(2) if step == 1 else None
+        fused.pool = team(2) if step == 1 else None
         for g in grads:
             g[...] = rng.standard_normal(g.shape)                # same arrays, new values (cache reuse)
         fused.step(params, grads)

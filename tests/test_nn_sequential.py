@@ -168,13 +168,13 @@ def test_diverging_training_is_reported():
 
 def test_thread_pool_split_matches_single_thread():
     from embed.nn.optimizers import Adam
-    from embed.nn.threads import get_pool, split
+    from embed.parallel import split, team
     assert split(10, 3) == [(0, 3), (3, 6), (6, 10)]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 300)).astype(np.float32)       # 64·300·256 multiply-adds: split
     dy = rng.standard_normal((64, 256)).astype(np.float32)
     results = []
-    for pool in (None, get_pool(2), get_pool(3)):
+    for pool in (None, team(2), team(3)):
         layer = Dense(256, "relu", seed=0)
         layer.pool = pool
         y = layer.forward(x).copy()
@@ -188,7 +188,7 @@ def test_thread_pool_split_matches_single_thread():
     p2 = p1.copy()
     g = rng.standard_normal(100_003).astype(np.float32)
     a, b = Adam(), Adam()
-    b.pool = get_pool(2)
+    b.pool = team(2)
     for _ in range(3):
         a.step([p1], [g])
         b.step([p2], [g])
@@ -209,16 +209,3 @@ def test_fit_with_threads_agrees_with_one_thread():
     np.testing.assert_allclose(preds[0], preds[2], rtol=1e-4, atol=1e-5)
     with pytest.raises(EmbedError, match="thread_mode"):
         m.fit(X, y, thread_mode="fast")
-
-
-def test_pool_reraises_worker_errors():
-    from embed.nn.threads import get_pool
-
-    def fail_in_helper(i):
-        if i == 1:
-            raise ValueError("boom")
-    with pytest.raises(ValueError, match="boom"):
-        get_pool(2).run(fail_in_helper)
-    seen = []
-    get_pool(2).run(seen.append)                                  # still usable afterwards
-    assert sorted(seen) == [0, 1]

@@ -14,7 +14,7 @@ vocabulary); the loss still checks every label, at no cost, inside its kernel.
 
 Threads: BLAS runs on ONE thread for the whole loop (its idle workers spin
 after every call and steal a core on a shared machine); ``threads`` sets the
-recurrent layers' own threads (`embed.nn.recurrent.set_num_threads`).
+recurrent layers' own threads (`embed.parallel.set_num_threads`).
 
 Everything the loop depends on — weights, optimizer moments, the step counter
 (which fixes the stream position and the epoch), the carried state, dropout RNG
@@ -425,17 +425,9 @@ def _training_threads(n):
     after every call and, on a busy machine, steal the core the loop needs.
     The recurrent layers split their work on their own threads instead.
     """
-    from ..nn import recurrent
-    from ..nn.threads import single_threaded_blas
-    previous = getattr(recurrent, "_threads", None)
-    if n:
-        recurrent.set_num_threads(int(n))
-    try:
-        with single_threaded_blas():
-            yield
-    finally:
-        if n:
-            recurrent.set_num_threads(previous)
+    from ..parallel import blas_limit, threads
+    with threads(n), blas_limit(1):
+        yield
 
 
 def _with_defaults(cfg):

@@ -11,7 +11,7 @@ from ..errors import EmbedError
 from . import activations, regularizers
 from .base import Layer
 from .gemm import gemm_f32
-from .threads import split
+from ..parallel import split
 
 # Products with fewer multiply-adds than this are not worth splitting across threads.
 _SPLIT_WORK = 1 << 21
@@ -61,8 +61,7 @@ def _simd_ok(a, W, out):
 
 def _matmul(a, W, out):
     """out = a @ W.  Small float32 products go to the SIMD-tiled Numba kernel
-    (`embed.nn.gemm.gemm_f32`: no BLAS call overhead, ~1.5x faster at
-    min-char-rnn sizes); everything else to BLAS."""
+    (`embed.nn.gemm.gemm_f32`: no BLAS call overhead); everything else to BLAS."""
     if _simd_ok(a, W, out) and out.size * a.shape[1] < _SPLIT_WORK:
         gemm_f32(a, W, out, False)
         return out
@@ -71,11 +70,22 @@ def _matmul(a, W, out):
 
 def _block_matmul(a, W, out):
     """out = a @ W for one thread's block: the SIMD-tiled kernel in float32
-    (about 1.6x single-thread OpenBLAS at MLP sizes), BLAS otherwise."""
+    (faster than single-threaded BLAS at MLP sizes), BLAS otherwise."""
     if _simd_ok(a, W, out):
         gemm_f32(a, W, out, False)
         return out
     return np.matmul(a, W, out=out)
+
+
+def _in_blocks(pool, n, work, block):
+    """Run block(start, stop) over `pool.size` near-equal blocks of range(n), one per
+    thread, when that pays: a pool is set, every thread gets at least two rows and
+    the product has at least _SPLIT_WORK multiply-adds.  Returns whether it ran."""
+    if pool is None or n < 2 * pool.size or work < _SPLIT_WORK:
+        return False
+    blocks = split(n, pool.size)
+    pool.run(lambda k: block(*blocks[k]))
+    return True
 
 
 # -- initialisers ---------------------------------------------------------------
@@ -103,6 +113,9 @@ def _init_weights(kind, shape, rng, dtype):
         raise EmbedError(f"unknown initializer {kind!r}; choose from: glorot_uniform, glorot_normal, "
                          "he_uniform, he_normal, lecun_uniform, normal, zeros")
     return np.ascontiguousarray(w, dtype=dtype)
+
+
+init_weights = _init_weights   # public name: the convolution layers (embed.nn.conv) use it too
 
 
 def _check_float_input(x, layer):
@@ -172,19 +185,14 @@ class Dense(Layer):
         self._x = x2
         m = x2.shape[0]
         z = self._buf("z", (m, self.units), W.dtype)                              # (m, H)
-        pool = self.pool
         fused = relu and self.use_bias
-        if pool is not None and m >= 2 * pool.size and m * self.input_dim * self.units >= _SPLIT_WORK:
-            blocks = split(m, pool.size)                                          # row blocks, one per thread
-            b = self.params.get("b")
+        b = self.params.get("b")
 
-            def rows(i):
-                s, e = blocks[i]
-                _block_matmul(x2[s:e], W, z[s:e])
-                if fused:
-                    _bias_relu_inplace(z[s:e], b)
-            pool.run(rows)
-        else:
+        def rows(s, e):                                                           # a block of examples
+            _block_matmul(x2[s:e], W, z[s:e])
+            if fused:
+                _bias_relu_inplace(z[s:e], b)
+        if not _in_blocks(self.pool, m, m * self.input_dim * self.units, rows):
             _matmul(x2, W, z)
             if fused:
                 _bias_relu_inplace(z, self.params["b"])                           # fused z+b, max(·,0)
@@ -231,30 +239,21 @@ class Dense(Layer):
                 np.add.reduce(dz, axis=0, out=self.grads["b"])                   # Σ_rows δ
         x, gW = self._x, self.grads["W"]
         m, d = x.shape
-        pool = self.pool
-        parallel = pool is not None and m * d * self.units >= _SPLIT_WORK
-        if parallel and d >= 2 * pool.size:
-            blocks = split(d, pool.size)                                          # blocks of input features
+        work = m * d * self.units
 
-            def feature_rows(i):
-                s, e = blocks[i]
-                _block_matmul(x[:, s:e].T, dz, gW[s:e])
-            pool.run(feature_rows)
-        else:
+        def feature_rows(s, e):                                                   # a block of input features
+            _block_matmul(x[:, s:e].T, dz, gW[s:e])
+        if not _in_blocks(self.pool, d, work, feature_rows):
             _matmul(x.T, dz, gW)                                                  # (D, H)
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_grad(W, gW)
         if not self.input_grad:
             return None
         dx = self._buf("dx", x.shape, W.dtype)
-        if parallel and m >= 2 * pool.size:
-            rblocks = split(m, pool.size)
 
-            def example_rows(i):
-                s, e = rblocks[i]
-                _block_matmul(dz[s:e], W.T, dx[s:e])
-            pool.run(example_rows)
-        else:
+        def example_rows(s, e):                                                   # a block of examples
+            _block_matmul(dz[s:e], W.T, dx[s:e])
+        if not _in_blocks(self.pool, m, work, example_rows):
             np.matmul(dz, W.T, out=dx)                                            # (m, D)
         return dx.reshape(*self._lead, self.input_dim)
 
@@ -379,7 +378,10 @@ class Activation(Layer):
 
 
 class Flatten(Layer):
-    """(N, d1, d2, ...) → (N, d1·d2·...)."""
+    """(N, d1, d2, ...) → (N, d1·d2·...); NHWC images (N, H, W, C) → (N, H·W·C) in C order.
+
+    Backward reshapes ∂L/∂y back to the input's shape.
+    """
 
     def __init__(self, name=None):
         super().__init__(name)

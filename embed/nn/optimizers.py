@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import EmbedError
-from .threads import split
+from ..parallel import split
 from .registry import lookup
 
 # The kernels are serial: once vectorised (error_model="numpy" lets LLVM
@@ -57,14 +57,6 @@ def _sum_squares(arrays):
             v = np.float64(a[i])
             total += v * v
     return total
-
-
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def _scale_kernel(arrays, s):
-    for k in range(len(arrays)):
-        a = arrays[k]
-        for i in range(a.size):
-            a[i] *= s
 
 
 @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
@@ -205,7 +197,7 @@ class Optimizer:
         self.lr = float(lr)
         self.t = 0
         self.state = {}
-        self.pool = None   # embed.nn.threads.Pool: update big arrays block-wise on all cores
+        self.pool = None   # embed.parallel.Team: update big arrays block-wise on all cores
         self._cache = None  # (params, grads, pool, groups) of the last step
 
     def _prepare(self, params, grads):

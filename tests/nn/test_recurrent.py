@@ -5,7 +5,8 @@ import pytest
 
 from embed.nn.gradcheck import numerical_gradient
 from embed.errors import EmbedError
-from embed.nn import recurrent_kernels as K
+from embed import parallel
+from embed.nn import recurrent_kernels
 from embed.nn.recurrent import GRU, LSTM, SimpleRNN
 
 CELLS = [SimpleRNN, LSTM, GRU]
@@ -81,16 +82,16 @@ def test_forward_matches_numpy_reference_float32(cls, T, B, D, H, seed):
 
 
 @pytest.mark.parametrize("cls", CELLS)
-def test_parallel_batch_blocks_equal_one_block(cls, monkeypatch):
+def test_parallel_batch_blocks_equal_one_block(cls):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((20, 41, 5)).astype(np.float32)    # 820 rows: products split too
     dy = rng.standard_normal((20, 41, 7)).astype(np.float32)
     out = {}
     for threads in ("1", "3"):
-        monkeypatch.setenv("EMBED_NUM_THREADS", threads)
         layer = cls(7, seed=4)
-        y = layer.forward(x).copy()
-        dx = layer.backward(dy).copy()
+        with parallel.threads(int(threads)):
+            y = layer.forward(x).copy()
+            dx = layer.backward(dy).copy()
         out[threads] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
     np.testing.assert_allclose(out["1"][0], out["3"][0], atol=1e-6)
     np.testing.assert_allclose(out["1"][1], out["3"][1], atol=1e-5)
@@ -99,18 +100,16 @@ def test_parallel_batch_blocks_equal_one_block(cls, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", CELLS)
-def test_small_batch_numba_loop_equals_blas_loop(cls, monkeypatch):
+def test_small_batch_numba_loop_equals_blas_loop(cls):
     """Small batches run the whole time loop in Numba; it must equal the BLAS path."""
-    from embed.nn import recurrent
     rng = np.random.default_rng(8)
     x = rng.standard_normal((7, 3, 5)).astype(np.float32)
     dy = rng.standard_normal((7, 3, 6)).astype(np.float32)
     S = random_state(cls, 3, 6, rng, np.float32)
     out = {}
     for work in (0, 1 << 30):                      # never / always the Numba loop
-        monkeypatch.setattr(recurrent, "_SMALL_STEP_WORK", work)
-        monkeypatch.setattr(recurrent, "_SIMD_GEMM", bool(work))
         layer = cls(6, seed=9)
+        layer.small_step_work, layer.simd_gemm = work, bool(work)
         y = layer.forward(x, state=S).copy()
         dx = layer.backward(dy, dstate=S).copy()
         out[work] = (y, dx, [d.copy() for d in layer.dstate], {k: g.copy() for k, g in layer.grads.items()})
@@ -132,9 +131,9 @@ def test_simd_gemm_equals_numpy(B, Kd, N, seed):
     W = rng.standard_normal((Kd, N)).astype(np.float32)
     ref = a.astype(np.float64) @ W
     out = np.full((B, N), 3.0, np.float32)
-    K.gemm_f32(a, W, out, False)
+    recurrent_kernels.gemm_f32(a, W, out, False)
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * max(Kd, 1) ** 0.5)
-    K.gemm_f32(a, W, out, True)
+    recurrent_kernels.gemm_f32(a, W, out, True)
     np.testing.assert_allclose(out, 2 * ref, rtol=1e-4, atol=2e-4 * max(Kd, 1) ** 0.5)
 
 
@@ -144,26 +143,25 @@ def test_simd_gemm_strided_operands():
     h = rng.standard_normal((700, 21)).astype(np.float32)
     dg = rng.standard_normal((700, 96)).astype(np.float32)
     out = np.zeros((21, 96), np.float32)
-    K.gemm_f32(h.T, dg[:, 16:80], out[:, 16:80], False)
+    recurrent_kernels.gemm_f32(h.T, dg[:, 16:80], out[:, 16:80], False)
     np.testing.assert_allclose(out[:, 16:80], h.T.astype(np.float64) @ dg[:, 16:80], rtol=1e-4, atol=1e-3)
     assert not out[:, :16].any() and not out[:, 80:].any()      # nothing written outside the slice
 
 
 @pytest.mark.parametrize("cls", CELLS)
-def test_simd_path_equals_blas_path_training_shape(cls, monkeypatch):
+def test_simd_path_equals_blas_path_training_shape(cls):
     """Hidden size a multiple of 64 (full SIMD tiles), two thread blocks: SIMD kernels == BLAS."""
-    from embed.nn import recurrent
-    monkeypatch.setattr(recurrent, "_threads", 2)
     rng = np.random.default_rng(9)
     T, B, D, H = 6, 22, 48, 64
     x = rng.standard_normal((T, B, D)).astype(np.float32)
     dy = rng.standard_normal((T, B, H)).astype(np.float32)
     out = {}
     for simd in (False, True):
-        monkeypatch.setattr(recurrent, "_SIMD_GEMM", simd)
         layer = cls(H, seed=3)
-        y = layer.forward(x).copy()
-        dx = layer.backward(dy).copy()
+        layer.simd_gemm = simd
+        with parallel.threads(2):
+            y = layer.forward(x).copy()
+            dx = layer.backward(dy).copy()
         out[simd] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
     np.testing.assert_allclose(out[True][0], out[False][0], atol=1e-5)
     np.testing.assert_allclose(out[True][1], out[False][1], atol=1e-4)
@@ -172,16 +170,16 @@ def test_simd_path_equals_blas_path_training_shape(cls, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", CELLS)
-def test_parallel_blocks_integer_ids(cls, monkeypatch):
+def test_parallel_blocks_integer_ids(cls):
     rng = np.random.default_rng(5)
     ids = rng.integers(0, 11, (20, 41))
     dy = rng.standard_normal((20, 41, 6)).astype(np.float32)
     out = {}
     for threads in ("1", "2"):
-        monkeypatch.setenv("EMBED_NUM_THREADS", threads)
         layer = cls(6, input_dim=11, seed=4)
-        y = layer.forward(ids).copy()
-        layer.backward(dy)
+        with parallel.threads(int(threads)):
+            y = layer.forward(ids).copy()
+            layer.backward(dy)
         out[threads] = (y, {k: g.copy() for k, g in layer.grads.items()})
     np.testing.assert_allclose(out["1"][0], out["2"][0], atol=1e-6)
     for k in out["1"][1]:
@@ -200,7 +198,7 @@ def test_lstm_forget_bias_starts_at_one_and_gate_layout():
 def test_float32_tanh_approximation_is_accurate():
     a = np.linspace(-12, 12, 200001).astype(np.float32)
     t = a.copy()
-    K.tanh_inplace(t)
+    recurrent_kernels.tanh_inplace(t)
     assert np.abs(t - np.tanh(a.astype(np.float64))).max() < 1e-6
     assert np.abs(t).max() <= 1.0
 
@@ -247,8 +245,7 @@ def check_gradients(cls, T, B, D, H, seed, ids=False):
 @pytest.mark.parametrize("T,B,D,H,seed", [(1, 1, 2, 3, 10), (4, 3, 3, 4, 11), (3, 2, 5, 2, 12)])
 @pytest.mark.parametrize("loop", ["numba", "blas"])
 def test_gradients_central_differences(cls, T, B, D, H, seed, loop, monkeypatch):
-    from embed.nn import recurrent
-    monkeypatch.setattr(recurrent, "_SMALL_STEP_WORK", 1 << 30 if loop == "numba" else 0)
+    monkeypatch.setattr(cls, "small_step_work", 1 << 30 if loop == "numba" else 0)
     check_gradients(cls, T, B, D, H, seed)
 
 
@@ -378,17 +375,8 @@ def test_bad_inputs_raise_embed_error():
         ids_layer.forward(np.array([[0, 4]]))
 
 
-def test_thread_settings(monkeypatch):
+def test_recurrent_module_reexports_the_runtime_thread_count():
     from embed.nn import recurrent
-    monkeypatch.setenv("EMBED_NUM_THREADS", "3")
-    assert recurrent.num_threads() == 3
-    recurrent.set_num_threads(1)
-    try:
-        assert recurrent.num_threads() == 1
-    finally:
-        recurrent.set_num_threads(None)
-    monkeypatch.setenv("EMBED_NUM_THREADS", "many")
-    with pytest.raises(EmbedError, match="EMBED_NUM_THREADS"):
-        recurrent.num_threads()
-    with pytest.raises(EmbedError, match="positive integer"):
-        recurrent.set_num_threads(0)
+    assert recurrent.num_threads is parallel.num_threads
+    with parallel.threads(3):
+        assert recurrent.num_threads() == 3

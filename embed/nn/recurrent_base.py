@@ -1,0 +1,368 @@
+"""The shared recurrent driver: parameters, caches, threads and the big products.
+
+`Recurrent` runs a chunk of T steps for a batch of B sequences (time-major)
+around a few matrix products; a cell subclass (`embed.nn.cells`) supplies only
+its gate math::
+
+    Z  = X @ W_x + b                     one product, (T*B, D) @ (D, G)
+    for t in 0..T-1:                     the only sequential part (cell._scan_forward)
+        hw = h_{t-1} @ W_h               (B, H) @ (H, G) into a reused buffer
+        gate kernel(Z[t], hw, ...)       element-wise, writes h_t, c_t and the
+                                         activations backward needs into caches
+    backward, t = T-1..0:                (cell._scan_backward)
+        gate-gradient kernel -> dG[t]    (B, G)
+        dh_{t-1} = dG[t] @ W_h^T         into a reused buffer
+    dW_h = H_prev^T @ dG,  dW_x = X^T @ dG,  db = sum(dG),  dX = dG @ W_x^T
+                                         one product each over all T*B rows
+
+G is the width of the gate block: H (RNN), 3H (GRU), 4H (LSTM).  Caches are
+allocated once per (T, B, dtype) and reused, so the time loop allocates nothing.
+
+Threads (`embed.parallel`): BLAS runs on one thread and the layer splits the
+work itself on the shared pool -- the time loop by batch rows (the B sequences
+are independent), the input projection and dx by rows, the weight gradients by
+output columns.  Both BLAS and the kernels release the GIL.  A multi-threaded
+BLAS would instead hand every small (B, H) @ (H, G) product to threads that
+spin waiting for each other.
+
+Paths, chosen per layer (attributes, so tests can compare them):
+
+* ``simd_gemm`` (default True): in float32 every product runs in
+  `recurrent_kernels.gemm_f32`, a register-tiled kernel, and each thread's
+  whole time loop, products included, is one Numba call;
+* otherwise (float64 gradient checks, or ``simd_gemm=False``) products use
+  BLAS, with the step loop in Python, except when a step is at most
+  ``small_step_work`` multiply-adds (B*H*G, e.g. min-char-rnn's B=1): then the
+  whole time loop runs in one Numba call on one thread.
+
+Inputs are float arrays x (T, B, D) or integer ids (T, B) standing for one-hot
+rows of width ``input_dim`` (``X @ W_x`` becomes the row gather ``W_x[ids]``
+and dW_x a scatter-add; there is no dx).  Parameters are float32, or float64
+when the first input is float64.
+"""
+import contextlib
+
+import numpy as np
+
+from ..errors import EmbedError
+from ..parallel import blas_limit, num_threads, run, split
+from . import recurrent_kernels
+from .base import Layer
+
+MIN_ROWS_PER_THREAD = 8      # batch rows below which the time loop is not split
+MIN_PRODUCT_ROWS = 256       # T*B rows below which the big products are not split
+
+
+def product_blas_limit(rows):
+    """BLAS on one thread for products of `rows` rows; tiny ones (below MIN_PRODUCT_ROWS)
+    skip the switch, which costs more than their products (a few microseconds)."""
+    return blas_limit(1) if rows >= MIN_PRODUCT_ROWS else contextlib.nullcontext()
+
+
+def _in_parts(fn, parts):
+    """fn(k, parts) for k in range(parts) on the shared pool (part 0 in this thread)."""
+    run(lambda k: fn(k, parts), parts)
+
+
+def _threads_for(rows, min_rows):
+    """Threads worth using on `rows` rows when each should get at least `min_rows`."""
+    return max(1, min(num_threads(), rows // min_rows))
+
+
+class Recurrent(Layer):
+    """Shared driver of SimpleRNN / LSTM / GRU: parameters, caches, threads, products.
+
+    A cell subclass sets `n_gates`, `state_names` and implements `_scan_forward`,
+    `_scan_backward` and `_step` (plus the optional hooks below).
+    """
+
+    n_gates = 1                     # gate blocks of width H in W_x / W_h / b
+    state_names = ("h",)            # the carried state, in order
+    simd_gemm = True                # float32: products in gemm_f32, time loop in one Numba call
+    small_step_work = 1 << 16       # B*H*G per step up to which the time loop runs in Numba
+
+    def __init__(self, units, input_dim=None, seed=None, name=None):
+        super().__init__(name=name)
+        if int(units) != units or units < 1:
+            raise EmbedError(f"{type(self).__name__}: units must be a positive integer, got {units!r}")
+        self.units = int(units)     # H, the size of the hidden state
+        self.input_dim = input_dim  # D; required for integer-id input (the vocabulary size)
+        self.seed = seed            # int / Generator / None, for the initial weights
+        self.state = None           # final state of the last forward, tuple of (B, H)
+        self.dstate = None          # dL/d(initial state) from the last backward
+        self._buf = None            # caches for the current (T, B, dtype)
+        self._fwd = None            # what the last forward saw (for backward)
+
+    # -- parameters ---------------------------------------------------------
+    def build(self, input_shape, dtype=np.float32):
+        """W_x (D, G), W_h (H, G), b (G,) ~ U(-1/sqrt(H), 1/sqrt(H)) (PyTorch's init)."""
+        D = self.input_dim if self.input_dim is not None else input_shape[-1]
+        if D is None or int(D) != D or D < 1:
+            raise EmbedError(f"{type(self).__name__}: integer-id input needs input_dim=<vocabulary size>")
+        D, H = int(D), self.units
+        G = self.n_gates * H
+        rng = self._rng()
+        k = 1.0 / np.sqrt(H)
+        self.params = {
+            "W_x": rng.uniform(-k, k, (D, G)).astype(dtype),
+            "W_h": rng.uniform(-k, k, (H, G)).astype(dtype),
+            "b": np.zeros(G, dtype=dtype),
+        }
+        self._init_extra(rng, dtype)
+        self.grads = {n: np.zeros_like(p) for n, p in self.params.items()}
+        self.input_dim_ = D
+        self.built = True
+
+    def _init_extra(self, rng, dtype):
+        """Cell-specific parameters or bias values (LSTM forget bias, GRU b_hn)."""
+
+    def _on_params_replaced(self):
+        self._buf = None            # dtype may have changed: rebuild the caches
+        self._fwd = None
+
+    def get_config(self):
+        D = getattr(self, "input_dim_", self.input_dim)
+        seed = self.seed if self.seed is None or isinstance(self.seed, int) else None
+        return {"units": self.units, "input_dim": D, "seed": seed}
+
+    def initial_state(self, batch, dtype=None):
+        """Zeros for every state array: a tuple of (batch, H)."""
+        if dtype is None:
+            dtype = self.params["W_h"].dtype if self.built else np.float32
+        return tuple(np.zeros((batch, self.units), dtype=dtype) for _ in self.state_names)
+
+    # -- caches ---------------------------------------------------------------
+    def _buffers(self, T, B, dtype):
+        key = (T, B, np.dtype(dtype))
+        if self._buf is None or self._buf["key"] != key:
+            H, G, D = self.units, self.n_gates * self.units, self.input_dim_
+            buf = {"key": key,
+                   "z": np.empty((T, B, G), dtype),       # x_t W_x + b
+                   "act": {},                             # (b0, b1) -> (T, gates, b, H), see _act
+                   "h": np.empty((T + 1, B, H), dtype),   # h_{-1}=h0, h_0 .. h_{T-1}
+                   "hw": np.empty((B, G), dtype),         # h_{t-1} @ W_h
+                   "dg": np.empty((T, B, G), dtype),      # dL/d(pre-activations)
+                   "dh": np.empty((B, H), dtype),         # dL/dh through the recurrence
+                   "W_hT": np.empty((G, H), dtype),       # contiguous W_h^T (BLAS is faster on it)
+                   "W_xT": np.empty((G, D), dtype),       # contiguous W_x^T (for dx)
+                   "dx": None}                            # dL/dx (T, B, D), made when first needed
+            buf.update(self._extra_buffers(T, B, dtype))
+            self._buf = buf
+        return self._buf
+
+    def _extra_buffers(self, T, B, dtype):
+        return {}
+
+    def _act(self, buf, b0, b1):
+        """The activation cache of batch rows b0:b1: (T, gates, b1-b0, H), gate-major.
+
+        One contiguous array per thread block: the gate kernels vectorise only
+        when each gate's (b, H) slab is contiguous (see recurrent_kernels).
+        """
+        a = buf["act"].get((b0, b1))
+        if a is None:
+            T, _, dtype = buf["key"]
+            a = buf["act"][(b0, b1)] = np.empty((T, self.n_gates, b1 - b0, self.units), dtype)
+        return a
+
+    # -- forward / backward -----------------------------------------------------
+    def _check_input(self, x):
+        """-> (x or ids, is_ids, T, B) with dtype / shape validated."""
+        x = np.asarray(x)
+        name = type(self).__name__
+        if np.issubdtype(x.dtype, np.integer):
+            if x.ndim != 2:
+                raise EmbedError(f"{name}: integer input must be ids of shape (T, B), got shape {x.shape}")
+            return np.ascontiguousarray(x, dtype=np.int64), True
+        if not np.issubdtype(x.dtype, np.floating) or x.ndim != 3:
+            raise EmbedError(f"{name}: input must be float (T, B, D) or int ids (T, B), "
+                             f"got {x.dtype} {x.shape}")
+        return x, False
+
+    def forward(self, x, state=None, training=True):
+        """y (T, B, H) for x (T, B, D) float or ids (T, B); sets ``self.state``.
+
+        `state` is a tuple like ``initial_state(B)`` (None = zeros); it is
+        copied, so gradients never flow into the chunk that produced it.
+        The returned y is a view of a reused buffer, valid until the next forward.
+        """
+        x, is_ids = self._check_input(x)
+        if not self.built:
+            shape = x.shape + (self.input_dim,) if is_ids else x.shape
+            self.build(shape, np.float32 if is_ids else (np.float64 if x.dtype == np.float64 else np.float32))
+        p = self.params
+        dtype = p["W_h"].dtype
+        T, B = x.shape[:2]
+        D, H, G = self.input_dim_, self.units, self.n_gates * self.units
+        if T < 1 or B < 1:
+            raise EmbedError(f"{type(self).__name__}: empty input of shape {x.shape}")
+        buf = self._buffers(T, B, dtype)
+        buf["tiny"] = tiny = B * H * G <= self.small_step_work    # one thread, no BLAS calls at all
+        buf["small"] = tiny or self._simd(dtype)                   # the time loop in one Numba call
+        z2 = buf["z"].reshape(T * B, G)
+        if is_ids:
+            ids = x.reshape(T * B)
+            if ids.min() < 0 or ids.max() >= D:
+                raise EmbedError(f"{type(self).__name__}: ids must lie in [0, {D}), "
+                                 f"got range [{ids.min()}, {ids.max()}]")
+        else:
+            if x.shape[2] != D:
+                raise EmbedError(f"{type(self).__name__}: expected input width {D}, got {x.shape[2]}")
+            x = np.ascontiguousarray(x, dtype=dtype)
+            x2 = x.reshape(T * B, D)
+        self._load_state(buf, state, B, dtype)
+
+        def project(k, n):                                          # Z = X W_x + b, by rows
+            r0, r1 = split(T * B, n)[k]
+            if is_ids:
+                recurrent_kernels.gather_rows_bias(ids[r0:r1], p["W_x"], p["b"], z2[r0:r1])
+            else:
+                self._matmul(x2[r0:r1], p["W_x"], z2[r0:r1])            # (rows, G)
+                z2[r0:r1] += p["b"]
+
+        def scan(k, n):                                             # the time loop, by batch rows
+            b0, b1 = split(B, n)[k]
+            self._scan_forward(buf, T, b0, b1)
+
+        with self._blas_context(tiny, T * B):
+            _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
+            _in_parts(scan, 1 if tiny else _threads_for(B, MIN_ROWS_PER_THREAD))
+        self.state = self._final_state(buf, T)
+        self._fwd = (x, is_ids, T, B)
+        return buf["h"][1:]                                         # (T, B, H)
+
+    def _simd(self, dtype):
+        return self.simd_gemm and dtype == np.float32
+
+    def _matmul(self, a, b, out):
+        """out = a @ b: gemm_f32 on the SIMD path (b, out with unit column stride), else BLAS."""
+        if self._simd(out.dtype):
+            recurrent_kernels.gemm_f32(a, b, out, False)
+        else:
+            np.matmul(a, b, out=out)
+
+    @staticmethod
+    def _blas_context(tiny, rows):
+        """BLAS on one thread, except for tiny work where no BLAS call matters
+        (switching the limit costs more than a min-char-rnn chunk's products)."""
+        if tiny and rows < MIN_PRODUCT_ROWS:
+            return contextlib.nullcontext()
+        return blas_limit(1)
+
+    def _load_state(self, buf, state, B, dtype):
+        if state is None:
+            state = self.initial_state(B, dtype)
+        if not isinstance(state, (tuple, list)) or len(state) != len(self.state_names):
+            raise EmbedError(f"{type(self).__name__}: state must be a tuple "
+                             f"({', '.join(self.state_names)}), got {type(state).__name__}")
+        for name, s in zip(self.state_names, state):
+            if np.shape(s) != (B, self.units):
+                raise EmbedError(f"{type(self).__name__}: state {name} must have shape "
+                                 f"{(B, self.units)}, got {np.shape(s)}")
+        self._set_state(buf, state)
+
+    def _set_state(self, buf, state):
+        buf["h"][0] = state[0]
+
+    def _final_state(self, buf, T):
+        return (buf["h"][T].copy(),)
+
+    def backward(self, dy, dstate=None):
+        """dx (T, B, D) for dy = dL/dy (T, B, H); sets ``grads`` and ``dstate``.
+
+        `dstate` (optional) is dL/d(final state), a tuple like ``state``.
+        Returns None for integer-id input or when ``input_grad`` is False.
+        The returned dx is a view of a reused buffer, valid until the next backward.
+        """
+        if self._fwd is None:
+            raise EmbedError(f"{type(self).__name__}: backward called before forward")
+        x, is_ids, T, B = self._fwd
+        p, g, buf = self.params, self.grads, self._buf
+        dtype = p["W_h"].dtype
+        H, G, D = self.units, self.n_gates * self.units, self.input_dim_
+        if np.shape(dy) != (T, B, H):
+            raise EmbedError(f"{type(self).__name__}: dy must have shape {(T, B, H)}, got {np.shape(dy)}")
+        dy = np.ascontiguousarray(dy, dtype=dtype)
+        dstate = self._check_dstate(dstate, B, dtype)
+        want_dx = not is_ids and self.input_grad
+        dgx, dgh = self._gate_grads(buf)                             # (T, B, G) each
+        dgx2, dgh2 = dgx.reshape(T * B, G), dgh.reshape(T * B, G)
+        hp2 = buf["h"][:T].reshape(T * B, H)                         # h_{t-1} for every row
+        if want_dx and buf["dx"] is None:
+            buf["dx"] = np.empty((T, B, D), dtype)
+        dx2 = buf["dx"].reshape(T * B, D) if want_dx else None
+
+        np.copyto(buf["W_hT"], p["W_h"].T)                           # (G, H)
+        if want_dx:
+            np.copyto(buf["W_xT"], p["W_x"].T)                       # (G, D)
+
+        def scan(k, n):                                              # the time loop, by batch rows
+            b0, b1 = split(B, n)[k]
+            self._scan_backward(buf, dy, dstate, T, b0, b1)
+
+        def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
+            c = slice(*split(G, n, align=16)[k])
+            self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c])               # (H, g)
+            np.sum(dgx2[:, c], axis=0, out=g["b"][c])                # (g,)
+            if is_ids:
+                recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
+            else:
+                self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c])   # (D, g)
+            if want_dx:
+                r0, r1 = split(T * B, n)[k]
+                self._matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1])       # (rows, D)
+
+        with self._blas_context(buf["tiny"], T * B):
+            _in_parts(scan, 1 if buf["tiny"] else _threads_for(B, MIN_ROWS_PER_THREAD))
+            _in_parts(products, _threads_for(T * B, MIN_PRODUCT_ROWS))
+        self.dstate = self._initial_state_grad(buf)
+        self._extra_grads(buf, dgh2)
+        return buf["dx"] if want_dx else None
+
+    def _extra_grads(self, buf, dgh2):
+        """Gradients of cell-specific parameters."""
+
+    def _check_dstate(self, dstate, B, dtype):
+        if dstate is None:
+            return None
+        if len(dstate) != len(self.state_names) or any(np.shape(d) != (B, self.units) for d in dstate):
+            raise EmbedError(f"{type(self).__name__}: dstate must be {len(self.state_names)} "
+                             f"array(s) of shape {(B, self.units)}")
+        return tuple(np.asarray(d, dtype=dtype) for d in dstate)
+
+    def _gate_grads(self, buf):
+        """(dL/d x-side pre-activations, dL/d(h W_h)), both (T, B, G)."""
+        return buf["dg"], buf["dg"]
+
+    def _initial_state_grad(self, buf):
+        return (buf["dh"].copy(),)
+
+    def step(self, x_t, state=None):
+        """One time step for generation: (y_t (B, H), new state); no caches kept.
+
+        x_t is (B, D) float or (B,) int ids; `state` None means zeros.
+        """
+        x_t = np.asarray(x_t)
+        if not self.built:
+            raise EmbedError(f"{type(self).__name__}: step() needs a built layer (call forward once)")
+        p = self.params
+        dtype = p["W_h"].dtype
+        if np.issubdtype(x_t.dtype, np.integer):
+            ids = np.ascontiguousarray(x_t.reshape(-1), dtype=np.int64)
+            if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim_):
+                raise EmbedError(f"{type(self).__name__}: ids must lie in [0, {self.input_dim_})")
+            z = p["W_x"][ids] + p["b"]                                  # (B, G)
+        else:
+            if x_t.ndim != 2 or x_t.shape[1] != self.input_dim_:
+                raise EmbedError(f"{type(self).__name__}: x_t must have shape (B, {self.input_dim_}), "
+                                 f"got {x_t.shape}")
+            z = np.asarray(x_t, dtype=dtype) @ p["W_x"] + p["b"]        # (B, G)
+        z = np.ascontiguousarray(z, dtype=dtype)
+        B = z.shape[0]
+        if state is None:
+            state = self.initial_state(B, dtype)
+        state = tuple(np.ascontiguousarray(s, dtype=dtype) for s in state)
+        if len(state) != len(self.state_names) or any(s.shape != (B, self.units) for s in state):
+            raise EmbedError(f"{type(self).__name__}: state must be {len(self.state_names)} "
+                             f"array(s) of shape {(B, self.units)}")
+        return self._step(z, state)
