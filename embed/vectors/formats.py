@@ -12,14 +12,18 @@ projector TSV      TensorBoard's ``vectors.tsv`` (tab separated, no header)
 
 Every save is atomic (`embed.fileio.atomic_write`).  Every problem with a file
 is one `EmbedError` line saying what is wrong and where, e.g.
-``vectors.txt line 12: expected 100 values, got 37``.
+``vectors.txt line 12: expected 100 values, got 37``.  Non-finite values are
+refused; a word that appears twice keeps its first vector (as in gensim), with
+a one-line notice.
 
 Words that are not valid UTF-8 (old C-tool files in Latin-1) are decoded with
 ``backslashreplace``: ``caf\\xe9`` stays a distinct, printable key.
 """
+import codecs
 import contextlib
 import gzip
 import os
+import sys
 import zlib
 
 import numpy as np
@@ -137,6 +141,16 @@ def write_projector(folder, words, vectors):
 
 # --------------------------------------------------------------------------- reading
 
+def _strip_bom(data, path):
+    """Drop a UTF-8 byte-order mark; refuse UTF-16/32 text (vector files are UTF-8)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # also UTF-32's marks
+        raise EmbedError(f"{path}: UTF-16 or UTF-32 text; vector files must be UTF-8 "
+                         "(convert it, e.g. with iconv -t UTF-8)")
+    return data
+
+
 def _not_text(data):
     """True if `data` is not UTF-8: raw float32 bytes almost never are, text vector files are."""
     try:
@@ -158,6 +172,7 @@ def sniff(path):
             head = f.read(1 << 16)
     except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError; zlib.error is not
         raise EmbedError(f"{path}: cannot read: {e}") from None
+    head = _strip_bom(head, path)
     if not head.strip():
         raise EmbedError(f"{path}: empty vector file")
     first, _, rest = head.partition(b"\n")
@@ -192,13 +207,44 @@ def read_vectors(path, fmt=None):
             data = f.read()
     except (OSError, EOFError, zlib.error) as e:
         raise EmbedError(f"{path}: cannot read: {e}") from None
+    data = _strip_bom(data, path)
     if fmt == "binary":
-        return _parse_binary(data, path)
-    if fmt == "text":
-        return _parse_text(data, path, header=True)
-    if fmt == "glove":
-        return _parse_text(data, path, header=False)
-    raise EmbedError(f"unknown vector format {fmt!r}: use 'text', 'binary' or 'glove'")
+        words, vectors, bad = _parse_binary(data, path)
+        where = "vector"
+    elif fmt in ("text", "glove"):
+        words, vectors, bad = _parse_text(data, path, header=fmt == "text")
+        where = "line"
+    else:
+        raise EmbedError(f"unknown vector format {fmt!r}: use 'text', 'binary' or 'glove'")
+    first_row = {"vector": 1, "line": 2 if fmt == "text" else 1}[where]
+    words, vectors = drop_duplicates(words, vectors, path, where, first_row)
+    return words, vectors, bad
+
+
+def notice(message):
+    """One line on stderr about something the reader adjusted (gensim logs the same warnings)."""
+    print(f"embed: note: {message}", file=sys.stderr)
+
+
+def drop_duplicates(words, vectors, path="vectors", where="line", first_row=1):
+    """Keep the first vector of a word that appears more than once, as gensim does.
+
+    Returns (words, vectors) without the repeats and says, in one notice line,
+    how many were dropped and where the first repeat is (`where` 'line' or
+    'vector', numbered from `first_row`).
+    """
+    if len(set(words)) == len(words):
+        return words, vectors
+    seen, keep = set(), np.ones(len(words), dtype=bool)  # (n,)
+    for i, w in enumerate(words):
+        if w in seen:
+            keep[i] = False
+        seen.add(w)
+    dropped = np.flatnonzero(~keep)
+    i = int(dropped[0])
+    notice(f"{path}: {len(dropped)} repeated word(s), the first {words[i]!r} at {where} {first_row + i}: "
+           "kept the first vector of each")
+    return [w for w, k in zip(words, keep) if k], vectors[keep]
 
 
 def _parse_header(line, path):
