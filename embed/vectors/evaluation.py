@@ -81,7 +81,7 @@ def _open_lines(path, what):
     path = check_readable(path, what)
     with open(path, "rb") as f:
         data = f.read()
-    return data.decode("utf-8", "replace").splitlines()
+    return data.decode("utf-8-sig", "replace").splitlines()  # a UTF-8 byte-order mark is not text
 
 
 def evaluate_analogies(kv, path, restrict_vocab=300000, case_insensitive=True):
@@ -189,7 +189,7 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
     normed = kv.get_normed_vectors()
     gold, model = [], []
     n_oov = n_pairs = 0
-    for line in _open_lines(path, "word-pair file"):
+    for line_no, line in enumerate(_open_lines(path, "word-pair file"), 1):
         if not line or line.startswith("#"):
             continue
         fields = line.split(delimiter)
@@ -199,6 +199,8 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
             score = float(fields[2])
         except ValueError:
             continue  # a header line
+        if not np.isfinite(score):
+            raise EmbedError(f"{path} line {line_no}: the score {fields[2].strip()!r} is not a finite number")
         n_pairs += 1
         i, j = known.get(fold(fields[0].strip())), known.get(fold(fields[1].strip()))
         if i is None or j is None:
