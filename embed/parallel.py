@@ -27,10 +27,10 @@ Design of the pool (`Pool`, one per process, made on first use by `pool()`):
 
 * a job is ``fn(k) for k in range(parts)``: part 0 runs in the calling thread,
   the others on daemon helper threads, created when first needed and reused;
-* when a part raises (or the caller is interrupted while waiting), `cancelled`
-  is set so long cooperative jobs (word2vec) stop taking work; every helper is
-  waited for, so none is left writing shared buffers, then the first error is
-  re-raised in the caller;
+* when a part raises (or the caller is interrupted while waiting), the job's
+  `cancel` event (if given) is set so long cooperative jobs (word2vec's
+  workers) stop taking work; every helper is waited for, so none is left
+  writing shared buffers, then the first error is re-raised in the caller;
 * one job at a time: a job started while another runs (from inside a part, or
   from a second thread) runs all its parts in the calling thread, in order —
   the same blocks and results, never a deadlock;
@@ -143,7 +143,7 @@ class Pool:
     """The calling thread plus daemon helpers that run the parts of one job at a time."""
 
     def __init__(self):
-        self.cancelled = threading.Event()   # set when a part of the current job failed
+        self._cancel = None                  # the current job's cancel event (or None)
         self._queues = []                    # one task queue per helper
         self._helpers = []
         self._busy = threading.Lock()        # held while a job runs
@@ -174,7 +174,7 @@ class Pool:
             try:
                 fn(k)
             except BaseException as e:  # noqa: BLE001 — handed to the caller
-                self.cancelled.set()
+                self._cancel_job()
                 with self._done:
                     self._errors.append(e)
             finally:
@@ -183,24 +183,28 @@ class Pool:
                     if self._pending == 0:
                         self._done.notify()
 
-    def run(self, fn, parts):
-        """Call fn(k) for k in range(parts), part 0 here; re-raise the first error."""
+    def _cancel_job(self):
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def run(self, fn, parts, cancel=None):
+        """Call fn(k) for k in range(parts), part 0 here; re-raise the first error.
+
+        `cancel` (a threading.Event) is set when a part fails or the wait is
+        interrupted, for parts that loop over many work items and can stop early.
+        """
         parts = _check_count(parts, "parts")
-        if parts == 1:
-            fn(0)
-            return
-        if not self._busy.acquire(blocking=False):     # nested or concurrent job: run it here
-            for k in range(parts):
-                fn(k)
+        if parts == 1 or not self._busy.acquire(blocking=False):   # nested or concurrent job: run here
+            _serial(fn, parts, cancel)
             return
         try:
-            self._run(fn, parts)
+            self._run(fn, parts, cancel)
         finally:
             self._busy.release()
 
-    def _run(self, fn, parts):
+    def _run(self, fn, parts, cancel):
         self._grow(parts - 1)
-        self.cancelled.clear()
+        self._cancel = cancel
         self._errors = []
         self._pending = parts - 1
         for k in range(1, parts):
@@ -209,7 +213,7 @@ class Pool:
         try:
             fn(0)
         except BaseException as e:  # noqa: BLE001
-            self.cancelled.set()
+            self._cancel_job()
             mine = e
         while True:                                      # wait for every helper, even on Ctrl-C
             try:
@@ -218,10 +222,10 @@ class Pool:
                         self._done.wait()
                 break
             except BaseException as e:  # noqa: BLE001 — an interrupt while waiting
-                self.cancelled.set()
+                self._cancel_job()
                 mine = mine or e
         errors = ([mine] if mine is not None else []) + self._errors
-        self._errors = []
+        self._errors, self._cancel = [], None
         if errors:
             raise errors[0]
 
@@ -232,6 +236,17 @@ class Pool:
         for t in self._helpers:
             t.join(timeout=1.0)
         self._queues, self._helpers = [], []
+
+
+def _serial(fn, parts, cancel):
+    """All parts in this thread, in order (same blocks, same results)."""
+    try:
+        for k in range(parts):
+            fn(k)
+    except BaseException:
+        if cancel is not None:
+            cancel.set()
+        raise
 
 
 def _forget_after_fork():
@@ -253,12 +268,12 @@ def pool():
         return _pool
 
 
-def run(fn, parts):
-    """fn(k) for k in range(parts) on the pool (part 0 in this thread); 1 part runs inline."""
+def run(fn, parts, cancel=None):
+    """fn(k) for k in range(parts) on the pool (part 0 in this thread); see `Pool.run`."""
     if parts == 1:
-        fn(0)
+        _serial(fn, 1, cancel)
         return
-    pool().run(fn, parts)
+    pool().run(fn, parts, cancel)
 
 
 def shutdown():

@@ -90,10 +90,8 @@ def main():
         ("SimpleRNN (tanh)", SimpleRNN(H, seed=0), x, torch.nn.RNN(D, H), x),
     ]
 
-    import embed.nn.recurrent as recurrent
-
     def ours(layer, inp, simd=True):
-        recurrent._SIMD_GEMM = simd
+        layer.simd_gemm = simd
         layer.forward(inp)
         layer.backward(dy)
 

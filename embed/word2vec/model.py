@@ -7,8 +7,9 @@ The driver owns everything that is not arithmetic: it encodes the corpus
 (`embed.text.corpus.encode_corpus`), builds the tables the kernels read
 (subsampling keep probabilities, the noise alias table, the Huffman tree),
 allocates the weights, cuts the corpus into chunks of sentences, hands chunks
-to `workers` threads (each calls `kernels.train_chunk` with the GIL released,
-Hogwild over the shared matrices, with its own RNG state), schedules the
+to `workers` threads of the shared pool (`embed.parallel`; each calls
+`kernels.train_chunk` with the GIL released, Hogwild over the shared matrices,
+with its own RNG state), schedules the
 learning rate, reports progress and calls the epoch callbacks.
 
 Learning rate: linear decay over the whole planned training (all epochs of a
@@ -19,8 +20,8 @@ sentences per epoch * epochs, the rate being held through each sentence; with
 ``"words"`` (word2vec.c's rule) ``t`` counts in-vocabulary tokens.  The two
 agree when sentence lengths do not drift through the corpus; when they do, as
 in a corpus whose long articles come first, the sentence rule keeps the rate
-higher for more of the words, and on the benchmark corpus that is what gives
-CBOW gensim's similarity scores (SimLex-999 +0.01, WS353 +0.01 over 6 seeds).
+higher for more of the words (the README's benchmark section has the effect
+on similarity scores).
 Each chunk gets its start/end rate from its fixed position in that schedule,
 so the schedule does not depend on thread timing.
 
@@ -34,6 +35,7 @@ loss)`` or an object with a method ``on_epoch_end(model, epoch, loss)``; it is
 called after every epoch with the number of epochs done so far (1, 2, ...) and
 that epoch's mean loss.  `Checkpoint(path)` is one that saves the model.
 """
+import itertools
 import json
 import math
 import threading
@@ -41,10 +43,13 @@ import time
 
 import numpy as np
 
+from .. import parallel
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
 from ..progress import bar
 from . import native, tables
+from .chunks import OpenShards
+from .chunks import plan as plan_chunks
 
 _FORMAT = "embed.word2vec"
 
@@ -89,8 +94,8 @@ class Word2Vec:
     alpha_decay : "sentences" or "words", what the linear learning-rate decay counts
         (see the module docstring; "sentences" is gensim's rule, "words" word2vec.c's)
     init_range : float, input vectors start uniform in (-init_range, init_range) / vector_size;
-        1.0 is gensim's init, 0.5 word2vec.c's.  On the benchmark corpus the wider one
-        gives better analogies (0.025 vs 0.022 over 5 seeds), so it is the default.
+        1.0 is gensim's init, 0.5 word2vec.c's; the wider one is the default because it
+        gave better analogies on the benchmark corpus (see the README).
 
     Fitted attributes: `vocab_`, `syn0_` (input vectors), `syn1neg_` (negative
     sampling outputs), `syn1_` (hierarchical softmax inner nodes), `epoch_loss_`,
@@ -191,35 +196,45 @@ class Word2Vec:
 
     # ------------------------------------------------------------ data
     def _encode(self, source):
-        """Source -> (tokens int32, offsets int64, raw_words) in this model's vocabulary."""
+        """Source -> an encoded corpus in this model's vocabulary (`n_shards`, `shard(i)`, `raw_words`).
+
+        A path is encoded to shards on disk (memory-mapped while training); an
+        iterable in memory.  After the first fit, text is encoded with the
+        model's own vocabulary (unknown words dropped).
+        """
         from ..text.corpus import EncodedCorpus, encode_corpus
 
         first = not hasattr(self, "vocab_")
-        if isinstance(source, EncodedCorpus):
+        if hasattr(source, "shard") and hasattr(source, "vocab"):  # already encoded
             corpus = source
         else:
             corpus = encode_corpus(source, tokenizer=self.tokenizer, lowercase=self.lowercase,
-                                   min_count=self.min_count if first else 1,
-                                   max_vocab_size=self.max_vocab_size if first else None,
-                                   progress=self.progress)
-        tokens = np.ascontiguousarray(corpus.tokens, dtype=np.int32)  # (n_tokens,)
-        offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)  # (n_sentences+1,)
+                                   min_count=self.min_count, max_vocab_size=self.max_vocab_size,
+                                   vocab=None if first else self.vocab_, progress=self.progress)
         if first:
             self.vocab_ = corpus.vocab
         elif corpus.vocab is not self.vocab_ and corpus.vocab.words != self.vocab_.words:
-            # continue training on new text: map its ids to ours, drop unknown words
+            if not isinstance(corpus, EncodedCorpus):
+                raise EmbedError("the corpus was encoded with another vocabulary: encode it with "
+                                 "encode_corpus(..., vocab=model.vocab_)")
+            # continue training on new ids: map them to ours, drop unknown words
+            tokens = np.asarray(corpus.tokens, dtype=np.int32)  # (n_tokens,)
             index = self.vocab_.index
             new_to_ours = np.array([index.get(w, -1) for w in corpus.vocab.words], np.int64)
             ids = new_to_ours[tokens]  # (n_tokens,)
             known = ids >= 0
             kept_before = np.concatenate([[0], np.cumsum(known)])  # (n_tokens+1,)
-            tokens = ids[known].astype(np.int32)
-            offsets = kept_before[offsets].astype(np.int64)
-        if tokens.size and (tokens.min() < 0 or tokens.max() >= len(self.vocab_)):
-            raise EmbedError("corpus word ids do not match the model's vocabulary")
-        if tokens.size == 0:
+            corpus = EncodedCorpus(self.vocab_, ids[known].astype(np.int32),
+                                   kept_before[corpus.offsets].astype(np.int64), corpus.raw_words)
+        if corpus.n_tokens == 0:
             raise EmbedError("no word of the corpus is in the model's vocabulary")
-        return tokens, offsets, int(corpus.raw_words)
+        if isinstance(corpus, EncodedCorpus):  # a ShardedCorpus is checked when opened
+            tokens = corpus.tokens
+            if tokens.min() < 0 or tokens.max() >= len(self.vocab_):
+                raise EmbedError("corpus word ids do not match the model's vocabulary")
+        elif len(corpus.vocab) != len(self.vocab_):
+            raise EmbedError("corpus word ids do not match the model's vocabulary")
+        return corpus
 
     def _init_weights(self):
         """word2vec init: inputs uniform in (-r, r) / dim (r = init_range), outputs zero."""
@@ -264,13 +279,6 @@ class Word2Vec:
         return dict(keep=keep, alias_prob=c(prob), alias_idx=c(alias), points=c(points),
                     codes=c(codes), code_lens=c(lens), sig=sig, logsig=logsig)
 
-    @staticmethod
-    def _chunks(offsets, batch_words):
-        """Sentence ranges [(s0, s1), ...] of about `batch_words` tokens each."""
-        ends = np.searchsorted(offsets, np.arange(batch_words, offsets[-1], batch_words), side="left")
-        cuts = np.unique(np.concatenate([[0], ends, [offsets.size - 1]]))
-        return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-
     # ------------------------------------------------------------ training
     def fit(self, source, epochs=None):
         """Train on `source` (path, iterable of sentences, or EncodedCorpus); returns self.
@@ -286,7 +294,8 @@ class Word2Vec:
                                    or epochs < 1):
             raise EmbedError(f"epochs must be a positive integer, got {epochs!r}")
         fresh = not hasattr(self, "vocab_")
-        tokens, offsets, raw_words = self._encode(source)
+        corpus = self._encode(source)
+        raw_words = int(corpus.raw_words)
         if fresh or not hasattr(self, "syn0_"):
             self._init_weights()
         if self.syn0_.shape != (len(self.vocab_), self.vector_size):
@@ -303,8 +312,8 @@ class Word2Vec:
                      for t in range(self.rng_.size, self.workers)]
             self.rng_ = np.concatenate([self.rng_, np.array(extra, np.int64)])
         tabs = self._tables()
-        chunks = self._chunks(offsets, int(self.batch_words))
-        n_tokens = int(offsets[-1])
+        chunks = plan_chunks(corpus, int(self.batch_words))
+        n_tokens = corpus.n_tokens
         cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
 
         seconds = 0.0
@@ -312,7 +321,7 @@ class Word2Vec:
         with bar(total=(planned - done) * n_tokens, desc="word2vec", unit="w", show=self.progress) as pbar:
             while done < planned:
                 t0 = time.perf_counter()
-                loss = self._epoch(tokens, offsets, chunks, tabs, done, planned, pbar)
+                loss = self._epoch(corpus, chunks, tabs, done, planned, pbar)
                 seconds += time.perf_counter() - t0
                 raw_trained += raw_words
                 done += 1
@@ -326,73 +335,55 @@ class Word2Vec:
                     (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, self.epochs_done_, loss)
         return self
 
-    def _epoch(self, tokens, offsets, chunks, tabs, e, planned, pbar):
+    def _epoch(self, corpus, chunks, tabs, e, planned, pbar):
         """One pass over the corpus by `workers` threads; returns the mean loss per pair."""
         a_hi, a_lo = self.start_alpha, float(self.min_alpha)
         by_sentence = int(self.alpha_decay == "sentences")
         # progress through the plan counted in sentences (gensim's default) or tokens (word2vec.c)
-        per_epoch = float(offsets.size - 1 if by_sentence else offsets[-1])  # sentences or tokens
+        per_epoch = float(corpus.n_sentences if by_sentence else corpus.n_tokens)  # sentences or tokens
         total = per_epoch * planned
 
-        def alpha_at(s):  # learning rate at the start of sentence s of epoch e
-            done = float(s if by_sentence else offsets[s])
-            return a_hi - (a_hi - a_lo) * ((e * per_epoch + done) / total)
+        def alpha_at(sentences, tokens):  # learning rate after this much of epoch e
+            return a_hi - (a_hi - a_lo) * ((e * per_epoch + (sentences if by_sentence else tokens)) / total)
 
-        jobs = [(s0, s1, alpha_at(s0), alpha_at(s1)) for s0, s1 in chunks]
+        jobs = [(c.shard, c.s0, c.s1, alpha_at(c.sent0, c.tok0), alpha_at(c.sent1, c.tok1)) for c in chunks]
+        shards = OpenShards(corpus, self.workers + 1)  # a thread's shard stays mapped while it trains
         stats = np.zeros((self.workers, 4), np.float64)  # per thread: loss, pairs, tokens, kept
-        lock = threading.Lock()
-        cursor = [0]
-        stop = threading.Event()
-        errors = []
+        next_job = itertools.count()                      # shared cursor (next() is atomic under the GIL)
+        stop = threading.Event()                          # set by the pool when a worker fails
+        reported = [0.0]
         t = tabs
         train_chunk = self._kernels().train_chunk
         sg, hs = int(bool(self.sg)), int(bool(self.hs))
         window, negative = int(self.window), int(self.negative)
 
+        def report():  # progress, from worker 0 (the calling thread) between its chunks
+            seen = stats[:, tables.STAT_WORDS].sum()
+            if seen > reported[0]:
+                pbar.update(seen - reported[0])
+                reported[0] = seen
+                pairs = stats[:, tables.STAT_PAIRS].sum()
+                if pairs:
+                    pbar.set_postfix(epoch=self.epochs_done_ + 1,
+                                     loss=f"{stats[:, tables.STAT_LOSS].sum() / pairs:.4f}", refresh=False)
+
         def work(w):
             rng = self.rng_[w:w + 1]  # this thread's RNG state, advanced in place
-            try:
-                while not stop.is_set():
-                    with lock:
-                        i = cursor[0]
-                        cursor[0] += 1
-                    if i >= len(jobs):
-                        return
-                    s0, s1, a0, a1 = jobs[i]
-                    train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
-                                t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
-                                t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
-                                t["sig"], t["logsig"], rng, stats[w])
-            except BaseException as exc:  # surfaced in the main thread
-                errors.append(exc)
-                stop.set()
+            while not stop.is_set():
+                i = next(next_job)
+                if i >= len(jobs):
+                    return
+                p, s0, s1, a0, a1 = jobs[i]
+                tokens, offsets = shards.get(p)
+                train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
+                            t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
+                            t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
+                            t["sig"], t["logsig"], rng, stats[w])
+                if w == 0:
+                    report()
 
-        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(self.workers)]
-        for th in threads:
-            th.start()
-        reported = 0.0
-        try:
-            while any(th.is_alive() for th in threads):
-                threads[0].join(timeout=0.2) if threads[0].is_alive() else time.sleep(0.05)
-                seen = stats[:, tables.STAT_WORDS].sum()
-                if seen > reported:
-                    pbar.update(seen - reported)
-                    reported = seen
-                    pairs = stats[:, tables.STAT_PAIRS].sum()
-                    if pairs:
-                        pbar.set_postfix(epoch=self.epochs_done_ + 1,
-                                         loss=f"{stats[:, tables.STAT_LOSS].sum() / pairs:.4f}",
-                                         refresh=False)
-        except BaseException:
-            stop.set()
-            for th in threads:
-                th.join()
-            raise
-        for th in threads:
-            th.join()
-        if errors:
-            raise errors[0]
-        pbar.update(stats[:, tables.STAT_WORDS].sum() - reported)
+        parallel.run(work, self.workers, cancel=stop)   # Ctrl-C / errors: all workers stop, then re-raised
+        pbar.update(stats[:, tables.STAT_WORDS].sum() - reported[0])
         pairs = stats[:, tables.STAT_PAIRS].sum()
         return float(stats[:, tables.STAT_LOSS].sum() / pairs) if pairs else float("nan")
 
