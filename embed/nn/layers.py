@@ -154,6 +154,8 @@ class Dense(Layer):
         self._fused = False
 
     def build(self, input_shape, dtype=np.float32):
+        """W (D, units) and b (units,) for inputs (..., D); `input_shape` may be just D, an int."""
+        input_shape = (input_shape,) if np.ndim(input_shape) == 0 else tuple(input_shape)
         if len(input_shape) < 1 or input_shape[-1] < 1:
             raise EmbedError(f"Dense: cannot build from input shape {input_shape}")
         self.input_dim = int(input_shape[-1])
@@ -267,6 +269,31 @@ class Dense(Layer):
                 "kernel_initializer": self.kernel_initializer,
                 "kernel_regularizer": regularizers.to_config(self.kernel_regularizer),
                 "seed": self.seed, "name": self.name}
+
+    # -- the course's weight layout: Theta (units, D+1), bias in column 0 ---------------
+    def set_theta(self, theta):
+        """Load Theta (units, D+1) with the bias in column 0: b = Theta[:, 0], W = Theta[:, 1:]ᵀ.
+
+        Then ``forward(a) = f([1, a] @ Thetaᵀ)``, the course's forward propagation.  An
+        unbuilt layer is built for D = Theta.shape[1] − 1 inputs.  Returns self.
+        """
+        theta = np.asarray(theta)
+        if theta.ndim != 2 or theta.shape[0] != self.units or theta.shape[1] < 2:
+            raise EmbedError(f"Dense.set_theta: Theta must have shape ({self.units}, inputs + 1), "
+                             f"got {theta.shape}")
+        if not self.use_bias:
+            raise EmbedError("Dense.set_theta: the layer has no bias (use_bias=False); set W with set_weights")
+        if not self.built:
+            self.build(theta.shape[1] - 1, np.float64 if theta.dtype == np.float64 else np.float32)
+        self.set_weights({"W": theta[:, 1:].T, "b": theta[:, 0]})                 # (D, H), (H,)
+        return self
+
+    def get_theta(self):
+        """The weights as Theta (units, D+1), bias in column 0 (the inverse of `set_theta`)."""
+        if not self.built:
+            raise EmbedError("Dense.get_theta: the layer has no weights yet (build or fit it first)")
+        b = self.params["b"] if self.use_bias else np.zeros(self.units, self.params["W"].dtype)
+        return np.concatenate([b[:, None], self.params["W"].T], axis=1)          # (H, D+1)
 
 
 class Embedding(Layer):

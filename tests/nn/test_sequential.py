@@ -209,3 +209,122 @@ def test_fit_with_threads_agrees_with_one_thread():
     np.testing.assert_allclose(preds[0], preds[2], rtol=1e-4, atol=1e-5)
     with pytest.raises(EmbedError, match="thread_mode"):
         m.fit(X, y, thread_mode="fast")
+
+
+# -- build, weights you are given, train_on_batch, reprs (issue 13 part 1) ------------------
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_build_then_set_weights_and_predict_without_fit():
+    m = Sequential([Dense(4, "tanh"), Dense(2)], seed=0)
+    with pytest.raises(EmbedError, match="no weights yet.*build"):
+        m.predict(np.zeros((1, 3)))
+    with pytest.raises(EmbedError, match="no weights yet"):
+        m.set_weights([np.zeros((3, 4))])
+    assert m.build(3) is m and m.built
+    shapes = [w.shape for w in m.get_weights()]
+    assert shapes == [(3, 4), (4,), (4, 2), (2,)]
+    rng = np.random.default_rng(1)
+    W1, b1, W2, b2 = (rng.standard_normal(s) for s in shapes)
+    m.set_weights([W1, b1, W2, b2])
+    X = rng.standard_normal((5, 3))
+    np.testing.assert_allclose(m.predict(X), np.tanh(X @ W1 + b1) @ W2 + b2, rtol=1e-5, atol=1e-5)
+    got = m.get_weights()
+    got[0][...] = 0                                             # copies: the model is unchanged
+    np.testing.assert_allclose(m.get_weights()[0], W1, rtol=1e-6)
+
+
+def test_set_weights_names_the_wrong_array_in_one_line():
+    m = Sequential([Dense(4), Dense(2)], seed=0).build(3)
+    with pytest.raises(EmbedError, match=r"has 4 weight arrays .*got 3") as e:
+        m.set_weights(m.get_weights()[:3])
+    assert "\n" not in str(e.value)
+    w = m.get_weights()
+    w[2] = np.zeros((5, 2))
+    with pytest.raises(EmbedError, match=r"layer 1 \(Dense\) W has shape \(4, 2\), got \(5, 2\)"):
+        m.set_weights(w)
+
+
+def test_build_gives_the_weights_fit_would_build():
+    X, y = blobs(n=64, seed=2)
+    a = Sequential([Dense(8, "relu"), Dense(3, "softmax")], seed=4).compile(lr=0.01)
+    b = Sequential([Dense(8, "relu"), Dense(3, "softmax")], seed=4).compile(lr=0.01).build(2)
+    a.fit(X, y, epochs=2, seed=0)
+    b.fit(X, y, epochs=2, seed=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_build_keeps_trailing_input_dims_and_float64():
+    m = Sequential([Dense(3, "relu"), Dense(2)], seed=0).build((5, 4), dtype=np.float64)
+    assert m.layers[0].params["W"].shape == (4, 3) and m.layers[0].params["W"].dtype == np.float64
+    assert m.predict(np.ones((6, 5, 4))).shape == (6, 5, 2)
+    with pytest.raises(EmbedError, match="input_shape"):
+        Sequential([Dense(2)]).build(0)
+    emb = Sequential([Embedding(10, 4), Dense(2)], seed=0).build(3)          # integer ids in
+    assert emb.predict(np.array([[1, 2, 3]])).shape == (1, 3, 2)
+
+
+def test_course_forward_propagation_with_given_theta():
+    """Lecture: Theta1 (h, n+1), Theta2 (10, h+1), bias in column 0, a = sigmoid([1, a] @ Thetaᵀ)."""
+    rng = np.random.default_rng(0)
+    n, h, m = 20, 25, 50
+    Theta1 = rng.standard_normal((h, n + 1)) * 0.5
+    Theta2 = rng.standard_normal((10, h + 1)) * 0.5
+    X = rng.uniform(0, 1, (m, n))
+    a2 = sigmoid(np.hstack([np.ones((m, 1)), X]) @ Theta1.T)                   # (m, h)
+    a3 = sigmoid(np.hstack([np.ones((m, 1)), a2]) @ Theta2.T)                  # (m, 10)
+    for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        model = Sequential([Dense(h, "sigmoid"), Dense(10, "sigmoid")]).build(n, dtype=dtype)
+        model.layers[0].set_theta(Theta1)
+        model.layers[1].set_theta(Theta2)
+        np.testing.assert_allclose(model.predict(X.astype(dtype)), a3, atol=tol)
+        assert np.array_equal(model.predict_classes(X.astype(dtype)), a3.argmax(axis=1))
+    np.testing.assert_array_equal(model.layers[0].get_theta(), Theta1.astype(np.float32))
+
+
+def test_theta_builds_an_unbuilt_layer_and_rejects_wrong_shapes():
+    theta = np.arange(12.0).reshape(3, 4)
+    layer = Dense(3, "sigmoid").set_theta(theta)
+    assert layer.params["W"].shape == (3, 3) and layer.params["W"].dtype == np.float64
+    np.testing.assert_array_equal(layer.params["b"], theta[:, 0])
+    np.testing.assert_array_equal(layer.get_theta(), theta)
+    with pytest.raises(EmbedError, match=r"Theta must have shape \(3, inputs \+ 1\)"):
+        layer.set_theta(np.zeros((4, 4)))
+    with pytest.raises(EmbedError, match="no bias"):
+        Dense(3, use_bias=False).set_theta(theta)
+    with pytest.raises(EmbedError, match="no weights yet"):
+        Dense(3).get_theta()
+
+
+def test_train_on_batch_without_fit_returns_the_batch_loss():
+    X, y = blobs(n=32, seed=5)
+    m = Sequential([Dense(8, "tanh"), Dense(3, "softmax")], seed=1)
+    m.compile(loss="categorical_crossentropy", optimizer="sgd", lr=0.1)
+    twin = Sequential([Dense(8, "tanh"), Dense(3, "softmax")], seed=1)
+    twin.compile(loss="categorical_crossentropy", optimizer="sgd", lr=0.1)
+    losses_seen = [m.train_on_batch(X, y) for _ in range(30)]
+    assert all(isinstance(v, float) for v in losses_seen)
+    assert losses_seen[-1] < 0.5 * losses_seen[0]
+    # the loss returned is the loss before the update, the same fit reports for one full batch
+    hist = twin.fit(X, y, epochs=1, batch_size=None, shuffle=False)
+    assert hist["loss"][0] == pytest.approx(losses_seen[0], rel=1e-6)
+    with pytest.raises(EmbedError, match="compile"):
+        Sequential([Dense(2)]).train_on_batch(X, y)
+
+
+def test_reprs_are_short_and_say_the_state():
+    m = Sequential([Dense(8, "relu"), Dropout(0.2), Dense(3, "softmax")], seed=0, name="mlp")
+    assert repr(m) == ("Sequential 'mlp'<Dense(8, activation='relu') → Dropout(rate=0.2) → "
+                       "Dense(3, activation='softmax'); 0 params, not built>")
+    m.build(2)
+    assert repr(m).endswith("; 51 params, built>")
+    assert repr(m.layers[0]) == "Dense(8, activation='relu')<24 params>"
+    assert repr(m.layers[1]) == "Dropout(rate=0.2)<no params>"
+    X, y = blobs(n=40)
+    hist = m.compile().fit(X, y, epochs=2, validation_data=(X, y))
+    assert repr(m).endswith(", trained>")
+    text = repr(hist)
+    assert text.startswith("History<2 epochs: loss ") and "val_accuracy" in text and "\n" not in text
+    assert hist.epochs == 2 and isinstance(hist, dict)
