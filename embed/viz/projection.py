@@ -14,6 +14,8 @@ same picture (scikit-learn uses the same convention).
 t-SNE needs a perplexity below the number of points (it is roughly the number
 of neighbours each point "sees"); we clamp it to (n - 1) // 3 and fall back to
 PCA, with a notice, when there are too few points for a meaningful t-SNE.
+Vectors that are all identical (all zero) also fall back to PCA before they
+reach scikit-learn, whose t-SNE crashes on them.
 """
 from dataclasses import dataclass
 
@@ -113,8 +115,16 @@ def projection(X, method="pca", seed=0, perplexity=30.0):
     method = (method or "pca").lower().replace("-", "")
     if method not in METHODS:
         raise EmbedError(f"unknown projection method {method!r}; choose one of {', '.join(METHODS)}")
+    if not np.isfinite(X).all():
+        raise EmbedError("cannot project vectors with NaN or infinite values")
     if method != "pca" and n < TSNE_MIN_POINTS:
         notice(f"only {n} points: too few for {_NAMES[method]}, using PCA instead")
+        method = "pca"
+    # Identical rows (all zero, say) have no spread: t-SNE's PCA start divides by it
+    # and scikit-learn's Barnes-Hut code then crashes the process.
+    if method != "pca" and np.ptp(X, axis=0).max() <= 1e-6 * np.abs(X).max():
+        what = "all zero" if not X.any() else "identical"
+        notice(f"the {n} vectors are all {what}: {_NAMES[method]} cannot spread them, using PCA instead")
         method = "pca"
     if method == "pca":
         if X.shape[1] < 2:
