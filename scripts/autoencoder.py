@@ -3,7 +3,7 @@
     python scripts/autoencoder.py [--out out] [--seed 0] [--data DIR] [--epochs N]
                                   [--hidden 128,32] [--limit 10000] [--digits]
 
-1. Loads 28x28 images with `embed.mnist` (default: Fashion-MNIST from Debian's
+1. Loads 28x28 images with `embed.data.mnist` (default: Fashion-MNIST from Debian's
    package or $EMBED_DATA; --data /work/shared/data/mnist for real MNIST
    digits), pixels scaled to [0, 1].  --digits uses scikit-learn's 8x8 digits.
 2. Trains 784-128-32-128-784 (ReLU hidden layers, sigmoid output, binary

@@ -274,7 +274,7 @@ def main(argv=None):
         except ImportError:
             sys.exit("bench_lm: PyTorch is not installed (pip install torch==2.13.0), or pass --skip lstm")
     if args.data is None:
-        from embed.datasets import find
+        from embed.data import find
         args.data = find("tinyshakespeare")
         if args.data is None:
             sys.exit("bench_lm: tinyshakespeare.txt not found: set EMBED_DATA, run "

@@ -29,7 +29,7 @@ PEERS = ("ours", "torch", "torch-loader", "sklearn")
 
 
 def load(args):
-    from embed.mnist import DEBIAN_FASHION, load_mnist
+    from embed.data.mnist import DEBIAN_FASHION, load_mnist
     data = load_mnist(args.data or (DEBIAN_FASHION if os.path.isdir(DEBIAN_FASHION) else None))
     X_train, y_train, X_test, y_test = data.flat()
     if args.limit:

@@ -50,7 +50,7 @@ def data_file(name, args):
     path = os.path.join(folder, name) if folder else ""
     if path and os.path.exists(path):
         return path
-    from embed.datasets import find
+    from embed.data import find
     found = find(name)
     if not found:
         sys.exit(f"bench_word2vec: cannot find {name}: set EMBED_DATA or pass --corpus")

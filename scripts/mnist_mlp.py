@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from embed.mnist import load_mnist
+from embed.data import load_mnist
 from embed.nn.layers import Dense, Dropout
 from embed.nn.metrics import accuracy, confusion_matrix
 from embed.nn.plots import confusion_matrix_plot, learning_curve_plot

@@ -7,7 +7,7 @@ import pytest
 
 from embed.cli import main
 from embed.errors import EmbedError
-from embed.mnist import load_mnist, read_idx, write_idx
+from embed.data import load_mnist, read_idx, write_idx
 
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])

@@ -6,6 +6,7 @@ The synthetic and scikit-learn sets return plain numpy arrays, X of shape
 """
 import numpy as np
 
+from ..data.mnist import load_mnist
 from ..errors import EmbedError
 from .checks import rng_from
 
@@ -86,15 +87,14 @@ def load_small_digits():
 
 
 def load_mnist_digits(data=None, limit=None, seed=0):
-    """MNIST-style 28x28 images from engineer N's IDX loader (`embed.mnist.load_mnist`).
+    """MNIST-style 28x28 images through the data-source resolver (`embed.data.load_mnist`).
 
-    data : folder with the ``*-ubyte.gz`` files, or None for the loader's search
-    (``$EMBED_DATA``, Debian's Fashion-MNIST package, ...).  limit caps the
+    data : folder with the ``*-ubyte.gz`` files, or None for the resolver's search
+    (the EMBED_DATA folders, Debian's Fashion-MNIST package, the cache).  limit caps the
     number of training images (the test part is kept whole).
     Returns a dict: X_train, y_train, X_test, y_test (float32 rows of 784
     pixels in [0, 1], int64 labels), class_names, source, note, dataset.
     """
-    from ..mnist import load_mnist
     d = load_mnist(data, seed=seed)
     X_train, y_train, X_test, y_test = d.flat(np.float32)
     if limit is not None:

@@ -16,6 +16,7 @@ import hashlib
 
 import numpy as np
 
+from ..data.sources import resolve_file
 from ..errors import EmbedError
 from ..fileio import check_readable
 from ..text.vocab import NEWLINE, UNK, SymbolVocab, Vocab, tokenize_lines
@@ -29,8 +30,11 @@ tokenize_words = tokenize_lines  # the LM's name for it
 
 
 def read_text(path):
-    """The whole text of a UTF-8 file (invalid bytes replaced); EmbedError if missing or empty."""
-    check_readable(path, "text file")
+    """The whole text of a UTF-8 file (invalid bytes replaced); EmbedError if missing or empty.
+
+    `path` may also name a data set (``tinyshakespeare``): see `embed.data.resolve_file`.
+    """
+    path = check_readable(resolve_file(path, "text file"), "text file")
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:  # a BOM is not text
         text = f.read()
     if not text:

@@ -1,0 +1,82 @@
+"""The IDX array format of the MNIST files: read and write.
+
+IDX (big-endian): 2 zero bytes, a type code, the number of dimensions d,
+then d uint32 sizes, then the data in C order::
+
+    0x00 0x00 | 0x08 (ubyte) | d | n1 ... n_d | data (n1*...*n_d items)
+
+Type codes: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
+0x0E float64.  Files may be gzip-compressed (``*-ubyte.gz``).
+"""
+import gzip
+import math
+import zlib
+
+import numpy as np
+
+from ..errors import EmbedError
+from ..fileio import atomic_write, check_readable
+
+_IDX_TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
+              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+
+
+def _open(path):
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gz else open(path, "rb")
+
+
+def read_idx(path):
+    """Read one IDX file (plain or gzip) into a numpy array in native byte order.
+
+    Raises EmbedError for a missing file, a bad magic number, impossible
+    dimensions, or a file shorter or longer than its header says.
+    """
+    check_readable(path, "IDX file")
+    try:
+        with _open(path) as f:
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
+                raise EmbedError(f"{path} is not an IDX file (bad magic number {head.hex() or 'empty'})")
+            dtype, ndim = _IDX_TYPES[head[2]], head[3]
+            if not 1 <= ndim <= 4:
+                raise EmbedError(f"{path}: IDX header says {ndim} dimensions (expected 1 to 4)")
+            raw = f.read(4 * ndim)
+            if len(raw) < 4 * ndim:
+                raise EmbedError(f"{path} is truncated (incomplete IDX header)")
+            shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4"))
+            count = math.prod(shape)                   # exact Python ints: no overflow
+            nbytes = count * dtype.itemsize
+            if not 0 <= nbytes <= 1 << 34:
+                raise EmbedError(f"{path}: IDX header claims an impossible size {shape}")
+            data = f.read(nbytes)
+            if len(data) < nbytes:
+                raise EmbedError(f"{path} is truncated: header says {shape} ({nbytes} bytes of data), "
+                                 f"found {len(data)}")
+            if f.read(1):
+                raise EmbedError(f"{path} has extra bytes after the {shape} array its header describes")
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:   # zlib.error: a damaged deflate stream
+        if isinstance(e, EmbedError):
+            raise
+        raise EmbedError(f"cannot read {path}: corrupt or truncated file ({e})") from None
+    arr = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return arr.astype(dtype.newbyteorder("="), copy=True)
+
+
+def write_idx(path, array):
+    """Write `array` as an IDX file (gzip when `path` ends in .gz), atomically."""
+    array = np.asarray(array)
+    codes = {v.newbyteorder("=").str[1:]: k for k, v in _IDX_TYPES.items()}
+    code = codes.get(array.dtype.newbyteorder("=").str[1:])
+    if code is None:
+        raise EmbedError(f"IDX cannot store dtype {array.dtype}")
+    head = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    body = array.astype(_IDX_TYPES[code], copy=False).tobytes()
+    with atomic_write(path, "wb") as f:
+        if str(path).endswith(".gz"):
+            with gzip.GzipFile(fileobj=f, mode="wb", mtime=0) as gz:
+                gz.write(head + body)
+        else:
+            f.write(head + body)
+    return path
