@@ -75,6 +75,8 @@ def load(path):
             if meta.get("format") != FORMAT:
                 raise EmbedError(f"not an embed language model (format {meta.get('format')!r}): {path}")
             arrays = {k: z[k] for k in z.files if k != "__meta__"}
+        if any(a.dtype.kind in "fc" and not np.isfinite(a).all() for a in arrays.values()):
+            raise EmbedError(f"model file has NaN or infinite weights (a diverged run?): {path}")
         return _unflatten(meta["tree"], arrays)
     except EmbedError:
         raise

@@ -79,6 +79,8 @@ def load_model(cls, path):
                          f"{type(e).__name__})") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise EmbedError(f"{path} is not an embed Sequential model file")
+    if any(a.dtype.kind in "fc" and not np.isfinite(a).all() for a in arrays.values()):
+        raise EmbedError(f"{path} has NaN or infinite weights (a diverged run?)")
     try:
         return rebuild(cls, config, arrays)
     except EmbedError:
