@@ -5,7 +5,7 @@ Public API (imported lazily, so ``import embed`` stays cheap)::
     from embed import Word2Vec, KeyedVectors, Vocab          # word2vec and queries
     from embed import Sequential, Dense, Embedding, Dropout  # the neural core
     from embed import SimpleRNN, LSTM, GRU                   # recurrent layers
-    from embed import CharLM                                 # language models
+    from embed import LanguageModel                          # language models (CharLM: old name)
 """
 import importlib as _importlib
 import os as _os
@@ -31,6 +31,7 @@ _EXPORTS = {
     "SimpleRNN": "embed.nn.recurrent",
     "LSTM": "embed.nn.recurrent",
     "GRU": "embed.nn.recurrent",
+    "LanguageModel": "embed.lm.model",
     "CharLM": "embed.lm.model",
 }
 __all__ = ["EmbedError", *_EXPORTS]

@@ -8,7 +8,7 @@ on first use), so ``embed --help`` never pays for Numba::
 
 Modules: `base` (the Layer contract), `activations`, `losses`, `regularizers`,
 `optimizers`, `schedules`, `layers`, `sequential`, `preprocessing`, `metrics`,
-`gradcheck`, `plots`, `recurrent` (SimpleRNN, LSTM, GRU).
+`gradcheck`, `plots`, `recurrent` (SimpleRNN, LSTM, GRU), `conv` (Conv2D, MaxPool2D).
 """
 import importlib as _importlib
 
@@ -16,6 +16,7 @@ _EXPORTS = {
     "Layer": "embed.nn.base",
     "Dense": "embed.nn.layers", "Embedding": "embed.nn.layers", "Dropout": "embed.nn.layers",
     "Activation": "embed.nn.layers", "Flatten": "embed.nn.layers",
+    "Conv2D": "embed.nn.conv", "MaxPool2D": "embed.nn.conv",
     "Sequential": "embed.nn.sequential",
     "SGD": "embed.nn.optimizers", "Momentum": "embed.nn.optimizers", "RMSprop": "embed.nn.optimizers",
     "Adagrad": "embed.nn.optimizers", "Adam": "embed.nn.optimizers", "clip_grad_norm": "embed.nn.optimizers",
