@@ -7,14 +7,15 @@
                             TrainConfig(minutes=5)).fit("shakespeare.lm")
     print(generate(load_model("shakespeare.lm"), prime="ROMEO:", length=300, seed=1))
 
-Names are imported lazily, so ``embed --help`` (which loads ``embed.lm.cli``) stays quick.
+Names are imported lazily, so importing the package stays quick.
 """
 import importlib as _importlib
 
 # public name -> module that defines it
 _EXPORTS = {
-    "CharLM": "embed.lm.model",
-    "WordLM": "embed.lm.model",
+    "LanguageModel": "embed.lm.model",
+    "CharLM": "embed.lm.model",          # backward-compatible alias of LanguageModel
+    "WordLM": "embed.lm.model",          # backward-compatible alias of LanguageModel
     "load_model": "embed.lm.model",
     "LMTrainer": "embed.lm.train",
     "ModelConfig": "embed.lm.train",

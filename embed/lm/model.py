@@ -1,4 +1,4 @@
-"""`CharLM`: a recurrent language model built from the neural core's layers.
+"""`LanguageModel`: a recurrent language model built from the neural core's layers.
 
     ids (T, B) ──▶ input ──▶ [cell ─▶ dropout] × layers ──▶ Dense ──▶ softmax-CE(next id)
                   one-hot                                     (T·B, H) @ (H, V)
@@ -15,7 +15,9 @@
             the fused `SoftmaxCrossEntropy` loss, mean nats per predicted symbol.
 
 The same class serves character level (vocabulary = code points) and word level
-(vocabulary = words); `WordLM` is an alias that reads better for the latter.
+(vocabulary = words): a "token" below is one symbol of the vocabulary, a
+character or a word.  `CharLM` and `WordLM` are backward-compatible aliases of
+`LanguageModel` (same class, same file format).
 """
 import numpy as np
 
@@ -46,8 +48,8 @@ def _cell_class(cell):
     return lookup(table, cell, "cell")
 
 
-class CharLM:
-    """Recurrent language model over a `SymbolVocab`.
+class LanguageModel:
+    """Recurrent language model over a `SymbolVocab` of characters or words.
 
     Parameters
     ----------
@@ -156,15 +158,15 @@ class CharLM:
 
     def rng_states(self):
         """Random state of the dropout masks (for an exact resume)."""
-        return [d._rng().bit_generator.state for d in self.drops_]
+        return [d.generator().bit_generator.state for d in self.drops_]
 
     def set_rng_states(self, states):
         for d, s in zip(self.drops_, states):
-            d._rng().bit_generator.state = s
+            d.generator().bit_generator.state = s
 
     def __repr__(self):
         inp = f"embedding={self.embedding}" if self.embedding else "one-hot"
-        return (f"CharLM<{self.cell}, {self.layers}x{self.hidden}, {inp}, "
+        return (f"LanguageModel<{self.cell}, {self.layers}x{self.hidden}, {inp}, "
                 f"{len(self.vocab)} {self.vocab.level}s, {self.count_params():,} params>")
 
     # ---- state carried between chunks ----------------------------------------
@@ -229,16 +231,18 @@ class CharLM:
         return self.out_.forward_logits(x, training=False), new_state
 
 
-WordLM = CharLM
+# Backward-compatible names (issue 9): the class once served only characters.
+CharLM = LanguageModel
+WordLM = LanguageModel
 
 
 def load_model(path):
-    """The `CharLM` stored in a model / checkpoint file written by `embed lm train`."""
+    """The `LanguageModel` stored in a model / checkpoint file written by `embed lm train`."""
     from . import checkpoint
     ck = checkpoint.load(path)
     try:
         m, vocab = ck["model"], SymbolVocab.from_dict(ck["vocab"])
-        model = CharLM(vocab, m["cell"], m["layers"], m["hidden"], m["embedding"], m["dropout"], m["seed"])
+        model = LanguageModel(vocab, m["cell"], m["layers"], m["hidden"], m["embedding"], m["dropout"], m["seed"])
         model.set_weights(ck["weights"])
     except (KeyError, TypeError, IndexError) as e:
         raise EmbedError(f"model file is incomplete or not a language model: {path} ({e})") from None

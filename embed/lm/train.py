@@ -26,6 +26,7 @@ for the first `decay_after` epochs, then decayed once per epoch.
 import contextlib
 import dataclasses
 import math
+import os
 import signal
 import threading
 import time
@@ -35,9 +36,9 @@ import numpy as np
 
 from ..errors import EmbedError
 from . import checkpoint
-from .data import (SymbolVocab, Streams, build_vocab, encode_stream, read_text, split_train_val,
+from .data import (SymbolVocab, Streams, build_vocab, encode_stream, split_train_val,
                    text_digest, validation_streams)
-from .model import CharLM
+from .model import LanguageModel
 
 LN2 = math.log(2.0)
 
@@ -76,7 +77,7 @@ def validate(cfg):
     """Raise a one-line EmbedError for a TrainConfig value that cannot work."""
     for name in ("seq_length", "batch"):
         if int(getattr(cfg, name)) < 1:
-            raise EmbedError(f"{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}")
+            raise EmbedError(f"{name} must be at least 1, got {getattr(cfg, name)}")
     for name in ("epochs", "minutes", "lr"):
         v = getattr(cfg, name)
         if v is not None and not (v > 0 and math.isfinite(v)):
@@ -84,17 +85,60 @@ def validate(cfg):
     if not cfg.clip >= 0:
         raise EmbedError(f"clip must be >= 0 (0 = off), got {cfg.clip}")
     if not 0 < cfg.lr_decay <= 1:
-        raise EmbedError(f"lr-decay must be in (0, 1], got {cfg.lr_decay}")
+        raise EmbedError(f"lr_decay must be in (0, 1], got {cfg.lr_decay}")
     if not 0 <= cfg.val_fraction < 0.5:
-        raise EmbedError(f"val-fraction must be in [0, 0.5), got {cfg.val_fraction}")
+        raise EmbedError(f"val_fraction must be in [0, 0.5), got {cfg.val_fraction}")
     for name in ("checkpoint_every", "decay_after", "threads"):
         if getattr(cfg, name) < 0:
-            raise EmbedError(f"{name.replace('_', '-')} must be >= 0, got {getattr(cfg, name)}")
+            raise EmbedError(f"{name} must be >= 0, got {getattr(cfg, name)}")
     return cfg
 
 
-# parameters of the model that --resume must not change
-ARCH_KEYS = ("cell", "layers", "hidden", "embedding", "level")
+# What a resumed run may change.  Everything that shapes the model or the stream of chunks is
+# fixed by the checkpoint; the schedule, the budget and the bookkeeping may change.
+ARCH_KEYS = ("cell", "layers", "hidden", "embedding", "level")          # the network
+RESUME_FIXED_MODEL = ARCH_KEYS + ("dropout", "min_count", "tokenizer")   # + its training / vocabulary
+RESUME_FIXED_TRAIN = ("batch", "seq_length", "val_fraction")            # the stream layout
+
+
+def resume_config(path, saved_model, saved_train, model_options=None, train_options=None):
+    """The TrainConfig a resumed run uses, after checking the options the user gave again.
+
+    * model options (`RESUME_FIXED_MODEL`) must equal the checkpoint's `saved_model`;
+    * train options replace the saved ones, except the stream layout (`RESUME_FIXED_TRAIN`);
+    * a new epoch target replaces a saved time budget, and a new time budget a saved epoch target.
+    Options given as None are "not given".  Raises a one-line EmbedError naming the parameter.
+    """
+    for key, value in (model_options or {}).items():
+        if key not in RESUME_FIXED_MODEL:
+            raise EmbedError(f"resume: unknown model option {key!r}")
+        if value is not None and getattr(saved_model, key) != value:
+            raise EmbedError(f"resume: {path} was trained with {key}={getattr(saved_model, key)!r}, "
+                             f"not {value!r} (leave it out or start a new model)")
+    given = {k: v for k, v in (train_options or {}).items() if v is not None}
+    if "minutes" in given and "epochs" not in given:
+        given["epochs"] = None
+    if "epochs" in given and "minutes" not in given:
+        given["minutes"] = None
+    train_cfg = validate(dataclasses.replace(saved_train, **given))
+    for key in RESUME_FIXED_TRAIN:
+        if getattr(train_cfg, key) != getattr(saved_train, key):
+            raise EmbedError(f"resume: {path} was trained with {key}={getattr(saved_train, key)!r}, "
+                             f"not {getattr(train_cfg, key)!r}")
+    return train_cfg
+
+
+def _same_text_ids(path, text, vocab, digest):
+    """The text encoded with the checkpoint's vocabulary; an EmbedError when it is another text."""
+    if vocab.level == "char":
+        unknown = set(text) - set(vocab.index)
+        if unknown:
+            raise EmbedError(f"resume: the text is not the one {path} was trained on "
+                             f"(it has {len(unknown)} character(s) not in the model's vocabulary)")
+    ids = encode_stream(text, vocab)
+    if text_digest(ids) != digest:
+        raise EmbedError(f"resume: the text is not the one {path} was trained on")
+    return ids
 
 
 def nats_to_bits(nats):
@@ -162,20 +206,26 @@ class LMTrainer:
         ids = encode_stream(text, vocab, tokens)
         train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
         _check_output_memory(len(vocab), train_cfg)
-        model = CharLM(vocab, model_cfg.cell, model_cfg.layers, model_cfg.hidden, model_cfg.embedding,
+        model = LanguageModel(vocab, model_cfg.cell, model_cfg.layers, model_cfg.hidden, model_cfg.embedding,
                        model_cfg.dropout, train_cfg.seed)
         if init_vectors is not None:
             init_embedding(model, init_vectors)
         return cls(model, vocab, train_ids, val_ids, model_cfg, train_cfg, text_digest(ids))
 
     @classmethod
-    def resume(cls, path, text, model_overrides=None, train_overrides=None):
-        """Continue from checkpoint `path` on the same `text`.
+    def resume(cls, path, text, model_options=None, train_options=None, init_vectors=None):
+        """Continue from checkpoint `path` on the same `text`, bit for bit.
 
-        `model_overrides` holds architecture options the user gave explicitly; any that differ
-        from the checkpoint raise an EmbedError.  `train_overrides` may change the schedule
-        (epochs, minutes, lr, checkpoint_every, ...) but not the stream layout.
+        model_options : ModelConfig fields the user gave (None values are ignored); each must
+                        equal the checkpoint's (see `resume_config`).
+        train_options : TrainConfig fields the user gave; the schedule and budget may change,
+                        the stream layout may not.
+        init_vectors  : must be None (word vectors initialise only a new model).
         """
+        if init_vectors is not None:
+            raise EmbedError("init_vectors only applies to a new model, not when resuming")
+        if not os.path.exists(path):
+            raise EmbedError(f"resume: no checkpoint at {path}")
         ck = checkpoint.load(path)
         try:
             saved_model = ModelConfig(**ck["model_config"])
@@ -183,28 +233,11 @@ class LMTrainer:
             vocab = SymbolVocab.from_dict(ck["vocab"])
         except (KeyError, TypeError) as e:
             raise EmbedError(f"model file is not a training checkpoint: {path} ({e})") from None
-        for key, value in (model_overrides or {}).items():
-            if value is not None and getattr(saved_model, key) != value:
-                raise EmbedError(f"--resume: {path} was trained with {key}={getattr(saved_model, key)!r}, "
-                                 f"not {value!r} (drop the option or start a new model)")
-        train_cfg = dataclasses.replace(saved_train, **{k: v for k, v in (train_overrides or {}).items()
-                                                          if v is not None})
-        validate(train_cfg)
-        for key in ("batch", "seq_length", "val_fraction"):
-            if getattr(train_cfg, key) != getattr(saved_train, key):
-                raise EmbedError(f"--resume: {path} was trained with {key}={getattr(saved_train, key)!r}, "
-                                 f"not {getattr(train_cfg, key)!r}")
-        if vocab.level == "char":
-            unknown = set(text) - set(vocab.index)
-            if unknown:
-                raise EmbedError(f"--resume: the text is not the one {path} was trained on "
-                                 f"(it has {len(unknown)} character(s) not in the model's vocabulary)")
-        ids = encode_stream(text, vocab)
-        if text_digest(ids) != ck["digest"]:
-            raise EmbedError(f"--resume: the text is not the one {path} was trained on")
+        train_cfg = resume_config(path, saved_model, saved_train, model_options, train_options)
+        ids = _same_text_ids(path, text, vocab, ck["digest"])
         train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
         m = ck["model"]
-        model = CharLM(vocab, m["cell"], m["layers"], m["hidden"], m["embedding"], m["dropout"], m["seed"])
+        model = LanguageModel(vocab, m["cell"], m["layers"], m["hidden"], m["embedding"], m["dropout"], m["seed"])
         model.set_weights(ck["weights"])
         model.set_rng_states(ck["rng"])
         self = cls(model, vocab, train_ids, val_ids, saved_model, train_cfg, ck["digest"])
@@ -290,77 +323,106 @@ class LMTrainer:
         Returns self.  Stops early (checkpoint saved, ``stopped_early``) on Ctrl-C or a callback
         setting ``stop_requested``; raises EmbedError on a NaN/Inf loss without saving.
         """
-        from ..progress import bar
+        run = self._start_run(path, progress, log)
+        try:
+            with Interrupt() as interrupt, _training_threads(self.cfg.threads):
+                while self._keep_going(run, interrupt):
+                    t0 = time.perf_counter()               # tokens/s counts the whole step
+                    x, y = self._next_chunk(run)           # (T, B) ids and next-token targets
+                    loss = self._train_step(x, y, run)     # forward, loss, backward, clip + update
+                    self._count_step(run, loss, y.size, t0)
+                    self._maybe_validate(run)
+                    self._maybe_checkpoint(run)
+        finally:
+            run.close_progress(self)
+        self._finish_run(run)
+        return self
 
-        cfg, model, streams, opt = self.cfg, self.model, self.streams, self.optimizer
+    # the machinery of fit -------------------------------------------------------------
+    def _start_run(self, path, progress, log):
+        from ..progress import bar
         total = self.total_steps()
-        per_epoch = streams.chunks_per_epoch
-        deadline = None if cfg.minutes is None else time.perf_counter() + 60.0 * cfg.minutes
-        self.saved_step_ = None
-        last_good = None  # step of the last checkpoint written by this run
-        t_start = time.perf_counter()
         pbar = bar(total=None if total is None else self._symbols_in_steps(self.step_, total),
-                   desc=f"{model.cell} lm", unit="char", show=progress)
-        clock = time.perf_counter
-        max_norm = cfg.clip if cfg.clip else math.inf   # inf: no clipping, but the norm is still checked
-        lr_epoch = None                                  # the epoch opt.lr was set for
+                   desc=f"{self.model.cell} lm", unit=self.vocab.level, show=progress)
         if log is not None and not pbar.disable:
             log = _above_bar(pbar, log)
-        try:
-            with Interrupt() as intr, _training_threads(cfg.threads):
-                while total is None or self.step_ < total:
-                    t0 = clock()          # chars/s counts the whole step, bookkeeping included
-                    if deadline is not None and t0 >= deadline:
-                        break
-                    if intr.requested or self.stop_requested:
-                        self.stopped_early = True
-                        break
-                    step = self.step_
-                    epoch, k = divmod(step, per_epoch)
-                    if k == 0:
-                        self.state = model.initial_state(streams.batch)  # each epoch starts fresh
-                    if epoch != lr_epoch:
-                        opt.lr, lr_epoch = self.lr_at(epoch), epoch
-                    x, y = streams.chunk(k * cfg.seq_length)
-                    loss = model.loss(x, y, self.state, training=True)
-                    if not math.isfinite(loss):
-                        self._diverged("loss", loss, path, last_good)
-                    model.backward()
-                    params, grads = model.params(), model.grads()
-                    norm = opt.step(params, grads, max_norm=max_norm)   # clip + update, one pass
-                    if not math.isfinite(norm):                        # (then nothing was updated)
-                        self._diverged("gradient norm", norm, path, last_good)
-                    self.state = model.state_
-                    self.step_ = step + 1
-                    self.symbols_seen_ += y.size
-                    self.last_loss_ = loss
-                    pbar.update(y.size)
-                    if self.step_ % 20 == 0:
-                        pbar.set_postfix(loss=f"{loss:.3f}", epoch=f"{self.epoch_float:.2f}", refresh=False)
-                    for cb in self.callbacks:
-                        cb(self)
-                    self.step_seconds_ += clock() - t0   # (evaluation and checkpoints not included)
-                    end_of_epoch = self.step_ % per_epoch == 0
-                    if cfg.eval_every >= 0 and (end_of_epoch or (
-                            cfg.eval_every and self.step_ % cfg.eval_every == 0)):
-                        self._record(log)
-                    if path and cfg.checkpoint_every and self.step_ % cfg.checkpoint_every == 0:
-                        if not all(np.isfinite(p).all() for p in model.params()):
-                            self._diverged("a weight", "not finite", path, last_good)
-                        self.train_seconds_ += clock() - t_start
-                        t_start = clock()
-                        self.save(path)
-                        last_good = self.step_
-        finally:
-            pbar.set_postfix(loss=f"{getattr(self, 'last_loss_', float('nan')):.3f}",
-                             epoch=f"{self.epoch_float:.2f}", refresh=False)
-            pbar.close()
+        self.saved_step_ = None
+        return _Run(path=path, log=log, pbar=pbar, total_steps=total, budget=TimeBudget(self.cfg.minutes),
+                    max_norm=self.cfg.clip if self.cfg.clip else math.inf)   # inf: no clip, norm still checked
+
+    def _keep_going(self, run, interrupt):
+        """False once the epochs or the time budget are used up, or a stop was asked for."""
+        if run.total_steps is not None and self.step_ >= run.total_steps:
+            return False
+        if run.budget.expired():
+            return False
+        if interrupt.requested or self.stop_requested:
+            self.stopped_early = True
+            return False
+        return True
+
+    def _next_chunk(self, run):
+        """The chunk of this step; at an epoch start the state is reset, and the lr set per epoch."""
+        epoch, k = divmod(self.step_, self.streams.chunks_per_epoch)
+        if k == 0:
+            self.state = self.model.initial_state(self.streams.batch)  # each epoch starts fresh
+        if epoch != run.lr_epoch:
+            self.optimizer.lr, run.lr_epoch = self.lr_at(epoch), epoch
+        return self.streams.chunk(k * self.cfg.seq_length)
+
+    def _train_step(self, x, y, run):
+        """One TBPTT step from the carried state; returns the chunk's mean loss (nats per token)."""
+        model = self.model
+        loss = model.loss(x, y, self.state, training=True)
+        if not math.isfinite(loss):
+            self._diverged("loss", loss, run.path, run.last_good)
+        model.backward()
+        norm = self.optimizer.step(model.params(), model.grads(), max_norm=run.max_norm)  # one pass
+        if not math.isfinite(norm):                                  # (then nothing was updated)
+            self._diverged("gradient norm", norm, run.path, run.last_good)
+        self.state = model.state_                                   # carried, detached
+        return loss
+
+    def _count_step(self, run, loss, tokens, t0):
+        self.step_ += 1
+        self.symbols_seen_ += tokens
+        self.last_loss_ = loss
+        run.pbar.update(tokens)
+        if self.step_ % 20 == 0:
+            run.pbar.set_postfix(loss=f"{loss:.3f}", epoch=f"{self.epoch_float:.2f}", refresh=False)
+        for cb in self.callbacks:
+            cb(self)
+        self.step_seconds_ += time.perf_counter() - t0   # (evaluation and checkpoints not included)
+
+    def _maybe_validate(self, run):
+        """Validate at each epoch end (eval_every 0), every eval_every steps too, or never (-1)."""
+        every = self.cfg.eval_every
+        end_of_epoch = self.step_ % self.streams.chunks_per_epoch == 0
+        if every >= 0 and (end_of_epoch or (every and self.step_ % every == 0)):
+            self._record(run.log)
+
+    def _maybe_checkpoint(self, run):
+        every = self.cfg.checkpoint_every
+        if run.path and every and self.step_ % every == 0:
+            if not all(np.isfinite(p).all() for p in self.model.params()):
+                self._diverged("a weight", "not finite", run.path, run.last_good)
+            self._checkpoint(run)
+            run.last_good = self.step_
+
+    def _checkpoint(self, run):
+        now = time.perf_counter()
+        self.train_seconds_ += now - run.t_start
+        run.t_start = now
+        self.save(run.path)
+
+    def _finish_run(self, run):
+        """A last validation (unless this step has one) and the final checkpoint."""
         if not self.history_ or self.history_[-1]["step"] != self.step_:
-            self._record(log)
-        self.train_seconds_ += clock() - t_start
-        if path:
-            self.save(path)
-        return self
+            self._record(run.log)
+        if run.path:
+            self._checkpoint(run)
+        else:
+            self.train_seconds_ += time.perf_counter() - run.t_start
 
     def _record(self, log):
         val = self.evaluate()
@@ -378,22 +440,62 @@ class LMTrainer:
         kept = (f"last good checkpoint (step {last_good}) kept in {path}" if last_good is not None
                 else f"{path} left unchanged" if path else "nothing saved")
         raise EmbedError(f"training diverged: {what} is {value} at step {self.step_} "
-                         f"(epoch {self.epoch_float:.2f}); {kept}; try a lower --lr or --clip")
+                         f"(epoch {self.epoch_float:.2f}); {kept}; try a lower lr or clip")
+
+    @property
+    def tokens_per_sec_(self):
+        """Training speed: tokens (characters or words) per second of training steps."""
+        return self.symbols_seen_ / self.step_seconds_ if self.step_seconds_ > 0 else 0.0
 
     @property
     def chars_per_sec_(self):
-        return self.symbols_seen_ / self.step_seconds_ if self.step_seconds_ > 0 else 0.0
+        """Backward-compatible name of `tokens_per_sec_` (words per second for a word-level model)."""
+        return self.tokens_per_sec_
+
+    def __repr__(self):
+        val = "" if self.val_loss_ is None else f", val_loss {self.val_loss_:.4f}"
+        return (f"LMTrainer<{self.model!r}; step {self.step_} (epoch {self.epoch_float:.2f}){val}, "
+                f"{self.tokens_per_sec_:,.0f} {self.vocab.level}s/s>")
 
     def summary(self):
-        """The `--json` result."""
+        """The numbers of the run (the CLI's ``--json``); NaN validation (no split) becomes None."""
         val = self.val_loss_ if self.val_loss_ is not None else float("nan")
-        if not math.isfinite(val):  # no validation split (--val-fraction 0): JSON null, not NaN
-            return {"val_loss": None, "val_bpc": None, "chars_per_sec": float(self.chars_per_sec_),
-                    "train_seconds": float(self.train_seconds_), "steps": int(self.step_),
-                    "epochs": round(self.epoch_float, 4)}
-        return {"val_loss": float(val), "val_bpc": float(nats_to_bits(val)),
-                "chars_per_sec": float(self.chars_per_sec_), "train_seconds": float(self.train_seconds_),
-                "steps": int(self.step_), "epochs": round(self.epoch_float, 4)}
+        known = math.isfinite(val)
+        return {"val_loss": float(val) if known else None,
+                "val_bpc": float(nats_to_bits(val)) if known else None,
+                "tokens_per_sec": float(self.tokens_per_sec_),
+                "chars_per_sec": float(self.tokens_per_sec_),      # backward-compatible key
+                "train_seconds": float(self.train_seconds_), "steps": int(self.step_),
+                "epochs": round(self.epoch_float, 4)}
+
+
+class TimeBudget:
+    """A wall-clock budget in minutes (None: no limit), counted from its creation."""
+
+    def __init__(self, minutes):
+        self.deadline = None if minutes is None else time.perf_counter() + 60.0 * minutes
+
+    def expired(self):
+        return self.deadline is not None and time.perf_counter() >= self.deadline
+
+
+@dataclass
+class _Run:
+    """What one call of `LMTrainer.fit` tracks besides the trainer's own (checkpointed) state."""
+    path: str = None            # checkpoint file (None: nothing saved)
+    log: object = None          # callable(str) for validation lines, or None
+    pbar: object = None         # the progress bar
+    total_steps: int = None     # stop at this step (None: only the time budget)
+    budget: TimeBudget = None
+    max_norm: float = math.inf  # gradient-norm clip
+    lr_epoch: int = None        # the epoch optimizer.lr was set for
+    last_good: int = None       # step of the last checkpoint this run wrote
+    t_start: float = dataclasses.field(default_factory=time.perf_counter)  # train_seconds_ counted from here
+
+    def close_progress(self, trainer):
+        self.pbar.set_postfix(loss=f"{getattr(trainer, 'last_loss_', float('nan')):.3f}",
+                              epoch=f"{trainer.epoch_float:.2f}", refresh=False)
+        self.pbar.close()
 
 
 MAX_OUTPUT_BYTES = 2 << 30  # logits, softmax and their gradient for one chunk
@@ -404,8 +506,8 @@ def _check_output_memory(V, cfg):
     need = 3 * 4 * cfg.seq_length * cfg.batch * V  # three float32 (T·B, V) arrays
     if need > MAX_OUTPUT_BYTES:
         raise EmbedError(f"the output layer would need {need / 2**30:.1f} GB per chunk "
-                         f"({cfg.seq_length}x{cfg.batch} positions x {V:,} symbols); raise --min-count "
-                         f"or lower --batch / --seq-length")
+                         f"({cfg.seq_length}x{cfg.batch} positions x {V:,} symbols); raise min_count "
+                         f"or lower batch / seq_length")
 
 
 def _above_bar(pbar, log):
@@ -453,14 +555,14 @@ def init_embedding(model, vectors):
     Returns the number of rows copied.
     """
     if model.embed_ is None:
-        raise EmbedError("initialising from word vectors needs an input embedding (--embedding DIM)")
+        raise EmbedError("initialising from word vectors needs an input embedding (embedding=DIM)")
     if isinstance(vectors, str):
         from ..vectors.keyedvectors import KeyedVectors
         vectors = KeyedVectors.load(vectors)
     W = model.embed_.params[next(iter(model.embed_.params))]  # (V, E)
     if vectors.vector_size != W.shape[1]:
         raise EmbedError(f"word vectors have {vectors.vector_size} dimensions, the embedding has {W.shape[1]} "
-                         f"(use --embedding {vectors.vector_size})")
+                         f"(use embedding={vectors.vector_size})")
     rows = 0
     for i, word in enumerate(model.vocab.symbols):
         if word in vectors.key_to_index:
@@ -475,6 +577,3 @@ def train(text, model_cfg=None, train_cfg=None, path=None, progress=None, log=No
     """Train a new model on `text` (a str) and return the fitted `LMTrainer`."""
     return LMTrainer.new(text, model_cfg, train_cfg, init_vectors).fit(path, progress=progress, log=log)
 
-
-def train_file(text_path, **kwargs):
-    return train(read_text(text_path), **kwargs)
