@@ -1,4 +1,4 @@
-"""encode_corpus: flat int32 tokens + int64 offsets, sentence splitting, errors, cache."""
+"""encode_corpus: flat int32 tokens + int64 offsets, sentence splitting, errors, shards on disk."""
 import collections
 import os
 
@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from embed.errors import EmbedError
-from embed.text import corpus as corpus_mod
+from embed.text import encoder
 from embed.text import reader
 from embed.text.corpus import EncodedCorpus, encode_corpus
+from embed.text.shards import ShardedCorpus
 from embed.text.tokenize import get_tokenizer
 
 
@@ -134,77 +135,6 @@ def test_missing_file_and_bad_source_are_errors(tmp_path):
         encode_corpus([1, 2, 3])
 
 
-def _corpus_file(tmp_path):
-    path = tmp_path / "data" / "corpus.txt"
-    path.parent.mkdir()
-    path.write_text("\n".join(_lines(2, 200)) + "\n")
-    return str(path)
-
-
-def test_cache_hit_skips_tokenizing_and_matches(tmp_path, monkeypatch):
-    path = _corpus_file(tmp_path)
-    first = encode_corpus(path, min_count=2, cache=True)
-    assert not first.from_cache
-    assert os.path.dirname(first.cache_path) == os.path.dirname(path)  # next to the corpus
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("tokenizer called on a cache hit")
-
-    monkeypatch.setattr(corpus_mod, "get_tokenizer", lambda *a, **k: refuse)
-    second = encode_corpus(path, min_count=2, cache=True)
-    assert second.from_cache and second.cache_path == first.cache_path
-    assert isinstance(second.tokens, np.memmap) and not second.tokens.flags.writeable
-    np.testing.assert_array_equal(second.tokens, first.tokens)
-    np.testing.assert_array_equal(second.offsets, first.offsets)
-    assert second.vocab.words == first.vocab.words
-    assert second.vocab.counts.tolist() == first.vocab.counts.tolist()
-    assert (second.raw_words, second.vocab.total_words) == (first.raw_words, first.vocab.total_words)
-
-
-def test_cache_is_keyed_by_settings_and_invalidated_when_the_file_changes(tmp_path):
-    path = _corpus_file(tmp_path)
-    a = encode_corpus(path, min_count=2, cache=True)
-    b = encode_corpus(path, min_count=3, cache=True)
-    assert not b.from_cache and b.cache_path != a.cache_path
-    with open(path, "a") as f:
-        f.write("brandnew brandnew brandnew\n")
-    c = encode_corpus(path, min_count=2, cache=True)
-    assert not c.from_cache and "brandnew" in c.vocab
-    assert c.cache_path == a.cache_path  # rewritten in place
-    assert encode_corpus(path, min_count=2, cache=True).from_cache
-
-
-def test_damaged_cache_is_rebuilt(tmp_path):
-    path = _corpus_file(tmp_path)
-    a = encode_corpus(path, min_count=2, cache=True)
-    tokens = np.array(a.tokens)
-    del a
-    cache_file = corpus_mod.cache_paths(path, {"tokenizer": "regexp", "lowercase": True,
-                                               "min_count": 2, "max_vocab_size": None,
-                                               "max_words": 10000})[0]
-    with open(cache_file, "r+b") as f:
-        f.truncate(100)
-    b = encode_corpus(path, min_count=2, cache=True)
-    assert not b.from_cache
-    np.testing.assert_array_equal(b.tokens, tokens)
-
-
-def test_cache_falls_back_to_the_cache_dir(tmp_path, monkeypatch):
-    path = _corpus_file(tmp_path)
-    real_write = corpus_mod.write_cache
-
-    def beside_fails(cache_file, corpus, key):
-        if os.path.dirname(cache_file) == os.path.dirname(path):
-            raise OSError(30, "Read-only file system")
-        real_write(cache_file, corpus, key)
-
-    monkeypatch.setattr(corpus_mod, "write_cache", beside_fails)
-    a = encode_corpus(path, min_count=2, cache=True)
-    assert a.cache_path.startswith(str(tmp_path / "cache"))
-    b = encode_corpus(path, min_count=2, cache=True)
-    assert b.from_cache and b.cache_path == a.cache_path
-
-
 def test_encoded_corpus_helpers():
     c = encode_corpus(["a b a", "b c"], min_count=1)
     assert isinstance(c, EncodedCorpus)
@@ -213,25 +143,13 @@ def test_encoded_corpus_helpers():
     assert "5 tokens in 2 sentences" in repr(c)
 
 
-def test_cache_never_writes_into_a_read_only_data_folder(tmp_path):
-    path = _corpus_file(tmp_path)
-    folder = os.path.dirname(path)
-    os.chmod(folder, 0o555)  # like a shared data folder (root could still write there)
-    try:
-        c = encode_corpus(path, min_count=2, cache=True)
-        assert os.listdir(folder) == ["corpus.txt"]
-    finally:
-        os.chmod(folder, 0o755)
-    assert c.cache_path.startswith(str(tmp_path / "cache"))
-
-
 @pytest.mark.parametrize("block, flush", [(7, 5), (64, 3), (1 << 20, 1 << 16)])
-def test_tiny_storage_blocks_and_flushes_give_the_same_encoding(tmp_path, monkeypatch, block, flush):
+def test_tiny_streaming_steps_and_flushes_give_the_same_encoding(tmp_path, monkeypatch, block, flush):
     lines = _lines(3, 80)
     expected = encode_corpus(lines, min_count=2, max_words=9)
-    monkeypatch.setattr(corpus_mod, "BLOCK_ITEMS", block)
-    monkeypatch.setattr(corpus_mod, "FLUSH_TOKENS", flush)
-    c = encode_corpus(lines, min_count=2, max_words=9)
+    monkeypatch.setattr(encoder, "STREAM_ITEMS", block)
+    monkeypatch.setattr(encoder, "FLUSH_TOKENS", flush)
+    c = encode_corpus(lines, min_count=2, max_words=9, shard_tokens=block)
     _check_layout(c)
     assert c.vocab.words == expected.vocab.words
     np.testing.assert_array_equal(c.tokens, expected.tokens)
@@ -240,8 +158,8 @@ def test_tiny_storage_blocks_and_flushes_give_the_same_encoding(tmp_path, monkey
 
 
 def test_pruning_mid_stream_across_blocks_is_exact_after_the_reread(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "BLOCK_ITEMS", 16)
-    monkeypatch.setattr(corpus_mod, "FLUSH_TOKENS", 4)  # prune checks every few tokens
+    monkeypatch.setattr(encoder, "STREAM_ITEMS", 16)
+    monkeypatch.setattr(encoder, "FLUSH_TOKENS", 4)  # prune checks every few tokens
     lines = [f"common{i % 3} rare{i} other{i % 5}" for i in range(300)]
     c = encode_corpus(lines, min_count=1, max_vocab_size=8)
     _check_layout(c)
@@ -251,3 +169,33 @@ def test_pruning_mid_stream_across_blocks_is_exact_after_the_reread(tmp_path, mo
     g = encode_corpus((line for line in lines), min_count=1, max_vocab_size=8)
     _check_layout(g)
     assert set(g.vocab.words) <= set(c.vocab.words)
+
+
+def test_a_file_becomes_shards_on_disk_that_equal_the_in_memory_encoding(tmp_path):
+    lines = _lines(4, 300)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n")
+    memory = encode_corpus(lines, min_count=2)
+    disk = encode_corpus(str(path), min_count=2, shard_tokens=100)
+    assert isinstance(disk, ShardedCorpus) and disk.n_shards > 5
+    _check_layout(disk)
+    assert disk.vocab.words == memory.vocab.words
+    np.testing.assert_array_equal(disk.tokens, memory.tokens)
+    np.testing.assert_array_equal(disk.offsets, memory.offsets)
+    assert disk.shard_sizes[:, 0].sum() == memory.n_tokens
+    for i in range(disk.n_shards):  # sentences never span shards; shards are memory maps
+        tokens, offsets = disk.shard(i)
+        assert isinstance(tokens, np.memmap) and not tokens.flags.writeable
+        assert offsets[0] == 0 and offsets[-1] == tokens.shape[0] == disk.shard_sizes[i, 0]
+    folder = disk.folder
+    assert os.path.isdir(folder)
+    disk.close()  # a temporary encoding is removed
+    assert not os.path.exists(folder)
+
+
+def test_a_fixed_vocabulary_encodes_without_counting(tmp_path):
+    base = encode_corpus(["a b c a", "b c d"], min_count=1)
+    c = encode_corpus(["c z a", "z z"], min_count=5, vocab=base.vocab)
+    assert c.vocab.words == base.vocab.words
+    assert _decoded(c) == [["c", "a"]]
+    assert c.vocab.counts.tolist() == [1 if w in "ca" else 0 for w in base.vocab.words]
