@@ -287,7 +287,7 @@ class Sequential:
                      threadpoolctl limits).
         thread_mode: "blas" lets BLAS thread each product (fastest on an idle machine);
                      "pool" runs BLAS single-threaded and splits big products and updates in
-                     row blocks across our own thread pool (`embed.nn.threads`): a little
+                     row blocks across our own thread pool (`embed.parallel`): a little
                      slower when idle, but it does not collapse when other processes hold
                      the cores (BLAS threads spin waiting for each other).
         history    : {"loss": [...], "<metric>": [...], "val_loss": [...], "val_<metric>": [...],
