@@ -39,18 +39,11 @@ def sample_index(logits, rng, temperature=1.0, top_k=None, argmax=False):
     return i
 
 
-def generate(model, prime="", length=500, temperature=1.0, top_k=None, argmax=False, seed=None):
-    """Text of `length` new symbols continuing `prime` (the returned text starts with `prime`).
+def generate_pieces(model, prime="", length=500, temperature=1.0, top_k=None, argmax=False, seed=None):
+    """Yield the text of `generate` piece by piece, as it is sampled: the prime, then one symbol at a time.
 
-    Parameters
-    ----------
-    model : CharLM
-    prime : str, any Unicode; every symbol must be in the model's vocabulary
-    length : number of symbols to generate after the prime
-    temperature : > 0; lower is more conservative
-    top_k : sample only among the k most likely symbols (None = all)
-    argmax : always take the most likely symbol (deterministic)
-    seed : int for reproducible samples (None = fresh randomness)
+    Memory stays constant whatever `length` is, so a caller can print an
+    endless sample as it comes (and stop it at any time).
     """
     if length < 0:
         raise EmbedError(f"length must be >= 0, got {length}")
@@ -67,26 +60,43 @@ def generate(model, prime="", length=500, temperature=1.0, top_k=None, argmax=Fa
         # no prime: start from a random symbol (the newline when there is one: a fresh line)
         start = vocab.index.get("\n")
         ids = np.array([start if start is not None else rng.integers(len(vocab))], np.int32)
-        shown = []
+    elif vocab.level == "char":
+        yield vocab.decode(ids)
     else:
-        shown = list(ids)
+        yield prime  # word level: the user's prime as typed
     logits = None
     for i in ids:
         x[0] = i
         logits, state = model.step(x, state)
-    out = []
+    previous = None  # word level: the last symbol written, for the spacing rule of vocab.decode
     for _ in range(length):
         nxt = sample_index(logits[0], rng, temperature, top_k, argmax)
-        out.append(nxt)
+        symbol = vocab.decode([nxt])
+        if vocab.level != "char":
+            if previous is None:
+                glue = prime and not prime.endswith(("\n", " ")) and symbol != "\n"
+            else:
+                glue = previous != "\n" and symbol != "\n"
+            symbol = (" " if glue else "") + symbol
+            previous = vocab.symbols[nxt]
+        yield symbol
         x[0] = nxt
         logits, state = model.step(x, state)
-    return vocab.decode(shown + out) if vocab.level == "char" else _join(vocab, prime, shown, out)
 
 
-def _join(vocab, prime, shown, out):
-    """Word level: keep the user's prime as typed, then the generated words."""
-    gen = vocab.decode(out)
-    if not prime:
-        return gen
-    sep = "" if prime.endswith(("\n", " ")) or gen.startswith("\n") else " "
-    return prime + sep + gen
+def generate(model, prime="", length=500, temperature=1.0, top_k=None, argmax=False, seed=None):
+    """Text of `length` new symbols continuing `prime` (the returned text starts with `prime`).
+
+    Parameters
+    ----------
+    model : CharLM
+    prime : str, any Unicode; every symbol must be in the model's vocabulary
+    length : number of symbols to generate after the prime
+    temperature : > 0; lower is more conservative
+    top_k : sample only among the k most likely symbols (None = all)
+    argmax : always take the most likely symbol (deterministic)
+    seed : int for reproducible samples (None = fresh randomness)
+
+    `generate_pieces` yields the same text as it is sampled.
+    """
+    return "".join(generate_pieces(model, prime, length, temperature, top_k, argmax, seed))

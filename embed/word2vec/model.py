@@ -379,13 +379,23 @@ class Word2Vec:
                             t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
                             t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
                             t["sig"], t["logsig"], rng, stats[w])
+                if not math.isfinite(stats[w, tables.STAT_LOSS]):  # diverged: stop before NaN spreads
+                    stop.set()
+                    raise self._diverged()
                 if w == 0:
                     report()
 
         parallel.run(work, self.workers, cancel=stop)   # Ctrl-C / errors: all workers stop, then re-raised
         pbar.update(stats[:, tables.STAT_WORDS].sum() - reported[0])
+        if not np.isfinite(self.syn0_).all():
+            raise self._diverged()
         pairs = stats[:, tables.STAT_PAIRS].sum()
         return float(stats[:, tables.STAT_LOSS].sum() / pairs) if pairs else float("nan")
+
+    def _diverged(self):
+        return EmbedError(f"training diverged in epoch {self.epochs_done_ + 1} (the loss became infinite "
+                          f"or NaN): alpha={self.start_alpha:g} is too large; try a smaller one",
+                          params=("alpha",))
 
     # ------------------------------------------------------------ results
     @property
