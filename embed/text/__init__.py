@@ -2,8 +2,7 @@
 
     from embed.text import encode_corpus, Vocab, get_tokenizer, iter_lines
 
-Names are imported lazily, so ``embed --help`` (which loads ``embed.text.cli``)
-stays quick.
+Names are imported lazily, so importing the package stays quick.
 """
 import importlib as _importlib
 

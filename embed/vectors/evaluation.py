@@ -216,3 +216,32 @@ def evaluate_word_pairs(kv, path, restrict_vocab=300000, case_insensitive=True, 
     else:
         spearman = pearson = float("nan")
     return {"spearman": spearman, "pearson": pearson, "oov": n_oov / n_pairs, "pairs": len(gold)}
+
+
+def evaluate_files(kv, analogies=None, pairs=None, restrict_vocab=300000, case_insensitive=True):
+    """Evaluate `kv` on an analogy file and word-pair files (the `embed evaluate` result).
+
+    With neither given, uses the data sets questions-words, wordsim353 and
+    simlex999 (see `embed.datasets`).  Returns
+    ``{"analogies": evaluate_analogies(...) or None, "pairs": {file name: evaluate_word_pairs(...)}}``,
+    with NaN where nothing could be evaluated.
+    """
+    import os
+
+    if analogies is None and not pairs:
+        from ..data import eval_file
+        analogies = eval_file("questions-words")
+        pairs = [eval_file("wordsim353"), eval_file("simlex999")]
+    for f in ([analogies] if analogies else []) + list(pairs or []):
+        check_readable(f, "evaluation file")
+    result = {"analogies": None, "pairs": {}}
+    if analogies:
+        result["analogies"] = evaluate_analogies(kv, analogies, restrict_vocab=restrict_vocab,
+                                                 case_insensitive=case_insensitive)
+    for f in pairs or []:
+        name = os.path.basename(f)
+        while name in result["pairs"]:  # two files of the same name: name', name'', ...
+            name += "'"
+        result["pairs"][name] = evaluate_word_pairs(kv, f, restrict_vocab=restrict_vocab,
+                                                    case_insensitive=case_insensitive)
+    return result

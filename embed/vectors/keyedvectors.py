@@ -23,6 +23,7 @@ import os
 import numpy as np
 
 from ..errors import EmbedError
+from ..fileio import check_readable
 from . import formats
 from .query import parse_expression, unknown_words_error
 
@@ -76,7 +77,7 @@ class KeyedVectors:
         except (KeyError, TypeError):
             raise unknown_words_error([word], self.key_to_index, self.index_to_key) from None
 
-    def _indices(self, words):
+    def indices(self, words):
         """Indices of `words`, or one EmbedError naming every unknown word."""
         unknown = [w for w in words if w not in self.key_to_index]
         if unknown:
@@ -90,7 +91,7 @@ class KeyedVectors:
     def __getitem__(self, words):
         if isinstance(words, str):
             return self.get_vector(words)
-        return self.vectors[self._indices(list(words))]  # (k, d)
+        return self.vectors[self.indices(list(words))]  # (k, d)
 
     def get_normed_vectors(self):
         """Unit-length rows, float32 (n, d), computed once (zero rows stay zero)."""
@@ -114,7 +115,7 @@ class KeyedVectors:
             items = [items]
         normed = self.get_normed_vectors()
         words = [x for x in items if isinstance(x, str)]
-        idx = self._indices(words)
+        idx = self.indices(words)
         vecs, it = [], iter(idx)
         for x in items:
             if isinstance(x, str):
@@ -189,15 +190,15 @@ class KeyedVectors:
 
     def similarity(self, w1, w2):
         """Cosine similarity of two words."""
-        i, j = self._indices([w1, w2])
+        i, j = self.indices([w1, w2])
         normed = self.get_normed_vectors()
         return float(normed[i] @ normed[j])
 
     def n_similarity(self, words1, words2):
         """Cosine between the means of two word sets (gensim's name)."""
         normed = self.get_normed_vectors()
-        a = normed[self._indices(list(words1))].mean(axis=0)
-        b = normed[self._indices(list(words2))].mean(axis=0)
+        a = normed[self.indices(list(words1))].mean(axis=0)
+        b = normed[self.indices(list(words2))].mean(axis=0)
         den = np.linalg.norm(a) * np.linalg.norm(b)
         return float(a @ b / den) if den > 0 else 0.0
 
@@ -206,7 +207,7 @@ class KeyedVectors:
         words = list(words)
         if len(words) < 2:
             raise EmbedError("doesnt_match needs at least two words")
-        normed = self.get_normed_vectors()[self._indices(words)]  # (k, d)
+        normed = self.get_normed_vectors()[self.indices(words)]  # (k, d)
         mean = normed.mean(axis=0)
         mean /= max(np.linalg.norm(mean), 1e-12)
         return words[int(np.argmin(normed @ mean))]
@@ -253,3 +254,8 @@ class KeyedVectors:
     def load_word2vec_format(cls, path, binary=None):
         """gensim's name; binary=None sniffs."""
         return cls.load(path, None if binary is None else ("binary" if binary else "text"))
+
+
+def load_vectors(path, what="vectors file"):
+    """`KeyedVectors.load(path)` after checking that `path` is a readable file (one-line errors)."""
+    return KeyedVectors.load(check_readable(path, what))

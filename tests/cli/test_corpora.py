@@ -5,7 +5,8 @@ import zipfile
 
 import pytest
 
-from embed import datasets as ds
+from embed import data as ds
+from embed.data import download
 from embed.cli import main
 
 
@@ -45,7 +46,7 @@ def test_fetch_offline_and_bad_name(monkeypatch, capsys):
     def offline(url, timeout=None):
         raise urllib.error.URLError("no route to host")
 
-    monkeypatch.setattr(ds, "_urlopen", offline)
+    monkeypatch.setattr(download, "urlopen", offline)
     assert main(["corpora", "fetch", "wordsim353"]) == 2
     assert "cannot download wordsim353" in capsys.readouterr().err
     assert main(["corpora", "fetch", "imagenet"]) == 2

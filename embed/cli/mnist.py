@@ -1,0 +1,154 @@
+"""`embed mnist`: train a multilayer perceptron on MNIST-style images.
+
+    embed mnist [--data DIR] [--hidden 256] [--epochs 10] [--batch-size 128]
+                [--lr 1e-3] [--optimizer adam] [--seed 0] [--json] [--plots DIR]
+
+Prints one line per epoch (loss, accuracy; a progress bar on a terminal) and
+the final test accuracy; ``--json`` prints only
+``{"test_accuracy": ..., "train_seconds": ..., "epochs": ...}``.
+Defaults to Fashion-MNIST from Debian's dataset-fashion-mnist when installed.
+`build_model` turns the options into a compiled `Sequential`.
+"""
+from .options import (int_at_least, int_list, non_negative_float, non_negative_int, positive_float,
+                      positive_int, probability)
+
+
+def register(subparsers):
+    p = subparsers.add_parser(
+        "mnist", help="train an MLP on (Fashion-)MNIST and report test accuracy",
+        description="Train a multilayer perceptron (Dense-ReLU layers, softmax output) on "
+                    "MNIST-style IDX files and report the test accuracy.")
+    p.add_argument("--data", metavar="DIR", help="folder with the IDX files (train-images-idx3-ubyte[.gz], "
+                   "...); default: $EMBED_DATA, then /usr/share/datasets/fashion-mnist")
+    p.add_argument("--dataset", choices=["fashion", "mnist"], default=None,
+                   help="what to download when no files are found: fashion or mnist (default fashion)")
+    p.add_argument("--no-download", dest="download", action="store_false",
+                   help="never download: fail when no local files are found (default: download if needed)")
+    p.add_argument("--hidden", type=int_list, default=[256], metavar="SIZES",
+                   help="hidden layer sizes, comma separated, e.g. 256,128 (default 256)")
+    p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    p.add_argument("--dropout", type=probability, default=0.0,
+                   help="dropout rate after each hidden layer, in [0, 1) (default 0: none)")
+    p.add_argument("--l2", type=non_negative_float, default=0.0,
+                   help="L2 penalty λ on every kernel (default 0: none)")
+    p.add_argument("--epochs", type=positive_int, default=10, help="passes over the training set (default 10)")
+    p.add_argument("--batch-size", dest="batch_size", type=non_negative_int, default=128,
+                   help="images per step, 0 = full batch (default 128)")
+    p.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate (default 1e-3)")
+    p.add_argument("--optimizer", default="adam",
+                   help="sgd, momentum, rmsprop, adagrad or adam (default adam)")
+    p.add_argument("--schedule", default=None,
+                   help="learning-rate schedule: step, exponential, cosine, linear (default: constant)")
+    p.add_argument("--val-split", dest="val_split", type=probability, default=0.0,
+                   help="fraction of the training set held out for per-epoch validation (default 0)")
+    p.add_argument("--limit", type=int_at_least(2), default=None,
+                   help="use only the first N training images (default: all)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="random seed for initialisation, shuffling and splits (default 0)")
+    p.add_argument("--threads", type=positive_int, default=None, help="cores to train on (default: all)")
+    p.add_argument("--thread-mode", dest="thread_mode", choices=["blas", "pool"], default="blas",
+                   help="blas: BLAS threads each product (fastest when the machine is idle); pool: "
+                        "split products over our own threads (robust when other jobs hold the cores) "
+                        "(default blas)")
+    p.add_argument("--save", metavar="PATH", help="save the trained model (.npz) (default: not saved)")
+    p.add_argument("--plots", metavar="DIR",
+                   help="write learning-curve and confusion-matrix PNGs here (default: no plots)")
+    p.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
+    p.set_defaults(func=cmd_mnist)
+
+
+def build_model(args, n_classes=10):
+    """The compiled MLP the options describe: Dense layers (with Dropout and L2 when asked), softmax out."""
+    from ..nn.layers import Dense, Dropout
+    from ..nn.sequential import Sequential
+
+    model = Sequential(seed=args.seed)
+    for h in args.hidden:
+        model.add(Dense(h, args.activation))
+        if args.dropout > 0:
+            model.add(Dropout(args.dropout))
+    model.add(Dense(n_classes, "softmax"))
+    model.compile(loss="categorical_crossentropy", optimizer=args.optimizer, lr=args.lr,
+                  metrics=["accuracy"])
+    if args.l2 > 0:
+        from ..nn.regularizers import L2
+        for layer in model.layers:
+            if isinstance(layer, Dense):
+                layer.kernel_regularizer = L2(args.l2)
+    return model
+
+
+def cmd_mnist(args):
+    import json
+    import os
+    import sys
+    import time
+
+    from ..errors import EmbedError
+    from ..data.mnist import load_mnist
+    from ..nn import schedules
+    from ..nn.metrics import accuracy, confusion_matrix
+    from ..nn.optimizers import get as get_optimizer
+    from ..nn.preprocessing import train_test_split
+
+    if args.plots and not os.path.isdir(args.plots):
+        try:
+            os.makedirs(args.plots, exist_ok=True)
+        except OSError as e:
+            raise EmbedError(f"cannot create plot folder {args.plots}: {e.strerror}") from None
+    get_optimizer(args.optimizer)  # an unknown name fails here, before any data is read
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+
+    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):  # before training
+        raise EmbedError(f"cannot write {args.save}: folder {os.path.dirname(os.path.abspath(args.save))} "
+                         "does not exist")
+    data = load_mnist(args.data, dataset=args.dataset, download_ok=args.download, seed=args.seed)
+    X_train, y_train, X_test, y_test = data.flat()
+    if args.limit is not None:
+        X_train, y_train = X_train[:args.limit], y_train[:args.limit]
+    say(f"data: {data.source} ({data.dataset}): {len(y_train)} training, {len(y_test)} test images")
+    if data.note:
+        say(f"note: {data.note}")
+    val = None
+    if args.val_split > 0:
+        X_train, X_val, y_train, y_val = train_test_split(X_train, y_train, test_size=args.val_split,
+                                                          seed=args.seed, stratify=y_train)
+        val = (X_val, y_val)
+
+    model = build_model(args)
+    schedule = None
+    if args.schedule:
+        kw = {"lr": args.lr}
+        if args.schedule in ("cosine", "linear"):
+            kw["total"] = args.epochs
+        schedule = schedules.get(args.schedule, **kw)
+
+    def report(epoch, logs):
+        line = f"epoch {epoch + 1:>3}/{args.epochs}  loss {logs['loss']:.4f}  accuracy {logs['accuracy']:.4f}"
+        if "val_loss" in logs:
+            line += f"  val_loss {logs['val_loss']:.4f}  val_accuracy {logs['val_accuracy']:.4f}"
+        say(line + f"  ({logs['seconds']:.1f}s)")
+
+    t0 = time.perf_counter()
+    history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size or None,
+                        validation_data=val, shuffle=True, seed=args.seed, lr_schedule=schedule,
+                        callbacks=[report], progress=None, threads=args.threads, thread_mode=args.thread_mode)
+    train_seconds = time.perf_counter() - t0
+    pred = model.predict(X_test).argmax(axis=1)
+    test_acc = accuracy(y_test, pred)
+    if args.save:
+        model.save(args.save)
+        say(f"model saved to {args.save}")
+    if args.plots:
+        from ..nn.plots import confusion_matrix_plot, learning_curve_plot
+        curve = os.path.join(args.plots, "learning_curve.png")
+        cm = os.path.join(args.plots, "confusion_matrix.png")
+        learning_curve_plot(history, curve)
+        confusion_matrix_plot(confusion_matrix(y_test, pred, 10), cm, class_names=data.class_names)
+        say(f"plots: {curve}, {cm}")
+    if args.json:
+        print(json.dumps({"test_accuracy": round(test_acc, 6), "train_seconds": round(train_seconds, 3),
+                          "epochs": args.epochs}))
+    else:
+        print(f"test accuracy {test_acc:.4f}  (training took {train_seconds:.1f}s)")
+    return 0
