@@ -71,7 +71,12 @@ def _download(url, out, name, filename, timeout):
                 if not block:
                     break
                 h.update(block)
-                out.write(block)
+                try:
+                    out.write(block)
+                except OSError as e:  # our side (a full disk): no network hint
+                    raise EmbedError(f"cannot save {name}: {e.strerror or e}") from None
+    except EmbedError:
+        raise
     except urllib.error.HTTPError as e:
         raise EmbedError(f"cannot download {name} from {url}: HTTP {e.code} {e.reason}") from None
     except (urllib.error.URLError, OSError, ValueError) as e:

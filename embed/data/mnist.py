@@ -164,6 +164,8 @@ def _read_pair(images_path, labels_path):
         raise EmbedError(f"{labels_path}: expected labels of shape (n,), got {y.shape}")
     if X.shape[0] != y.shape[0]:
         raise EmbedError(f"{images_path} has {X.shape[0]} images but {labels_path} has {y.shape[0]} labels")
+    if X.size == 0:
+        raise EmbedError(f"{images_path} holds no images (its header says {X.shape})")
     return X, y
 
 
