@@ -30,6 +30,15 @@ from .query import parse_expression, unknown_words_error
 _COSMUL_EPS = 1e-6  # keeps 3CosMul finite when a negative word is opposite to x
 
 
+def _words_of(items):
+    """The words (strings) among query items: a word, a vector, or a list of words / vectors."""
+    if items is None:
+        return []
+    if isinstance(items, (str, np.ndarray)):
+        items = [items]
+    return [x for x in items if isinstance(x, str)]
+
+
 class KeyedVectors:
     """Words and their vectors.
 
@@ -137,6 +146,7 @@ class KeyedVectors:
         Query words themselves are never returned.  Returns [(word, score)],
         best first; with topn=None the float32 scores of all candidates.
         """
+        self.indices(_words_of(positive) + _words_of(negative))  # one error naming every unknown word
         pos_idx, pos = self._terms(positive)
         neg_idx, neg = self._terms(negative)
         if not pos and not neg:
@@ -169,7 +179,21 @@ class KeyedVectors:
         best = np.argpartition(-scores, k - 1)[:k] if k < limit else np.arange(limit)
         best = best[np.argsort(-scores[best], kind="stable")]
         skip = set(exclude)
-        out = [(self.index_to_key[i], float(scores[i])) for i in best if i not in skip]
+        out = []
+        for i in best:
+            word = self.index_to_key[i]
+            # a word given twice (KeyedVectors built from a list with repeats) is listed once, by its first row
+            if i not in skip and self.key_to_index[word] == i:
+                out.append((word, float(scores[i])))
+        if len(out) < topn and k < limit and len(set(self.index_to_key[:limit])) < limit:
+            return self._most_similar_all(scores, skip, limit, topn)
+        return out[:topn]
+
+    def _most_similar_all(self, scores, skip, limit, topn):
+        """Slow path for vocabularies with repeated words: rank every candidate."""
+        order = np.argsort(-scores, kind="stable")
+        out = [(self.index_to_key[i], float(scores[i])) for i in order
+               if i not in skip and self.key_to_index[self.index_to_key[i]] == i]
         return out[:topn]
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
