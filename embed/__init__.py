@@ -8,14 +8,8 @@ Public API (imported lazily, so ``import embed`` stays cheap)::
     from embed import LanguageModel                          # language models (CharLM: old name)
 """
 import importlib as _importlib
-import os as _os
 
-# Numba caches compiled kernels.  Next to the sources is the default, but a
-# read-only install would silently recompile every run: keep a user cache.
-_os.environ.setdefault("NUMBA_CACHE_DIR",
-                       _os.path.join(_os.path.expanduser("~"), ".cache", "embed", "numba"))
-
-from .errors import EmbedError  # noqa: E402
+from .errors import EmbedError
 
 __version__ = "0.1.0"
 

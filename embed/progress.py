@@ -2,18 +2,21 @@
 
 It draws on stderr when stderr is a terminal and stays silent otherwise (logs,
 CI, `--json` runs), so machine-readable output on stdout is never mixed with
-bar updates.  Set ``EMBED_PROGRESS=1`` to force it on, ``0`` to force it off.
+bar updates.  Set ``EMBED_PROGRESS=1`` to force it on, ``0`` to force it off
+(read through `embed.settings`).
 """
-import os
 import sys
 
 from tqdm.auto import tqdm
 
+from . import settings
+
 
 def enabled(default=None):
-    flag = os.environ.get("EMBED_PROGRESS")
-    if flag is not None:
-        return flag not in ("0", "", "false", "no")
+    """Draw bars?  EMBED_PROGRESS if set, else `default` if given, else: stderr is a terminal."""
+    forced = settings.get().progress
+    if forced is not None:
+        return forced
     if default is not None:
         return bool(default)
     return sys.stderr.isatty()

@@ -116,3 +116,8 @@ def reload():
     global _current
     _current = read()
     return _current
+
+
+def child_environment():
+    """A copy of this process's environment, for a child process embed starts (to amend)."""
+    return dict(os.environ)

@@ -7,10 +7,8 @@ product of their time loop, and `Dense` for small float32 batches.
 """
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic, overload
 
+from ..jit import cgutils, intrinsic, njit, overload, types
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 

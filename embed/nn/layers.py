@@ -5,13 +5,13 @@ input, ``forward`` saves what ``backward`` needs, ``backward`` sets ``grads``
 and returns ∂L/∂x.
 """
 import numpy as np
-from numba import njit
 
 from ..errors import EmbedError
+from ..jit import njit
+from ..parallel import split
 from . import activations, regularizers
 from .base import Layer
 from .gemm import gemm_f32
-from ..parallel import split
 
 # Products with fewer multiply-adds than this are not worth splitting across threads.
 _SPLIT_WORK = 1 << 21

@@ -16,8 +16,8 @@ shape (..., C).  Bad shapes, labels out of range or non-finite values raise a
 one-line `EmbedError`.
 """
 import numpy as np
-from numba import njit
 
+from ..jit import njit
 from ..errors import EmbedError
 from .registry import lookup
 

@@ -29,9 +29,9 @@ import math
 import operator
 
 import numpy as np
-from numba import njit
 
 from ..errors import EmbedError
+from ..jit import njit
 from ..parallel import split
 from .registry import lookup
 

@@ -24,8 +24,8 @@ float64 gradient checks see the exact function.  sigmoid(x) = (1 + tanh(x/2))/2.
 import math
 
 import numpy as np
-from numba import njit, types
-from numba.extending import overload
+
+from ..jit import njit, overload, types
 
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 

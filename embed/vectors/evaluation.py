@@ -18,8 +18,8 @@ one pass and without temporaries.
 """
 
 import numpy as np
-from numba import njit, prange
 
+from ..jit import njit, prange
 from ..errors import EmbedError
 from ..fileio import check_readable
 

@@ -46,10 +46,8 @@ of length 1 owned by one thread.
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
 
+from ..jit import cgutils, intrinsic, njit, types
 from .tables import (  # noqa: F401  (re-exported: the driver and tests read them here too)
     INV_2_32, LCG_ADD, LCG_MASK, LCG_MUL, SIG_MAX, SIG_SCALE, SIG_SIZE,
     STAT_KEPT, STAT_LOSS, STAT_PAIRS, STAT_WORDS, make_tables, seed_state)

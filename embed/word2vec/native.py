@@ -37,6 +37,7 @@ import tempfile
 import threading
 from types import SimpleNamespace
 
+from .. import settings
 from ..errors import EmbedError
 
 MODULE = "_embed_w2v_native"  # the extension's import name (its PyInit_ symbol)
@@ -59,9 +60,8 @@ _loaded = {}
 
 
 def cache_dir():
-    """``$EMBED_NATIVE_DIR``, else ``~/.cache/embed/native`` (next to Numba's cache)."""
-    return os.environ.get("EMBED_NATIVE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "embed", "native")
+    """``$EMBED_NATIVE_DIR``, else ``<EMBED_CACHE>/native`` (next to Numba's cache); see `embed.settings`."""
+    return settings.get().native_dir
 
 
 def _cpu_identity():
@@ -155,7 +155,7 @@ def _build_in_child(path):
     _notice("compiling the word2vec kernels for this machine (once, about 10 s)")
     # the child imports this very package, wherever it was found
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
+    env = settings.child_environment()
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     try:
         out = subprocess.run([sys.executable, "-m", __name__, path], capture_output=True, text=True,
@@ -170,9 +170,11 @@ def _build_in_child(path):
 
 def load(mode=None):
     """The kernels as a namespace (train_chunk, alias_table, huffman_tree, name='native'|'jit')."""
-    mode = (mode or os.environ.get("EMBED_KERNELS") or "auto").strip().lower()
+    if mode is None:
+        mode = settings.get().kernels                 # EMBED_KERNELS, checked there
+    mode = str(mode).strip().lower()
     if mode not in MODES:
-        raise EmbedError(f"EMBED_KERNELS must be one of {', '.join(MODES)}, got {mode!r}")
+        raise EmbedError(f"kernels mode must be one of {', '.join(MODES)}, got {mode!r}")
     with _lock:
         if mode not in _loaded:
             _loaded[mode] = _jit() if mode == "jit" else _load_native(mode == "native")
