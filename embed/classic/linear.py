@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from .checks import check_fitted, check_positive, check_X, check_y
+from .options import check_batch_size, float_dtype, make_optimizer, regularizer
 
 
 def normal_equation(X, y, l2=0.0):
@@ -52,33 +53,6 @@ def normal_equation(X, y, l2=0.0):
     # lstsq instead of inv: also gives the minimum-norm answer when features are collinear
     theta = np.linalg.lstsq(lhs, rhs, rcond=None)[0]  # (n+1,)
     return theta[:n], float(theta[n])
-
-
-def _regularizer(penalty, alpha):
-    """The core regularizer for penalty in {None, "l1", "l2"} with strength alpha."""
-    from ..nn import regularizers
-    if penalty is None or alpha == 0:
-        return None
-    if penalty not in ("l1", "l2"):
-        raise EmbedError(f"penalty must be None, 'l1' or 'l2', got {penalty!r}")
-    if not alpha > 0:
-        raise EmbedError(f"alpha (the penalty strength) must be >= 0, got {alpha}")
-    return regularizers.L1(alpha) if penalty == "l1" else regularizers.L2(alpha)
-
-
-def _make_optimizer(name, lr, momentum):
-    from ..nn import optimizers
-    check_positive(lr, "lr")
-    if name == "sgd":
-        return optimizers.SGD(lr=lr, momentum=momentum)
-    if momentum:
-        raise EmbedError(f"momentum applies to optimizer='sgd' only, not {name!r}")
-    return optimizers.get(name, lr=lr)
-
-
-def _check_batch_size(batch_size):
-    if batch_size is not None:
-        check_positive(batch_size, "batch_size", integer=True)
 
 
 class LinearRegression:
@@ -123,15 +97,15 @@ class LinearRegression:
         from ..nn.layers import Dense
         from ..nn.sequential import Sequential
         check_positive(self.epochs, "epochs", integer=True)
-        _check_batch_size(self.batch_size)
-        dtype = _float_dtype(self.dtype)
+        check_batch_size(self.batch_size)
+        dtype = float_dtype(self.dtype)
         X = check_X(X, dtype=dtype)
         y = check_y(y, len(X)).astype(dtype)
         layer = Dense(1, activation="linear", kernel_initializer="zeros",
-                      kernel_regularizer=_regularizer(self.penalty, self.alpha))
+                      kernel_regularizer=regularizer(self.penalty, self.alpha))
         layer.build(X.shape, dtype)  # w = 0 (n, 1), b = 0 (1,), in the chosen precision
         model = Sequential([layer], seed=self.random_state)
-        model.compile(loss="quadratic", optimizer=_make_optimizer(self.optimizer, self.lr, self.momentum),
+        model.compile(loss="quadratic", optimizer=make_optimizer(self.optimizer, self.lr, self.momentum),
                       metrics=[])
         history = model.fit(X, y, epochs=self.epochs, batch_size=self.batch_size, shuffle=self.shuffle)
         self.model_ = model
@@ -165,10 +139,3 @@ class LinearRegression:
         return (f"LinearRegression(lr={self.lr}, epochs={self.epochs}, batch_size={self.batch_size}, "
                 f"optimizer={self.optimizer!r})")
 
-
-def _float_dtype(name):
-    if name in ("float64", np.float64):
-        return np.float64
-    if name in ("float32", np.float32):
-        return np.float32
-    raise EmbedError(f"dtype must be 'float64' or 'float32', got {name!r}")

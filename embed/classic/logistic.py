@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from .checks import check_fitted, check_labels, check_positive, check_X
-from .linear import _check_batch_size, _float_dtype, _make_optimizer, _regularizer
+from .options import check_batch_size, float_dtype, make_optimizer, regularizer
 
 _MULTI_CLASS = ("auto", "binary", "multinomial")
 
@@ -75,13 +75,13 @@ class LogisticRegression:
         if self.multi_class not in _MULTI_CLASS:
             raise EmbedError(f"multi_class must be one of {', '.join(_MULTI_CLASS)}; got {self.multi_class!r}")
         check_positive(self.epochs, "epochs", integer=True)
-        _check_batch_size(self.batch_size)
-        dtype = _float_dtype(self.dtype)
+        check_batch_size(self.batch_size)
+        dtype = float_dtype(self.dtype)
         X = check_X(X, dtype=dtype)
         n_classes = 2 if self.multi_class == "binary" else self.n_classes
         y, k = check_labels(y, len(X), n_classes=n_classes)
         binary = self.multi_class == "binary" or (self.multi_class == "auto" and k == 2)
-        reg = _regularizer(self.penalty, self.alpha)
+        reg = regularizer(self.penalty, self.alpha)
         if binary:   # one unit: p = sigma(z)
             layer = Dense(1, "sigmoid", kernel_initializer="zeros", kernel_regularizer=reg)
             loss, target = "binary_crossentropy", y.astype(dtype)
@@ -90,7 +90,7 @@ class LogisticRegression:
             loss, target = "categorical_crossentropy", y
         layer.build(X.shape, dtype)
         model = Sequential([layer], seed=self.random_state)
-        model.compile(loss=loss, optimizer=_make_optimizer(self.optimizer, self.lr, self.momentum), metrics=[])
+        model.compile(loss=loss, optimizer=make_optimizer(self.optimizer, self.lr, self.momentum), metrics=[])
         history = model.fit(X, target, epochs=self.epochs, batch_size=self.batch_size, shuffle=self.shuffle)
         W, b = layer.params["W"].astype(np.float64), layer.params["b"].astype(np.float64)
         self.model_, self.binary_ = model, binary
