@@ -165,13 +165,8 @@ def _same(value, default):
 
 
 def layer_from_config(class_name, config):
-    """Rebuild a layer from its saved class name and config."""
-    if class_name not in LAYER_CLASSES:
-        # recurrent layers live in their own module; import on demand
-        try:
-            import embed.nn.recurrent  # noqa: F401
-        except ImportError:
-            pass
+    """Rebuild a layer from its saved class name and config (its module must be imported:
+    classes register themselves when defined)."""
     if class_name not in LAYER_CLASSES:
         raise EmbedError(f"unknown layer type {class_name!r}; known: {', '.join(sorted(LAYER_CLASSES))}")
     return LAYER_CLASSES[class_name].from_config(config)
