@@ -168,9 +168,11 @@ def test_a_failed_build_is_not_retried_in_auto_mode(fresh, tmp_path):
 
 
 def test_bad_backend_name_is_one_line(fresh):
-    fresh.setenv("EMBED_KERNELS", "fortran")
-    with pytest.raises(EmbedError, match="EMBED_KERNELS must be one of auto, native, jit"):
+    with pytest.raises(EmbedError, match="EMBED_KERNELS must be auto, native or jit"):
+        fresh.setenv("EMBED_KERNELS", "fortran")         # settings are re-read here
         native.load()
+    with pytest.raises(EmbedError, match="kernels mode must be one of auto, native, jit, got 'fortran'"):
+        native.load("fortran")
 
 
 def test_a_failing_compiler_leaves_a_reason_and_the_jit(fresh, tmp_path):
