@@ -158,6 +158,8 @@ class Layer:
 
 
 def _same(value, default):
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        return list(value) == list(default)              # a JSON config turns tuples into lists
     try:
         return bool(value == default)
     except (TypeError, ValueError):

@@ -90,7 +90,7 @@ def load_model(cls, path):
 
 
 def _rebuild_layer(spec, weights):
-    from . import recurrent  # noqa: F401  (registers SimpleRNN / LSTM / GRU; imported on demand)
+    from . import conv, recurrent  # noqa: F401  (register Conv2D / MaxPool2D, SimpleRNN / LSTM / GRU)
     layer = layer_from_config(spec["class"], spec["config"])
     if spec.get("built"):
         dtype = next(iter(weights.values())).dtype if weights else np.float32
