@@ -1,6 +1,6 @@
-"""`embed mnist`: train a multilayer perceptron on MNIST-style images.
+"""`embed mnist`: train a multilayer perceptron (or, with --model cnn, a CNN) on MNIST-style images.
 
-    embed mnist [--data DIR] [--hidden 256] [--epochs 10] [--batch-size 128]
+    embed mnist [--data DIR] [--model mlp|cnn] [--hidden 256] [--epochs 10] [--batch-size 128]
                 [--lr 1e-3] [--optimizer adam] [--seed 0] [--json] [--plots DIR]
 
 Prints one line per epoch (loss, accuracy; a progress bar on a terminal) and
@@ -24,6 +24,10 @@ def register(subparsers):
                    help="what to download when no files are found: fashion or mnist (default fashion)")
     p.add_argument("--no-download", dest="download", action="store_false",
                    help="never download: fail when no local files are found (default: download if needed)")
+    p.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                   help="mlp: Dense layers on the pixel rows; cnn: the course's convolutional network "
+                        "(conv 32 3x3 -> pool -> conv 64 3x3 -> pool -> dense 128 -> 10; --hidden, "
+                        "--activation, --dropout and --l2 apply to the mlp only) (default mlp)")
     p.add_argument("--hidden", type=int_list, default=[256], metavar="SIZES",
                    help="hidden layer sizes, comma separated, e.g. 256,128 (default 256)")
     p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
@@ -58,7 +62,11 @@ def register(subparsers):
 
 
 def build_model(args, n_classes=10):
-    """The compiled MLP the options describe: Dense layers (with Dropout and L2 when asked), softmax out."""
+    """The compiled model the options describe: the CNN (`embed.nn.models.cnn_model`) for
+    ``--model cnn``, else the MLP: Dense layers (with Dropout and L2 when asked), softmax out."""
+    if getattr(args, "model", "mlp") == "cnn":
+        from ..nn.models import cnn_model
+        return cnn_model(n_classes, seed=args.seed, optimizer=args.optimizer, lr=args.lr)
     from ..nn.layers import Dense, Dropout
     from ..nn.sequential import Sequential
 
@@ -106,6 +114,9 @@ def cmd_mnist(args):
     X_train, y_train, X_test, y_test = data.flat()
     if args.limit is not None:
         X_train, y_train = X_train[:args.limit], y_train[:args.limit]
+    if args.model == "cnn":                 # rows of 784 pixels -> (N, 28, 28, 1) images
+        from ..nn.models import as_images
+        X_train, X_test = as_images(X_train), as_images(X_test)
     say(f"data: {data.source} ({data.dataset}): {len(y_train)} training, {len(y_test)} test images")
     if data.note:
         say(f"note: {data.note}")
@@ -134,7 +145,7 @@ def cmd_mnist(args):
                         validation_data=val, shuffle=True, seed=args.seed, lr_schedule=schedule,
                         callbacks=[report], progress=None, threads=args.threads, thread_mode=args.thread_mode)
     train_seconds = time.perf_counter() - t0
-    pred = model.predict(X_test).argmax(axis=1)
+    pred = model.predict(X_test, batch_size=1000).argmax(axis=1)
     test_acc = accuracy(y_test, pred)
     if args.save:
         model.save(args.save)
