@@ -78,13 +78,14 @@ def main(argv=None):
     pick += [i for i in range(len(Xte)) if i not in pick][:20 - len(pick)]
     rec = ae.reconstruct(Xte[pick])
     code = hidden[-1]
-    p1 = reconstruction_plot(Xte[pick], rec, os.path.join(args.out, "autoencoder_reconstructions.png"),
+    p1 = os.path.join(args.out, "autoencoder_reconstructions.png")
+    p2 = os.path.join(args.out, "autoencoder_loss.png")
+    reconstruction_plot(Xte[pick], rec, p1,
                              image_shape=shape, n=20, labels=[names[yte[i]] for i in pick],
                              title=f"Autoencoder {'-'.join(map(str, widths))}: held-out images (top) and their "
                                    f"reconstructions from a {code}-number code (bottom)")
-    p2 = learning_curve_plot({"training (mean while learning the epoch)": ae.loss_curve_,
-                              "held-out sample (after the epoch)": ae.val_loss_curve_},
-                             os.path.join(args.out, "autoencoder_loss.png"),
+    learning_curve_plot({"training (mean while learning the epoch)": ae.loss_curve_,
+                         "held-out sample (after the epoch)": ae.val_loss_curve_}, p2,
                              title="Autoencoder learning curve", xlabel="epoch",
                              ylabel="binary cross-entropy per image (sum over pixels)", logy=False)
     print(f"wrote {p1}\nwrote {p2}")

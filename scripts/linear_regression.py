@@ -62,18 +62,18 @@ def main(argv=None):
     for name, r in variants.items():
         print(f"  {name:27s} y = {r.intercept_:.4f} + {r.coef_[0]:.4f} x   cost {r.cost(X, y):.6f}")
 
-    curves = learning_curves_plot([
+    curves, line = os.path.join(args.out, "learning_curve.png"), os.path.join(args.out, "fitted_line.png")
+    learning_curves_plot([
         {"curves": {f"lr = {lr}": r.loss_curve_ for lr, r in runs.items()},
          "title": "Full-batch gradient descent: learning rate", "xlabel": "iteration",
          "floor": j_star, "floor_label": "normal equation J*"},
         {"curves": {name: r.loss_curve_[:60] for name, r in variants.items()},
          "title": "Full batch vs mini-batch vs online", "xlabel": "epoch (pass over the data)",
          "floor": j_star, "floor_label": "normal equation J*"},
-    ], os.path.join(args.out, "learning_curve.png"),
+    ], curves,
         suptitle="Linear regression: cost J(w, b) = 1/(2m) Σ (ŷ − y)²")
-    line = fitted_line_plot(X[:, 0], y, {"gradient descent": (gd.coef_[0], gd.intercept_),
-                                         "normal equation": (w_star[0], b_star)},
-                            os.path.join(args.out, "fitted_line.png"),
+    fitted_line_plot(X[:, 0], y, {"gradient descent": (gd.coef_[0], gd.intercept_),
+                                  "normal equation": (w_star[0], b_star)}, line,
                             title="Linear regression on y = 4 + 3x + noise", xlabel="x", ylabel="y")
     print(f"wrote {curves}\nwrote {line}")
 

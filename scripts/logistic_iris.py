@@ -83,7 +83,8 @@ def main(argv=None):
     V = Vt[:2].T  # (4, 2)
     explained = sv[:2] ** 2 / np.sum(sv ** 2)
     names = [n.replace(" (cm)", "") for n in feature_names]
-    path = decision_boundary_plot([
+    path = os.path.join(args.out, "iris_decision_boundary.png")
+    decision_boundary_plot([
         dict(predict=clf2.predict, X=Xtr[:, petal], y=ytr, X_test=Xte[:, petal], y_test=yte, class_names=species,
              xlabel=f"{names[2]} (standardised)", ylabel=f"{names[3]} (standardised)",
              title=f"2 petal features: held-out accuracy {clf2.score(Xte[:, petal], yte):.0%}\n"
@@ -93,7 +94,7 @@ def main(argv=None):
              xlabel=f"PC 1 ({explained[0]:.0%} of variance)", ylabel=f"PC 2 ({explained[1]:.0%} of variance)",
              title=f"4 features, on the PCA plane: held-out accuracy {clf.score(Xte, yte):.0%}\n"
                    f"(mean over 10 random splits {np.mean(accs):.1%})"),
-    ], os.path.join(args.out, "iris_decision_boundary.png"),
+    ], path,
         suptitle="Multinomial logistic regression on Iris (softmax + cross-entropy, gradient descent)")
     print(f"wrote {path}")
     print(f"done in {time.perf_counter() - t0:.1f}s")

@@ -81,11 +81,12 @@ def main():
     test_acc = accuracy(y_test, pred)
 
     os.makedirs(args.plots, exist_ok=True)
-    lc = learning_curve_plot(curve, os.path.join(args.plots, "mlp_bias_variance.png"),
-                             title=f"MLP 784-{args.hidden}-10 on {data.dataset}: training vs validation error")
-    cm = confusion_matrix_plot(confusion_matrix(y_test, pred, 10), os.path.join(args.plots, "mlp_confusion.png"),
-                               class_names=data.class_names,
-                               title=f"{data.dataset} test set, accuracy {test_acc:.3f}")
+    lc, cm = os.path.join(args.plots, "mlp_bias_variance.png"), os.path.join(args.plots, "mlp_confusion.png")
+    learning_curve_plot(curve, lc,
+                        title=f"MLP 784-{args.hidden}-10 on {data.dataset}: training vs validation error")
+    confusion_matrix_plot(confusion_matrix(y_test, pred, 10), cm,
+                          class_names=data.class_names,
+                          title=f"{data.dataset} test set, accuracy {test_acc:.3f}")
     if args.json:
         print(json.dumps({"test_accuracy": test_acc, "train_seconds": seconds, "epochs": args.epochs}))
     else:

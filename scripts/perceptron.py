@@ -20,7 +20,8 @@ import numpy as np
 
 from embed.classic import Perceptron, fit_xor_mlp
 from embed.classic.datasets import make_separable, make_xor
-from embed.classic.plots import draw_decision_regions, draw_mistakes, new_figure, save_figure
+from embed.classic.plots import draw_decision_regions, draw_mistakes
+from embed.plotting import new_figure, save_figure
 from embed.cli import run_script
 
 
@@ -57,7 +58,8 @@ def main(argv=None):
         print(f"  x = {xi.astype(int)}  y = {yi}  P(y=1) = {pi:.3f}")
 
     # -- 4. one figure, four panels --------------------------------------------------------
-    fig, axes = new_figure(2, 2, size=(11, 9.5))
+    fig = new_figure((11, 9.5), layout="constrained")
+    axes = fig.subplots(2, 2)
     draw_decision_regions(axes[0, 0], sep.predict, X, y, class_names=["class 0", "class 1"],
                           title=f"Separable data: converged in epoch {sep.n_epochs_}",
                           line=(sep.coef_, sep.intercept_), pad=0.45,

@@ -183,8 +183,9 @@ def test_neighbourhoods_group_each_word_with_its_seed():
 def test_cluster_plot_png_has_requested_size_and_content(tmp_path):
     kv = clustered_kv()
     out = tmp_path / "clusters.png"
-    got = plots.cluster_plot(kv, select_words(kv, top=40), out, size=(800, 600), dpi=100)
-    assert got == str(out)
+    fig = plots.cluster_plot(kv, select_words(kv, top=40), out, size=(800, 600), dpi=100)
+    assert fig.get_size_inches().tolist() == [8.0, 6.0] and fig.dpi == 100  # returned for notebooks
+    assert len(fig.axes[0].collections[0].get_offsets()) == 40  # one point per word
     assert_picture(out, 800, 600)
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
 
@@ -237,7 +238,7 @@ def test_labels_at_300_words_do_not_overlap(tmp_path):
     rng = np.random.default_rng(6)
     xy = np.vstack([rng.normal(size=(200, 2)), rng.normal(size=(100, 2)) * 0.2])  # a dense core
     words = [f"word{i:03d}" for i in range(300)]
-    fig, renderer = plots.new_figure((1800, 1350), 150)
+    fig, renderer = plots.pixel_figure((1800, 1350), 150)
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.9))
     ax.set_xlim(-4, 4)
     ax.set_ylim(-4, 4)

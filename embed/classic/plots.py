@@ -1,93 +1,33 @@
-"""Plots for the classic models: learning curves, fitted lines, decision regions,
-reconstructions.
+"""Plots for the classic models: fitted lines, decision regions, perceptron mistakes,
+reconstructions (and the shared learning curves, from `embed.plotting`).
 
-Headless by construction: figures are built with matplotlib's object API
-(`matplotlib.figure.Figure`, no pyplot, no display) and written atomically, so
-an interrupted run never leaves half a PNG behind.  Each `*_plot` function
-takes the data and an output path and returns the path.
+Drawn with embed's one figure convention (`embed.plotting`): no pyplot, no
+display; each `*_plot` function returns the matplotlib Figure (a notebook
+shows it inline) and, given a path, also writes it atomically (.png, .svg, .pdf).
+`draw_*` functions draw on an axes the caller owns.
 """
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import atomic_write
-
-# One colour per class, readable on white and for common colour-blindness.
-CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+from ..plotting import COLORS as CLASS_COLORS  # one colour per class
+from ..plotting import (draw_learning_curves, finish, learning_curve_plot,  # noqa: F401  (part of this
+                        learning_curves_plot, new_figure, save_figure)     # module's API)
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
 
 
-def new_figure(nrows=1, ncols=1, size=(6.4, 4.8)):
-    """A pyplot-free Figure and its axes (an array when nrows*ncols > 1)."""
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=size, layout="constrained")
+def _figure(nrows=1, ncols=1, size=(6.4, 4.8)):
+    """A Figure (embed's convention) and its axes (an array when nrows*ncols > 1)."""
+    fig = new_figure(size, layout="constrained")
     return fig, fig.subplots(nrows, ncols, squeeze=True)
 
 
-def save_figure(fig, path, dpi=120):
-    """Write `fig` to `path` as PNG, atomically; return the path."""
-    if not str(path).lower().endswith(".png"):
-        raise EmbedError(f"plots are written as PNG; give a path ending in .png, not {path}")
-    with atomic_write(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=dpi)
-    return path
-
-
-# --------------------------------------------------------------------------- curves
-
-def draw_learning_curves(ax, curves, xlabel="iteration", ylabel="cost J(w, b)", logy=True):
-    """Plot each named cost history in `curves` ({label: sequence}) on `ax`."""
-    for i, (label, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=np.float64)
-        ax.plot(np.arange(1, len(values) + 1), values, label=label,
-                color=CLASS_COLORS[i % len(CLASS_COLORS)], lw=1.6)
-    from matplotlib.ticker import MaxNLocator
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations and epochs are whole numbers
-    if logy:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend()
-
-
-def learning_curve_plot(curves, path, title="Learning curve", xlabel="iteration",
-                        ylabel="cost J(w, b)", logy=True, floor=None, floor_label="closed form"):
-    """Cost against iteration for one or more runs; `floor` draws the optimum as a dashed line."""
-    panel = dict(curves=curves, title=title, xlabel=xlabel, ylabel=ylabel, logy=logy,
-                 floor=floor, floor_label=floor_label)
-    return learning_curves_plot([panel], path)
-
-
-def learning_curves_plot(panels, path, suptitle=None):
-    """Several learning-curve panels side by side.
-
-    panels : list of dicts with keys curves ({label: costs}), title, and optionally
-    xlabel, ylabel, logy, floor (the optimal cost, drawn dashed), floor_label.
-    """
-    n = len(panels)
-    fig, axes = new_figure(1, n, size=(5.6 * n, 4.6))
-    for ax, p in zip(np.atleast_1d(axes), panels):
-        draw_learning_curves(ax, p["curves"], p.get("xlabel", "iteration"),
-                             p.get("ylabel", "cost J(w, b)"), p.get("logy", True))
-        floor = p.get("floor")
-        if floor is not None:
-            ax.axhline(floor, color="black", ls="--", lw=1,
-                       label=f"{p.get('floor_label', 'closed form')} ({floor:.4g})")
-            ax.legend()
-        ax.set_title(p.get("title", "Learning curve"))
-    if suptitle:
-        fig.suptitle(suptitle)
-    return save_figure(fig, path)
-
-
-def fitted_line_plot(x, y, lines, path, title="Linear regression", xlabel="x", ylabel="y"):
+def fitted_line_plot(x, y, lines, path=None, title="Linear regression", xlabel="x", ylabel="y"):
     """Scatter one feature against the target and draw fitted lines.
 
     lines : {label: (slope, intercept)} -- each drawn as y = intercept + slope * x.
     """
     x = np.asarray(x, dtype=np.float64).ravel()
-    fig, ax = new_figure()
+    fig, ax = _figure()
     ax.scatter(x, y, s=14, color="#7f7f7f", alpha=0.7, label="data")
     grid = np.linspace(x.min(), x.max(), 100)
     styles = ["-", "--", ":", "-."]
@@ -100,7 +40,7 @@ def fitted_line_plot(x, y, lines, path, title="Linear regression", xlabel="x", y
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -157,19 +97,19 @@ def draw_decision_regions(ax, predict, X, y, class_names=None, xlabel="x1", ylab
     ax.legend(loc=legend_loc, fontsize=8, framealpha=0.9)
 
 
-def decision_boundary_plot(panels, path, suptitle=None, size=None):
+def decision_boundary_plot(panels, path=None, suptitle=None, size=None):
     """One or more decision-region panels side by side.
 
     panels : list of dicts with the keyword arguments of `draw_decision_regions`
     (predict, X, y, class_names, xlabel, ylabel, title, line).
     """
     n = len(panels)
-    fig, axes = new_figure(1, n, size=size or (5.6 * n, 4.8))
+    fig, axes = _figure(1, n, size=size or (5.6 * n, 4.8))
     for ax, panel in zip(np.atleast_1d(axes), panels):
         draw_decision_regions(ax, **panel)
     if suptitle:
         fig.suptitle(suptitle)
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def draw_mistakes(ax, series, title="Perceptron mistakes per epoch"):
@@ -196,12 +136,15 @@ def draw_mistakes(ax, series, title="Perceptron mistakes per epoch"):
 
 # --------------------------------------------------------------------------- images
 
-def reconstruction_plot(originals, reconstructions, path, image_shape, n=10, title="Autoencoder reconstructions",
-                        labels=None):
+def reconstruction_plot(originals, reconstructions, path=None, image_shape=None, n=10,
+                        title="Autoencoder reconstructions", labels=None):
     """Two rows per block: originals above, their reconstructions below.
 
     originals, reconstructions : (>= n, h*w) arrays with pixel values in [0, 1].
+    image_shape : (h, w) of one image.
     """
+    if image_shape is None:
+        raise EmbedError("reconstruction_plot needs image_shape, the (height, width) of one image")
     originals = np.asarray(originals)[:n]
     reconstructions = np.asarray(reconstructions)[:n]
     n = len(originals)
@@ -209,7 +152,7 @@ def reconstruction_plot(originals, reconstructions, path, image_shape, n=10, tit
         raise EmbedError("reconstruction_plot needs matching, non-empty originals and reconstructions")
     cols = min(n, 10)
     blocks = -(-n // cols)
-    fig, axes = new_figure(2 * blocks, cols, size=(1.25 * cols, 2.6 * blocks + 0.5))
+    fig, axes = _figure(2 * blocks, cols, size=(1.25 * cols, 2.6 * blocks + 0.5))
     axes = np.asarray(axes).reshape(2 * blocks, cols)
     for ax in axes.ravel():
         ax.set_xticks([])
@@ -227,4 +170,4 @@ def reconstruction_plot(originals, reconstructions, path, image_shape, n=10, tit
             top.set_ylabel("original", fontsize=9)
             bottom.set_ylabel("reconstructed", fontsize=9)
     fig.suptitle(title)
-    return save_figure(fig, path)
+    return finish(fig, path)

@@ -1,21 +1,19 @@
 """Pictures of word vectors: cluster plots, analogy arrows and similarity heat maps.
 
 All plots work on the *normalised* vectors (cosine geometry, the geometry
-word2vec similarities live in), draw with matplotlib's object-oriented API on
-an Agg canvas (no pyplot state, no display needed), and save atomically as
-PNG, SVG or PDF chosen by the file suffix.
+word2vec similarities live in) and follow embed's one figure convention
+(`embed.plotting`): each returns the matplotlib Figure (a notebook shows it
+inline) and, given a path, also writes it atomically as PNG, SVG or PDF
+chosen by the file suffix (checked before any slow work).
 """
-import os
-
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import atomic_write
+from ..plotting import FORMATS, check_output, finish, new_figure  # noqa: F401  (FORMATS, check_output: API)
 from .projection import PCA, one_thread, projection
 from .selection import select_words  # noqa: F401 (part of this module's public API)
 from .selection import WordList, notice, resolve, suggest_pairs
 
-FORMATS = ("png", "svg", "pdf")
 SIZE = (1800, 1350)   # default picture size in pixels (12 x 9 inches at 150 dpi)
 DPI = 150             # dots per inch: 150 is sharp on screens and small enough for a README
 TITLE_COLOR = "#1a1a1a"
@@ -24,49 +22,18 @@ NOTE_COLOR = "#555555"
 
 # --------------------------------------------------------------------------- files and figures
 
-def check_output(path):
-    """Fail early (before any slow work) if `path` cannot receive a picture; returns the format."""
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise EmbedError(f"cannot write {path}: it is a folder")
-    fmt = os.path.splitext(path)[1].lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise EmbedError(f"cannot tell the picture format of {path}: use a .png, .svg or .pdf name")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        problem = "is not a folder" if os.path.exists(folder) else "does not exist"
-        raise EmbedError(f"cannot write {path}: {folder} {problem}")
-    if not os.access(folder, os.W_OK):
-        raise EmbedError(f"cannot write {path}: folder {folder} is not writable")
-    return fmt
+def pixel_figure(size=SIZE, dpi=DPI):
+    """A Figure of `size` (width, height) pixels (embed's convention); returns (fig, renderer).
 
-
-def save_figure(fig, path):
-    """Write `fig` to `path` (format from the suffix) via a temporary file and a rename."""
-    from matplotlib import rc_context
-
-    fmt = check_output(path)
-    # SVG keeps words as text (searchable, small) rather than outlines; no dates
-    # in the metadata, so the same vectors always give the same bytes.
-    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "embed"}), atomic_write(path, "wb") as f:
-        fig.savefig(f, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata)
-    return os.fspath(path)
-
-
-def new_figure(size=SIZE, dpi=DPI):
-    """A Figure of `size` (width, height) pixels on its own Agg canvas; returns (fig, renderer)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
+    The renderer measures text, for placing labels without overlaps.
+    """
     w, h = (int(v) for v in size)
     if not (200 <= w <= 10000 and 200 <= h <= 10000):
         raise EmbedError(f"picture size {w}x{h} pixels is out of range (200 to 10000 per side)")
     if not 30 <= dpi <= 1200:
         raise EmbedError(f"dpi {dpi} is out of range (30 to 1200)")
-    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor="white")
-    canvas = FigureCanvasAgg(fig)
-    return fig, canvas.get_renderer()
+    fig = new_figure((w / dpi, h / dpi), dpi=dpi)
+    return fig, fig.canvas.get_renderer()
 
 
 def _fit_text(text, renderer, width):
@@ -184,7 +151,7 @@ def kmeans_labels(X, k, seed=0):
     return rank[km.labels_], km.cluster_centers_[order]
 
 
-def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=0,
+def cluster_plot(kv, words, path=None, method="pca", clusters=None, title=None, seed=0,
                  perplexity=30.0, groups=None, size=SIZE, dpi=DPI, max_labels=400):
     """Scatter `words` in 2-D, coloured by k-means cluster or by seed neighbourhood, labelled.
 
@@ -193,9 +160,10 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
                None picks about sqrt(n/2); 0 or 1 draws a single colour
     method   : "pca", "tsne" or "umap" (see `embed.viz.projection`)
     max_labels : label at most this many words (the first ones); the rest are points only
-    Returns the path written.
+    Returns the Figure (also written to `path` when given).
     """
-    check_output(path)
+    if path is not None:
+        check_output(path)
     words = _as_wordlist(kv, words)
     groups = groups if groups is not None else words.groups
     n = len(words)
@@ -227,7 +195,7 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
             cid, legend, how = np.zeros(n, dtype=int), None, None
     colors = _palette(len(legend)) if legend else [(0.12, 0.47, 0.71, 1.0)]
 
-    fig, renderer = new_figure(size, dpi)
+    fig, renderer = pixel_figure(size, dpi)
     default = f"{words.what} — {proj.label}" + (f", {how}" if how else "")
     note_text = "normalised vectors (cosine geometry)"
     note, top = _headings(fig, renderer, title or default, note_text)
@@ -265,7 +233,7 @@ def cluster_plot(kv, words, path, method="pca", clusters=None, title=None, seed=
     if stats.skipped:
         note_text += f"; {len(stats.skipped)} of {m} labels left out to avoid overlap"
     _set_note(note, renderer, note_text)
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def place_labels_for(ax, renderer, Y, texts, colors, weights, obstacles=None, fontsize=None, radius_pt=3.5):
@@ -296,7 +264,7 @@ def _split_pairs(pairs):
     return out
 
 
-def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
+def analogy_plot(kv, pairs, path=None, title=None, size=SIZE, dpi=DPI):
     """Arrows a -> b for word pairs, in a PCA fitted on just those words.
 
     pairs : [('paris', 'france'), ...] or 'paris:france,rome:italy'; None or
@@ -305,9 +273,11 @@ def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
     If the embedding encodes the relation (country -> capital, male -> female),
     the arrows come out roughly parallel and of similar length.  The note
     under the title gives the mean cosine between the offsets b - a in the full
-    space, which does not depend on the projection.  Returns the path written.
+    space, which does not depend on the projection.  Returns the Figure (also written
+    to `path` when given).
     """
-    check_output(path)
+    if path is not None:
+        check_output(path)
     relation = None
     if pairs is None or (isinstance(pairs, str) and pairs.strip().lower() == "auto"):
         relation, pairs = suggest_pairs(kv)
@@ -348,7 +318,7 @@ def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
     if mean_cos is not None:
         note += f"; mean cosine between the offsets b − a in {X.shape[1]}-D: {mean_cos:.2f}"
     note += "; parallel arrows of similar length = a consistent relation"
-    fig, renderer = new_figure(size, dpi)
+    fig, renderer = pixel_figure(size, dpi)
     _, top = _headings(fig, renderer, title or default, note)
     ax = fig.add_axes((0.015, 0.02, 0.97, top - 0.02))
     _plain_axes(ax)
@@ -371,7 +341,7 @@ def analogy_plot(kv, pairs, path, title=None, size=SIZE, dpi=DPI):
                    edgecolors="black", linewidths=0.6, zorder=3)
     place_labels_for(ax, renderer, Y, words, [_darker(pts_colors[w], 0.55) for w in words],
                      ["normal"] * len(words), obstacles=np.array(samples), fontsize=12, radius_pt=4.5)
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def resolve_one(kv, word):
@@ -400,14 +370,15 @@ def heatmap_order(words, X, order):
     raise EmbedError(f"unknown heat map order {order!r}; choose given, groups or cluster")
 
 
-def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate=None, order=None):
+def similarity_heatmap(kv, words, path=None, title=None, size=None, dpi=DPI, annotate=None, order=None):
     """Cosine similarity of every pair in `words` as a heat map (values written in when small).
 
     order : "given" keeps the word order, "groups" puts each seed's neighbourhood
             together (the default for `select_words(around=...)`), "cluster"
             orders by average-linkage clustering so similar words form blocks.
     """
-    check_output(path)
+    if path is not None:
+        check_output(path)
     words = _as_wordlist(kv, words)
     n = len(words)
     X = _vectors(kv, words)
@@ -419,7 +390,7 @@ def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate
     if size is None:
         side = int(min(2400, max(1200, 900 + 30 * n)))
         size = (side + 200, side)
-    fig, _ = new_figure(size, dpi)
+    fig, _ = pixel_figure(size, dpi)
     fig.set_layout_engine("constrained")
     ax = fig.add_subplot()
     im = ax.imshow(S, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
@@ -444,4 +415,4 @@ def similarity_heatmap(kv, words, path, title=None, size=None, dpi=DPI, annotate
     default = f"Cosine similarity of {words.what}" + (", ordered by similarity" if order == "cluster" else "")
     ax.set_title(title or default, fontsize=14, fontweight="bold",
                  loc="left", color=TITLE_COLOR, parse_math=False)
-    return save_figure(fig, path)
+    return finish(fig, path)

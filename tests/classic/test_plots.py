@@ -1,4 +1,4 @@
-"""Plots are written atomically as real, non-blank PNGs; the classic scripts run end to end."""
+"""Classic-model plots: the returned Figures hold what was drawn, files are real PNGs; the scripts run end to end."""
 import importlib.util
 import os
 from pathlib import Path
@@ -11,7 +11,7 @@ from embed.classic import plots
 from embed.classic.datasets import make_separable
 from embed.errors import EmbedError
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def assert_real_png(path, min_size=(300, 300)):
@@ -27,46 +27,50 @@ def assert_real_png(path, min_size=(300, 300)):
     assert not leftovers
 
 
-def test_learning_curve_and_fitted_line(tmp_path):
-    p1 = plots.learning_curve_plot({"a": np.geomspace(10, 1, 50), "b": np.geomspace(10, 0.5, 30)},
-                                   tmp_path / "curve.png", floor=0.4)
-    p2 = plots.fitted_line_plot(np.linspace(0, 1, 20), np.linspace(0, 1, 20) * 2 + 1, {"fit": (2.0, 1.0)},
-                                tmp_path / "line.png")
-    assert_real_png(p1)
-    assert_real_png(p2)
+def test_fitted_line_draws_the_data_and_each_line(tmp_path):
+    x = np.linspace(0, 1, 20)
+    fig = plots.fitted_line_plot(x, x * 2 + 1, {"fit": (2.0, 1.0), "other": (1.0, 0.0)}, tmp_path / "line.png")
+    ax = fig.axes[0]
+    assert len(ax.collections[0].get_offsets()) == 20  # one point per sample
+    (fit, other) = ax.get_lines()
+    np.testing.assert_allclose(fit.get_ydata(), 1 + 2 * fit.get_xdata())
+    np.testing.assert_allclose(other.get_ydata(), other.get_xdata())
+    assert [t.get_text() for t in ax.get_legend().get_texts()][1:] == [
+        "fit: y = 1.000 + 2.000 x", "other: y = 0.000 + 1.000 x"]
+    assert_real_png(tmp_path / "line.png")
+    assert plots.fitted_line_plot(x, x, {"id": (1.0, 0.0)}).axes  # no path: nothing written, Figure back
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["line.png"]
 
 
 def test_decision_regions_and_mistakes(tmp_path):
     X, y = make_separable(60, random_state=0)
     p = Perceptron().fit(X, y)
     clf = LogisticRegression(epochs=50).fit(X, y)
-    fig, axes = plots.new_figure(1, 2, size=(10, 4))
+    fig = plots.new_figure((10, 4))
+    axes = fig.subplots(1, 2)
     plots.draw_decision_regions(axes[0], p.predict, X, y, line=(p.coef_, p.intercept_), title="perceptron")
     plots.draw_mistakes(axes[1], {"run": p.errors_})
     assert_real_png(plots.save_figure(fig, tmp_path / "perceptron.png"))
-    path = plots.decision_boundary_plot([dict(predict=clf.predict, X=X, y=y, class_names=["no", "yes"])],
-                                        tmp_path / "boundary.png", suptitle="logistic")
-    assert_real_png(path)
+    assert axes[1].get_lines()[0].get_ydata().tolist() == list(p.errors_)  # one step per epoch
+    fig = plots.decision_boundary_plot([dict(predict=clf.predict, X=X, y=y, class_names=["no", "yes"])],
+                                       tmp_path / "boundary.png", suptitle="logistic")
+    ax = fig.axes[0]
+    assert sum(len(c.get_offsets()) for c in ax.collections[-2:]) == len(X)  # both classes scattered
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["no", "yes"]
+    assert_real_png(tmp_path / "boundary.png")
 
 
 def test_reconstruction_grid(tmp_path):
     rng = np.random.default_rng(0)
     originals = rng.random((12, 64))
-    path = plots.reconstruction_plot(originals, np.clip(originals + 0.1, 0, 1), tmp_path / "rec.png",
-                                     image_shape=(8, 8), n=12, labels=list(range(12)))
-    assert_real_png(path)
+    fig = plots.reconstruction_plot(originals, np.clip(originals + 0.1, 0, 1), tmp_path / "rec.png",
+                                    image_shape=(8, 8), n=12, labels=list(range(12)))
+    assert_real_png(tmp_path / "rec.png")
+    shown = [ax.images[0].get_array() for ax in fig.axes if ax.images]
+    assert len(shown) == 24 and shown[0].shape == (8, 8)  # 12 originals + 12 reconstructions
+    np.testing.assert_allclose(shown[0], originals[0].reshape(8, 8))
     with pytest.raises(EmbedError, match="matching"):
         plots.reconstruction_plot(originals, originals[:, :10], tmp_path / "bad.png", image_shape=(8, 8))
-
-
-def test_save_errors_are_clear_and_leave_nothing(tmp_path):
-    fig, ax = plots.new_figure()
-    ax.plot([0, 1], [0, 1])
-    with pytest.raises(EmbedError, match="PNG"):
-        plots.save_figure(fig, tmp_path / "plot.jpg")
-    with pytest.raises(EmbedError, match="does not exist"):
-        plots.save_figure(fig, tmp_path / "missing" / "plot.png")
-    assert list(tmp_path.iterdir()) == []
 
 
 def run_script(name, *args):

@@ -1,0 +1,27 @@
+"""Neural-core plots: the confusion matrix heat map holds the row-normalised counts."""
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.nn import plots
+
+
+def test_confusion_matrix_is_row_normalised_with_one_label_per_cell(tmp_path):
+    cm = np.array([[8, 2, 0], [1, 3, 0], [0, 0, 5]])
+    fig = plots.confusion_matrix_plot(cm, tmp_path / "cm.png", class_names=["a", "b", "c"])
+    ax = fig.axes[0]
+    shown = ax.images[0].get_array()
+    np.testing.assert_allclose(shown, cm / cm.sum(axis=1, keepdims=True))
+    assert [t.get_text() for t in ax.texts][:3] == ["0.80", "0.20", "0.00"]
+    assert len(ax.texts) == 9
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert (tmp_path / "cm.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    counts = plots.confusion_matrix_plot(cm, normalize=False).axes[0]
+    assert [t.get_text() for t in counts.texts][:3] == ["8", "2", "0"]
+    with pytest.raises(EmbedError, match="square"):
+        plots.confusion_matrix_plot(np.zeros((2, 3)))
+
+
+def test_the_learning_curve_is_the_shared_one():
+    from embed import plotting
+    assert plots.learning_curve_plot is plotting.learning_curve_plot
