@@ -249,3 +249,28 @@ def load_model(path):
     model.history_ = ck.get("history", [])
     model.step_ = ck.get("step", 0)
     return model
+
+
+def init_embedding(model, vectors):
+    """Copy trained word vectors (a KeyedVectors or a path) into the input embedding.
+
+    Words of the model's vocabulary missing from the vectors keep their random init.
+    Returns the number of rows copied.
+    """
+    if model.embed_ is None:
+        raise EmbedError("initialising from word vectors needs an input embedding (embedding=DIM)")
+    if isinstance(vectors, str):
+        from ..vectors.keyedvectors import KeyedVectors
+        vectors = KeyedVectors.load(vectors)
+    W = model.embed_.params[next(iter(model.embed_.params))]  # (V, E)
+    if vectors.vector_size != W.shape[1]:
+        raise EmbedError(f"word vectors have {vectors.vector_size} dimensions, the embedding has {W.shape[1]} "
+                         f"(use embedding={vectors.vector_size})")
+    rows = 0
+    for i, word in enumerate(model.vocab.symbols):
+        if word in vectors.key_to_index:
+            W[i] = vectors.vectors[vectors.key_to_index[word]]
+            rows += 1
+    if rows == 0:
+        raise EmbedError("none of the model's words are in the word vectors")
+    return rows

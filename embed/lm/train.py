@@ -27,8 +27,6 @@ import contextlib
 import dataclasses
 import math
 import os
-import signal
-import threading
 import time
 from dataclasses import dataclass
 
@@ -36,96 +34,14 @@ import numpy as np
 
 from ..errors import EmbedError
 from . import checkpoint
+from .config import (ARCH_KEYS, RESUME_FIXED_MODEL, RESUME_FIXED_TRAIN, ModelConfig,  # noqa: F401
+                     TrainConfig, resume_config, validate, with_defaults)            # (re-exported)
 from .data import (SymbolVocab, Streams, build_vocab, encode_stream, split_train_val,
                    text_digest, validation_streams)
-from .model import LanguageModel
+from .model import LanguageModel, init_embedding  # noqa: F401  (init_embedding re-exported)
+from .stopping import Interrupt, TimeBudget
 
 LN2 = math.log(2.0)
-
-
-@dataclass
-class ModelConfig:
-    cell: str = "lstm"        # recurrent cell: lstm | gru | rnn
-    layers: int = 2           # stacked recurrent layers (1-3)
-    hidden: int = 128         # units per recurrent layer
-    embedding: int = 0        # 0 = one-hot input, else size of a learned input embedding
-    dropout: float = 0.0      # dropout on each recurrent layer's output (training only)
-    level: str = "char"       # char: code points; word: tokens of the text pipeline
-    min_count: int = 1        # word level: rarer words become <unk>
-    tokenizer: str = "regexp"  # word level: the text pipeline's tokenizer (regexp, wordpunct, treebank, tweet)
-
-
-@dataclass
-class TrainConfig:
-    seq_length: int = 50      # T: BPTT truncation length (symbols per chunk and stream)
-    batch: int = 50           # B: parallel streams
-    epochs: float = None      # stop after this many passes (None: 10, or unlimited with minutes)
-    minutes: float = None     # stop after this wall-clock budget (None: no limit)
-    lr: float = 2e-3          # initial learning rate
-    optimizer: str = "adam"   # adam | rmsprop | sgd | adagrad (from embed.nn.optimizers)
-    clip: float = 5.0         # global gradient-norm clip (0 = off)
-    lr_decay: float = 0.97    # learning-rate factor per epoch once decay starts
-    decay_after: int = 10     # epochs at the initial learning rate
-    val_fraction: float = 0.05  # the last part of the text held out for validation
-    checkpoint_every: int = 1000  # steps between checkpoints (0 = only at the end)
-    eval_every: int = 0       # steps between validation passes (0 = each epoch end, -1 = only at the end)
-    seed: int = 0             # weights, dropout masks
-    threads: int = 0          # threads of the recurrent layers (0 = their default: all CPUs); BLAS: 1
-
-
-def validate(cfg):
-    """Raise a one-line EmbedError for a TrainConfig value that cannot work."""
-    for name in ("seq_length", "batch"):
-        if int(getattr(cfg, name)) < 1:
-            raise EmbedError(f"{name} must be at least 1, got {getattr(cfg, name)}")
-    for name in ("epochs", "minutes", "lr"):
-        v = getattr(cfg, name)
-        if v is not None and not (v > 0 and math.isfinite(v)):
-            raise EmbedError(f"{name} must be > 0, got {v}")
-    if not cfg.clip >= 0:
-        raise EmbedError(f"clip must be >= 0 (0 = off), got {cfg.clip}")
-    if not 0 < cfg.lr_decay <= 1:
-        raise EmbedError(f"lr_decay must be in (0, 1], got {cfg.lr_decay}")
-    if not 0 <= cfg.val_fraction < 0.5:
-        raise EmbedError(f"val_fraction must be in [0, 0.5), got {cfg.val_fraction}")
-    for name in ("checkpoint_every", "decay_after", "threads"):
-        if getattr(cfg, name) < 0:
-            raise EmbedError(f"{name} must be >= 0, got {getattr(cfg, name)}")
-    return cfg
-
-
-# What a resumed run may change.  Everything that shapes the model or the stream of chunks is
-# fixed by the checkpoint; the schedule, the budget and the bookkeeping may change.
-ARCH_KEYS = ("cell", "layers", "hidden", "embedding", "level")          # the network
-RESUME_FIXED_MODEL = ARCH_KEYS + ("dropout", "min_count", "tokenizer")   # + its training / vocabulary
-RESUME_FIXED_TRAIN = ("batch", "seq_length", "val_fraction")            # the stream layout
-
-
-def resume_config(path, saved_model, saved_train, model_options=None, train_options=None):
-    """The TrainConfig a resumed run uses, after checking the options the user gave again.
-
-    * model options (`RESUME_FIXED_MODEL`) must equal the checkpoint's `saved_model`;
-    * train options replace the saved ones, except the stream layout (`RESUME_FIXED_TRAIN`);
-    * a new epoch target replaces a saved time budget, and a new time budget a saved epoch target.
-    Options given as None are "not given".  Raises a one-line EmbedError naming the parameter.
-    """
-    for key, value in (model_options or {}).items():
-        if key not in RESUME_FIXED_MODEL:
-            raise EmbedError(f"resume: unknown model option {key!r}")
-        if value is not None and getattr(saved_model, key) != value:
-            raise EmbedError(f"resume: {path} was trained with {key}={getattr(saved_model, key)!r}, "
-                             f"not {value!r} (leave it out or start a new model)")
-    given = {k: v for k, v in (train_options or {}).items() if v is not None}
-    if "minutes" in given and "epochs" not in given:
-        given["epochs"] = None
-    if "epochs" in given and "minutes" not in given:
-        given["minutes"] = None
-    train_cfg = validate(dataclasses.replace(saved_train, **given))
-    for key in RESUME_FIXED_TRAIN:
-        if getattr(train_cfg, key) != getattr(saved_train, key):
-            raise EmbedError(f"resume: {path} was trained with {key}={getattr(saved_train, key)!r}, "
-                             f"not {getattr(train_cfg, key)!r}")
-    return train_cfg
 
 
 def _same_text_ids(path, text, vocab, digest):
@@ -145,35 +61,13 @@ def nats_to_bits(nats):
     return nats / LN2
 
 
-class Interrupt:
-    """Ctrl-C during training: finish the current step, checkpoint, stop (a second Ctrl-C aborts)."""
-
-    def __init__(self):
-        self.requested = False
-        self._old = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        self.requested = True
-        signal.signal(signal.SIGINT, self._old or signal.default_int_handler)
-
-    def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
-        return False
-
-
 class LMTrainer:
     """Owns a model, its optimizer and the stream position; `fit` runs the TBPTT loop.
 
     Build one with `LMTrainer.new(text, model_cfg, train_cfg)` or
     `LMTrainer.resume(path, text, ...)`, then call `fit(path)`.
     Fitted attributes: ``history_`` (list of dicts per evaluation), ``val_loss_``,
-    ``chars_per_sec_``, ``train_seconds_``, ``step_``.
+    ``tokens_per_sec_`` (old name ``chars_per_sec_``), ``train_seconds_``, ``step_``.
     """
 
     def __init__(self, model, vocab, train_ids, val_ids, model_cfg, train_cfg, digest):
@@ -189,7 +83,7 @@ class LMTrainer:
         self.state = model.initial_state(train_cfg.batch)
         self.history_ = []
         self.train_seconds_ = 0.0
-        self.step_seconds_ = 0.0   # time in training steps, driver included (for chars/s)
+        self.step_seconds_ = 0.0   # time in training steps, driver included (for tokens/s)
         self.symbols_seen_ = 0
         self.val_loss_ = None
         self.callbacks = []        # callables(trainer) after every step (tests use them to interrupt)
@@ -201,7 +95,7 @@ class LMTrainer:
     @classmethod
     def new(cls, text, model_cfg=None, train_cfg=None, init_vectors=None):
         model_cfg = model_cfg or ModelConfig()
-        train_cfg = validate(_with_defaults(train_cfg or TrainConfig()))
+        train_cfg = validate(with_defaults(train_cfg or TrainConfig()))
         vocab, tokens = build_vocab(text, model_cfg.level, model_cfg.min_count, model_cfg.tokenizer)
         ids = encode_stream(text, vocab, tokens)
         train_ids, val_ids = split_train_val(ids, train_cfg.val_fraction)
@@ -469,16 +363,6 @@ class LMTrainer:
                 "epochs": round(self.epoch_float, 4)}
 
 
-class TimeBudget:
-    """A wall-clock budget in minutes (None: no limit), counted from its creation."""
-
-    def __init__(self, minutes):
-        self.deadline = None if minutes is None else time.perf_counter() + 60.0 * minutes
-
-    def expired(self):
-        return self.deadline is not None and time.perf_counter() >= self.deadline
-
-
 @dataclass
 class _Run:
     """What one call of `LMTrainer.fit` tracks besides the trainer's own (checkpointed) state."""
@@ -532,12 +416,6 @@ def _training_threads(n):
         yield
 
 
-def _with_defaults(cfg):
-    if cfg.epochs is None and cfg.minutes is None:
-        cfg = dataclasses.replace(cfg, epochs=10)
-    return cfg
-
-
 def _make_optimizer(name, lr):
     from ..nn import optimizers
     try:
@@ -546,31 +424,6 @@ def _make_optimizer(name, lr):
         raise
     except Exception as e:  # an unknown name from an older core
         raise EmbedError(f"unknown optimizer {name!r} ({e})") from None
-
-
-def init_embedding(model, vectors):
-    """Copy trained word vectors (a KeyedVectors or a path) into the input embedding.
-
-    Words of the model's vocabulary missing from the vectors keep their random init.
-    Returns the number of rows copied.
-    """
-    if model.embed_ is None:
-        raise EmbedError("initialising from word vectors needs an input embedding (embedding=DIM)")
-    if isinstance(vectors, str):
-        from ..vectors.keyedvectors import KeyedVectors
-        vectors = KeyedVectors.load(vectors)
-    W = model.embed_.params[next(iter(model.embed_.params))]  # (V, E)
-    if vectors.vector_size != W.shape[1]:
-        raise EmbedError(f"word vectors have {vectors.vector_size} dimensions, the embedding has {W.shape[1]} "
-                         f"(use embedding={vectors.vector_size})")
-    rows = 0
-    for i, word in enumerate(model.vocab.symbols):
-        if word in vectors.key_to_index:
-            W[i] = vectors.vectors[vectors.key_to_index[word]]
-            rows += 1
-    if rows == 0:
-        raise EmbedError("none of the model's words are in the word vectors")
-    return rows
 
 
 def train(text, model_cfg=None, train_cfg=None, path=None, progress=None, log=None, init_vectors=None):
