@@ -328,3 +328,18 @@ def test_reprs_are_short_and_say_the_state():
     text = repr(hist)
     assert text.startswith("History<2 epochs: loss ") and "val_accuracy" in text and "\n" not in text
     assert hist.epochs == 2 and isinstance(hist, dict)
+
+
+def test_fit_is_train_on_batch_over_the_minibatches():
+    """fit without shuffling = the course's loop written by hand with train_on_batch (same bits)."""
+    X, y = blobs(n=70, seed=3)
+    models = [Sequential([Dense(8, "relu"), Dropout(0.1), Dense(3, "softmax")], seed=2).compile(lr=0.01)
+              for _ in range(2)]
+    hist = models[0].fit(X, y, epochs=2, batch_size=16, shuffle=False)
+    by_hand = []
+    for _ in range(2):
+        losses_ = [models[1].train_on_batch(X[i:i + 16], y[i:i + 16]) for i in range(0, 70, 16)]
+        by_hand.append(np.dot(losses_, [16, 16, 16, 16, 6]) / 70)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(hist["loss"], by_hand, rtol=1e-12)
