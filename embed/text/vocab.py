@@ -141,7 +141,7 @@ class Vocab(BaseVocab):
         vocab = cls.from_counts(counts, min_count, max_vocab_size, total_words=total)
         if not len(vocab):
             raise EmbedError(f"every word occurs fewer than min_count={min_count} times "
-                             f"({total} tokens, {len(counts)} distinct); lower min_count")
+                             f"({total} tokens, {len(counts)} distinct); lower min_count", params=("min_count",))
         return vocab
 
     # -- lookups ----------------------------------------------------------
@@ -341,5 +341,3 @@ def check_vocab_settings(min_count, max_vocab_size):
                                        or max_vocab_size < 1):
         raise EmbedError(f"max_vocab_size must be a positive integer or None, got {max_vocab_size!r}")
 
-
-_check_settings = check_vocab_settings  # old private name, until text/corpus.py imports the public one

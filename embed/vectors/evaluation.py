@@ -222,7 +222,7 @@ def evaluate_files(kv, analogies=None, pairs=None, restrict_vocab=300000, case_i
     """Evaluate `kv` on an analogy file and word-pair files (the `embed evaluate` result).
 
     With neither given, uses the data sets questions-words, wordsim353 and
-    simlex999 (see `embed.datasets`).  Returns
+    simlex999 (see `embed.data`).  Returns
     ``{"analogies": evaluate_analogies(...) or None, "pairs": {file name: evaluate_word_pairs(...)}}``,
     with NaN where nothing could be evaluated.
     """

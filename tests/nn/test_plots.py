@@ -25,3 +25,18 @@ def test_confusion_matrix_is_row_normalised_with_one_label_per_cell(tmp_path):
 def test_the_learning_curve_is_the_shared_one():
     from embed import plotting
     assert plots.learning_curve_plot is plotting.learning_curve_plot
+
+
+def test_activation_plot_draws_each_function_and_its_derivative(tmp_path):
+    fig = plots.activation_plot(("sigmoid", "relu"), tmp_path / "act.png", x_range=(-2, 2), points=5)
+    assert [ax.get_title() for ax in fig.axes] == ["sigmoid", "relu"]
+    x = np.linspace(-2, 2, 5)
+    sig, dsig = fig.axes[0].get_lines()[-2:]
+    np.testing.assert_allclose(sig.get_ydata(), 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(dsig.get_ydata(), sig.get_ydata() * (1 - sig.get_ydata()))
+    relu, drelu = fig.axes[1].get_lines()[-2:]
+    np.testing.assert_allclose(relu.get_ydata(), np.maximum(x, 0))
+    np.testing.assert_allclose(drelu.get_ydata(), [0, 0, 0, 1, 1])
+    assert (tmp_path / "act.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(EmbedError, match="softmax is not elementwise"):
+        plots.activation_plot("softmax")
