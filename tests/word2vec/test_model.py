@@ -116,6 +116,34 @@ def test_two_workers_train_sensible_vectors(corpus):
     assert two.epoch_loss_[-1] == pytest.approx(one.epoch_loss_[-1], rel=0.1)
 
 
+@pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
+def test_an_error_in_any_worker_stops_training_and_is_raised(corpus, monkeypatch, error):
+    """The third chunk fails (in whichever worker takes it): the others stop taking chunks,
+    every worker has finished when fit() raises, and no worker thread is left running."""
+    import threading
+
+    from embed.word2vec import native
+    kernels = native.load()
+    calls, running = [], []
+
+    def failing_train_chunk(*args):
+        calls.append(threading.get_ident())
+        if len(calls) == 3:
+            raise error("chunk 3 failed")
+        running.append(1)
+        kernels.train_chunk(*args)
+        running.pop()
+
+    fake = type(kernels)(**{**vars(kernels), "train_chunk": failing_train_chunk})
+    monkeypatch.setattr(Word2Vec, "_kernels", staticmethod(lambda: fake))
+    with pytest.raises(error, match="chunk 3 failed"):
+        small(workers=2, epochs=50, batch_words=50).fit(corpus)
+    assert running == []                                       # nobody still inside a chunk
+    n = len(calls)
+    time.sleep(0.1)
+    assert len(calls) == n <= 5                                # stopped at once: no more chunks
+
+
 def test_fit_again_continues_training(corpus):
     model = small(epochs=2).fit(corpus)
     before = model.wv.vectors.copy()
