@@ -26,7 +26,7 @@ class SimpleRNN(Recurrent):
         r = slice(b0, b1)
         z, h, hw = buf["z"], buf["h"], buf["hw"]
         W_h = self.params["W_h"]
-        if buf["small"]:
+        if buf["numba_time_loop"]:
             recurrent_kernels.rnn_forward_seq(z, W_h, h, hw, b0, b1)
             return
         for t in range(T):
@@ -38,7 +38,7 @@ class SimpleRNN(Recurrent):
         h, dg, dh = buf["h"], buf["dg"], buf["dh"]
         W_hT = buf["W_hT"]
         dh[r] = 0 if dstate is None else dstate[0][r]
-        if buf["small"]:
+        if buf["numba_time_loop"]:
             recurrent_kernels.rnn_backward_seq(dy, h, W_hT, dh, dg, b0, b1)
             return
         for t in range(T - 1, -1, -1):
@@ -93,7 +93,7 @@ class LSTM(Recurrent):
         z, h, c, tc, hw = (buf[k] for k in ("z", "h", "c", "tc", "hw"))
         act = self._act(buf, b0, b1)
         W_h = self.params["W_h"]
-        if buf["small"]:
+        if buf["numba_time_loop"]:
             recurrent_kernels.lstm_forward_seq(z, W_h, h, c, act, tc, hw, b0, b1)
             return
         for t in range(T):
@@ -107,7 +107,7 @@ class LSTM(Recurrent):
         W_hT = buf["W_hT"]
         dh[r] = 0 if dstate is None else dstate[0][r]
         dc[r] = 0 if dstate is None else dstate[1][r]
-        if buf["small"]:
+        if buf["numba_time_loop"]:
             recurrent_kernels.lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg, b0, b1)
             return
         for t in range(T - 1, -1, -1):
@@ -157,7 +157,7 @@ class GRU(Recurrent):
         z, h, hn, hw = buf["z"], buf["h"], buf["hn"], buf["hw"]
         act = self._act(buf, b0, b1)
         W_h, b_hn = self.params["W_h"], self.params["b_hn"]
-        if buf["small"]:
+        if buf["numba_time_loop"]:
             recurrent_kernels.gru_forward_seq(z, W_h, b_hn, h, act, hn, hw, b0, b1)
             return
         for t in range(T):
@@ -171,7 +171,7 @@ class GRU(Recurrent):
         W_hT = buf["W_hT"]
         dh[r] = 0
         dhd[r] = 0 if dstate is None else dstate[0][r]
-        if buf["small"]:
+        if buf["numba_time_loop"]:
             recurrent_kernels.gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh, b0, b1)
             return
         for t in range(T - 1, -1, -1):

@@ -197,8 +197,9 @@ class Recurrent(Layer):
         if T < 1 or B < 1:
             raise EmbedError(f"{type(self).__name__}: empty input of shape {x.shape}")
         buf = self._buffers(T, B, dtype)
-        buf["tiny"] = tiny = B * H * G <= self.small_step_work    # one thread, no BLAS calls at all
-        buf["small"] = tiny or self._simd(dtype)                   # the time loop in one Numba call
+        # one thread, no BLAS calls at all / the whole time loop in one Numba call
+        buf["single_thread"] = single = B * H * G <= self.small_step_work
+        buf["numba_time_loop"] = single or self._simd(dtype)
         z2 = buf["z"].reshape(T * B, G)
         if is_ids:
             ids = x.reshape(T * B)
@@ -224,9 +225,9 @@ class Recurrent(Layer):
             b0, b1 = split(B, n)[k]
             self._scan_forward(buf, T, b0, b1)
 
-        with self._blas_context(tiny, T * B):
+        with self._blas_context(single, T * B):
             _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
-            _in_parts(scan, 1 if tiny else _threads_for(B, MIN_ROWS_PER_THREAD))
+            _in_parts(scan, 1 if single else _threads_for(B, MIN_ROWS_PER_THREAD))
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)
         return buf["h"][1:]                                         # (T, B, H)
@@ -242,10 +243,10 @@ class Recurrent(Layer):
             np.matmul(a, b, out=out)
 
     @staticmethod
-    def _blas_context(tiny, rows):
+    def _blas_context(single_thread, rows):
         """BLAS on one thread, except for tiny work where no BLAS call matters
         (switching the limit costs more than a min-char-rnn chunk's products)."""
-        if tiny and rows < MIN_PRODUCT_ROWS:
+        if single_thread and rows < MIN_PRODUCT_ROWS:
             return contextlib.nullcontext()
         return blas_limit(1)
 
@@ -312,8 +313,8 @@ class Recurrent(Layer):
                 r0, r1 = split(T * B, n)[k]
                 self._matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1])       # (rows, D)
 
-        with self._blas_context(buf["tiny"], T * B):
-            _in_parts(scan, 1 if buf["tiny"] else _threads_for(B, MIN_ROWS_PER_THREAD))
+        with self._blas_context(buf["single_thread"], T * B):
+            _in_parts(scan, 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD))
             _in_parts(products, _threads_for(T * B, MIN_PRODUCT_ROWS))
         self.dstate = self._initial_state_grad(buf)
         self._extra_grads(buf, dgh2)
