@@ -1,11 +1,9 @@
-"""IDX reader on files the test writes (plain, gzip, corrupt), sources, and `embed mnist`."""
+"""IDX reader on files the test writes (plain, gzip, corrupt) and MNIST sources (`embed mnist`: tests/cli/test_mnist.py)."""
 import gzip
-import json
 
 import numpy as np
 import pytest
 
-from embed.cli import main
 from embed.errors import EmbedError
 from embed.data import load_mnist, read_idx, write_idx
 
@@ -133,38 +131,3 @@ def test_bad_sources(tmp_path):
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
     with pytest.raises(EmbedError, match="200 images but .* 3 labels"):
         load_mnist(str(folder))
-
-
-def test_cli_trains_and_prints_json(tmp_path, capsys):
-    folder = write_set(tmp_path / "digits")
-    plots = tmp_path / "plots"
-    rc = main(["mnist", "--data", str(folder), "--hidden", "32", "--epochs", "3", "--batch-size", "32",
-               "--lr", "0.01", "--seed", "1", "--json", "--plots", str(plots), "--save", str(tmp_path / "m.npz")])
-    assert rc == 0
-    out = capsys.readouterr().out.strip()
-    result = json.loads(out)                                  # stdout is exactly one JSON object
-    assert set(result) == {"test_accuracy", "train_seconds", "epochs"}
-    assert result["epochs"] == 3 and result["test_accuracy"] >= 0.9
-    assert (plots / "learning_curve.png").stat().st_size > 1000
-    assert (plots / "confusion_matrix.png").stat().st_size > 1000
-    assert (tmp_path / "m.npz").exists()
-
-
-def test_cli_human_output_and_errors(tmp_path, capsys):
-    folder = write_set(tmp_path / "digits", n_train=100, n_test=50)
-    assert main(["mnist", "--data", str(folder), "--hidden", "16", "--epochs", "2", "--val-split", "0.2"]) == 0
-    out = capsys.readouterr().out
-    assert "epoch   1/2" in out and "val_accuracy" in out and "test accuracy" in out
-    assert main(["mnist", "--data", str(tmp_path / "missing")]) == 2
-    assert "data folder not found" in capsys.readouterr().err
-    assert main(["mnist", "--data", str(folder), "--hidden", "a,b"]) == 2
-    assert main(["mnist", "--data", str(folder), "--optimizer", "nadam", "--epochs", "1"]) == 2
-    assert "unknown optimizer" in capsys.readouterr().err
-    # checked before the data: a bad name is reported even where no data set is at hand
-    assert main(["mnist", "--data", str(tmp_path / "missing"), "--optimizer", "nadam"]) == 2
-    assert "unknown optimizer" in capsys.readouterr().err
-    corrupt = tmp_path / "corrupt"
-    write_set(corrupt, n_train=20, n_test=20)
-    (corrupt / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"\x00" * 5))
-    assert main(["mnist", "--data", str(corrupt)]) == 2
-    assert "truncated" in capsys.readouterr().err

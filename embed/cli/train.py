@@ -55,8 +55,8 @@ def register(subparsers):
                    help="regexp (default), wordpunct, treebank, tweet or word_tokenize")
     p.add_argument("--no-lowercase", dest="lowercase", action="store_false", help="keep the case of words")
     p.add_argument("--cache", action="store_true",
-                   help="keep the tokenized corpus in a cache file (next to the corpus, else in ~/.cache/embed) "
-                        "so the next run on the same file and settings skips tokenizing")
+                   help="keep the tokenized corpus in your cache folder (~/.cache/embed, or $EMBED_CACHE) "
+                        "so the next run on the same text and settings skips tokenizing")
     p.add_argument("-binary", dest="binary_c", type=int, choices=(0, 1), help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (words_per_sec, train_seconds, vocab_size, epoch_loss)")

@@ -144,7 +144,7 @@ def download(dataset="fashion", folder=None, timeout=60):
         else:
             raise EmbedError(f"could not download {name} ({'; '.join(errors)}); set EMBED_DATA to a "
                              "folder holding the IDX files, pass that folder as data, or install "
-                             "Debian's dataset-fashion-mnist")
+                             "Debian's dataset-fashion-mnist", params=("data",))
     return folder
 
 
@@ -190,7 +190,7 @@ def load_mnist(data=None, dataset=None, download_ok=False, test_fraction=0.2, se
         if not download_ok:
             raise EmbedError("no MNIST / Fashion-MNIST files found: set EMBED_DATA to a folder holding "
                              "the IDX files (or pass that folder as data), install Debian's "
-                             "dataset-fashion-mnist, or allow downloading (download_ok=True)")
+                             "dataset-fashion-mnist, or allow downloading (download_ok=True)", params=("data",))
         folder = download(dataset or "fashion")
         files = _files_in(folder)
     kind = dataset or _guess_dataset(folder)

@@ -107,11 +107,11 @@ class Streams:
     def __init__(self, ids, batch, seq_length):
         ids = np.asarray(ids, dtype=np.int64)
         if batch < 1 or seq_length < 1:
-            raise EmbedError("batch and seq_length must be at least 1")
+            raise EmbedError("batch and seq_length must be at least 1", params=("batch", "seq_length"))
         per = (len(ids) - 1) // batch  # inputs per stream (each needs a next-symbol target)
         if per < 1:
             raise EmbedError(f"text too short for {batch} streams: {len(ids)} symbols "
-                             f"(use a smaller batch)")
+                             f"(use a smaller batch)", params=("batch",))
         self.batch, self.seq_length, self.length = batch, seq_length, per
         # stream b covers ids[b*per : b*per + per + 1] (the last target overlaps the next stream's start)
         idx = np.arange(per + 1)[:, None] + per * np.arange(batch)[None, :]  # (L+1, B)

@@ -181,7 +181,7 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
             if len(vocab) == 0:
                 raise EmbedError(f"every word in {where} occurs fewer than min_count="
                                  f"{settings['min_count']} times ({raw_words} tokens, "
-                                 f"{len(ids)} distinct words); lower min_count")
+                                 f"{len(ids)} distinct words); lower min_count", params=("min_count",))
             if prunings and reiterable:
                 # Pruning forgot early occurrences of some kept words: read again
                 # with the final words, then re-sort them by their exact counts.

@@ -73,7 +73,7 @@ def _word_tokenize(lowercase):
             continue
     else:
         raise EmbedError("tokenizer 'word_tokenize' needs nltk's punkt data: run "
-                         "`python -m nltk.downloader punkt_tab`, or use --tokenizer regexp")
+                         "`python -m nltk.downloader punkt_tab`, or set tokenizer to 'regexp'", params=("tokenizer",))
     return _lowered(nltk.word_tokenize, lowercase)
 
 

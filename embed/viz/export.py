@@ -20,7 +20,7 @@ def export_projector(kv, folder, top=None):
     n = len(kv.index_to_key)
     if top is not None:
         if int(top) < 1:
-            raise EmbedError(f"--top must be at least 1, got {top}")
+            raise EmbedError(f"top must be at least 1, got {top}", params=("top",))
         n = min(int(top), n)
     words = list(kv.index_to_key[:n])
     vectors = np.asarray(kv.vectors[:n], dtype=np.float32)  # (n, d)
