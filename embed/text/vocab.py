@@ -340,4 +340,3 @@ def check_vocab_settings(min_count, max_vocab_size):
     if max_vocab_size is not None and (not isinstance(max_vocab_size, (int, np.integer))
                                        or max_vocab_size < 1):
         raise EmbedError(f"max_vocab_size must be a positive integer or None, got {max_vocab_size!r}")
-

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..jit import njit, prange
 from ..errors import EmbedError
+from ..data.sources import eval_file, resolve_file
 from ..fileio import check_readable
 
 _COS_BUDGET = 32 * 1024 * 1024  # floats in one cosine block (128 MB float32)
@@ -78,7 +79,7 @@ def _known_words(kv, restrict_vocab, case_insensitive):
 
 
 def _open_lines(path, what):
-    path = check_readable(path, what)
+    path = check_readable(resolve_file(path, what), what)  # a data set name works too
     with open(path, "rb") as f:
         data = f.read()
     return data.decode("utf-8-sig", "replace").splitlines()  # a UTF-8 byte-order mark is not text
@@ -229,11 +230,11 @@ def evaluate_files(kv, analogies=None, pairs=None, restrict_vocab=300000, case_i
     import os
 
     if analogies is None and not pairs:
-        from ..data import eval_file
         analogies = eval_file("questions-words")
         pairs = [eval_file("wordsim353"), eval_file("simlex999")]
-    for f in ([analogies] if analogies else []) + list(pairs or []):
-        check_readable(f, "evaluation file")
+    # a data set name ("questions-words") or a path; each checked before any work
+    analogies = check_readable(resolve_file(analogies, "evaluation file"), "evaluation file") if analogies else None
+    pairs = [check_readable(resolve_file(f, "evaluation file"), "evaluation file") for f in pairs or []]
     result = {"analogies": None, "pairs": {}}
     if analogies:
         result["analogies"] = evaluate_analogies(kv, analogies, restrict_vocab=restrict_vocab,
