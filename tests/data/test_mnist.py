@@ -1,69 +1,10 @@
-"""IDX reader on files the test writes (plain, gzip, corrupt) and MNIST sources (`embed mnist`: tests/cli/test_mnist.py)."""
-import gzip
-
+"""MNIST sources: explicit folder, EMBED_DATA folders, test-only sets (`embed mnist`: tests/cli/test_mnist.py)."""
 import numpy as np
 import pytest
 
 from embed.errors import EmbedError
-from embed.data import load_mnist, read_idx, write_idx
-
-
-@pytest.mark.parametrize("suffix", ["", ".gz"])
-@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32, np.float32, np.float64])
-def test_idx_round_trip(tmp_path, suffix, dtype):
-    a = (np.arange(2 * 3 * 4) - 5).reshape(2, 3, 4)
-    a = (a % 256).astype(dtype) if dtype == np.uint8 else a.astype(dtype)
-    path = tmp_path / f"x-idx3-ubyte{suffix}"
-    write_idx(path, a)
-    b = read_idx(path)
-    assert b.dtype == np.dtype(dtype) and b.shape == a.shape
-    np.testing.assert_array_equal(a, b)
-
-
-def test_idx_header_is_big_endian_bytes(tmp_path):
-    path = tmp_path / "labels-idx1-ubyte"
-    path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 1, 9]))   # hand-written: 3 labels
-    np.testing.assert_array_equal(read_idx(path), [7, 1, 9])
-
-
-def test_idx_header_with_overflowing_sizes_is_a_clear_error(tmp_path):
-    huge = bytes([0, 0, 8, 3]) + (2**31).to_bytes(4, "big") * 2 + (4).to_bytes(4, "big") + b"\x00" * 16
-    for name, opener in (("huge", open), ("huge.gz", gzip.open)):
-        with opener(tmp_path / name, "wb") as f:
-            f.write(huge)
-        with pytest.raises(EmbedError, match="impossible size"):
-            read_idx(tmp_path / name)
-
-
-def test_idx_corrupt_files(tmp_path):
-    bad_magic = tmp_path / "bad-magic"
-    bad_magic.write_bytes(bytes([1, 2, 8, 1, 0, 0, 0, 1, 5]))
-    with pytest.raises(EmbedError, match="bad magic number"):
-        read_idx(bad_magic)
-    short = tmp_path / "short"
-    short.write_bytes(bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3]))    # 2x2 needs 4 bytes
-    with pytest.raises(EmbedError, match="truncated"):
-        read_idx(short)
-    long = tmp_path / "long"
-    long.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 1, 5, 6]))
-    with pytest.raises(EmbedError, match="extra bytes"):
-        read_idx(long)
-    header = tmp_path / "header"
-    header.write_bytes(bytes([0, 0, 8, 3, 0, 0]))
-    with pytest.raises(EmbedError, match="truncated"):
-        read_idx(header)
-    good = tmp_path / "good.gz"
-    write_idx(good, np.zeros((50, 28, 28), np.uint8))
-    cut = tmp_path / "cut.gz"
-    cut.write_bytes(good.read_bytes()[:-30])
-    with pytest.raises(EmbedError, match="corrupt or truncated|truncated"):
-        read_idx(cut)
-    junk = tmp_path / "junk.gz"
-    junk.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
-    with pytest.raises(EmbedError):
-        read_idx(junk)
-    with pytest.raises(EmbedError, match="not found"):
-        read_idx(tmp_path / "missing")
+from embed.data import load_mnist, write_idx
+from embed.data import mnist
 
 
 def synthetic_digits(n, seed):
@@ -131,3 +72,14 @@ def test_bad_sources(tmp_path):
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
     with pytest.raises(EmbedError, match="200 images but .* 3 labels"):
         load_mnist(str(folder))
+
+
+def test_nothing_found_says_where_to_put_the_files_in_parameter_terms(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBED_DATA", str(tmp_path / "empty"))
+    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(mnist, "DEBIAN_FASHION", str(tmp_path / "no-debian"))
+    with pytest.raises(EmbedError) as e:
+        load_mnist()
+    message = str(e.value)
+    assert "set EMBED_DATA to a folder holding the IDX files" in message
+    assert "download_ok=True" in message and "--" not in message
