@@ -115,7 +115,7 @@ def test_bad_corpus_inputs(tmp_path, fails):
     fails("train", empty, "-o", out, match="empty")
     rare = tmp_path / "rare.txt"
     rare.write_text("every word here appears once only\n")
-    fails("train", rare, "-o", out, "--min-count", "5", match="min_count")
+    fails("train", rare, "-o", out, "--min-count", "5", match="lower --min-count")
     assert not out.exists()
 
 
