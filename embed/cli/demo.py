@@ -121,9 +121,14 @@ def show_plots(kv, folder):
 
 
 def cmd_demo(args):
+    from ..fileio import check_distinct, check_writable
+
     folder = out_folder(args.out)
     t0 = time.perf_counter()
     path = show_corpus(args.corpus)
+    outputs = [os.path.join(folder, name) for name in ("vectors.bin", "clusters.png", "analogies.png")]
+    check_distinct(outputs, [path])  # before training: the corpus must survive
+    check_writable(outputs[0])
     kv, n_words, vec_path = show_training(path, args, folder)
     show_analogies(kv)
     show_neighbours(kv)

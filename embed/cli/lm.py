@@ -95,9 +95,12 @@ def _train(args):
     import os
 
     from ..errors import EmbedError
+    from ..fileio import check_distinct, check_writable
     from ..lm.data import read_text
     from ..lm.train import LMTrainer, ModelConfig, TrainConfig
 
+    check_distinct(args.output, [args.text, args.init_vectors])  # before reading or training
+    check_writable(args.output)
     text = read_text(args.text)
     train_opts = {"seq_length": args.seq_length, "batch": args.batch, "epochs": args.epochs,
                   "minutes": args.minutes, "lr": args.lr, "optimizer": args.optimizer, "clip": args.clip,
@@ -164,12 +167,16 @@ def _train(args):
 
 def _generate(args):
     from ..lm.model import load_model
-    from ..lm.sample import generate
+    from ..lm.sample import generate_pieces
 
     model = load_model(args.model)
-    text = generate(model, prime=args.prime, length=args.length, temperature=args.temperature,
-                    top_k=args.top_k, argmax=args.argmax, seed=args.seed)
-    sys.stdout.write(text)
-    if not text.endswith("\n"):
+    last = ""
+    for piece in generate_pieces(model, prime=args.prime, length=args.length, temperature=args.temperature,
+                                 top_k=args.top_k, argmax=args.argmax, seed=args.seed):
+        sys.stdout.write(piece)  # printed as it is sampled: any --length runs in constant memory
+        if piece.endswith("\n"):
+            sys.stdout.flush()
+        last = piece or last
+    if not last.endswith("\n"):
         sys.stdout.write("\n")
     return 0

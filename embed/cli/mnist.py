@@ -94,6 +94,7 @@ def cmd_mnist(args):
 
     from ..errors import EmbedError
     from ..data.mnist import load_mnist
+    from ..fileio import check_distinct, check_writable
     from ..nn import schedules
     from ..nn.metrics import accuracy, confusion_matrix
     from ..nn.optimizers import get as get_optimizer
@@ -107,10 +108,12 @@ def cmd_mnist(args):
     get_optimizer(args.optimizer)  # an unknown name fails here, before any data is read
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
 
-    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):  # before training
-        raise EmbedError(f"cannot write {args.save}: folder {os.path.dirname(os.path.abspath(args.save))} "
-                         "does not exist")
+    if args.save:  # before training
+        check_writable(args.save)
     data = load_mnist(args.data, dataset=args.dataset, download_ok=args.download, seed=args.seed)
+    if args.save:  # the data files are inputs: never overwrite one
+        check_distinct(args.save, [os.path.join(data.source, f) for f in os.listdir(data.source)
+                                   if "-idx" in f and "-ubyte" in f])
     X_train, y_train, X_test, y_test = data.flat()
     if args.limit is not None:
         X_train, y_train = X_train[:args.limit], y_train[:args.limit]

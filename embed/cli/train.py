@@ -10,7 +10,6 @@ output format follows OUT's suffix: .bin binary, .txt/.vec text.  Each option's
 """
 import argparse
 import json
-import os
 import sys
 
 from ..errors import EmbedError
@@ -70,15 +69,11 @@ def _output_format(path, binary_flag=None):
     return format_from_suffix(path)
 
 
-def check_output_folder(path):
-    """Fail now, not after training, if `path` cannot be written."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise EmbedError(f"cannot write {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise EmbedError(f"cannot write {path}: folder {folder} is not writable")
-    if os.path.isdir(path):
-        raise EmbedError(f"cannot write {path}: it is a folder")
+def check_output_folder(path, inputs=()):
+    """Fail now, not after training, if `path` cannot be written or is one of the `inputs`."""
+    from ..fileio import check_distinct, check_writable
+    check_distinct(path, inputs)
+    check_writable(path)
 
 
 def cmd_train(args):
@@ -89,7 +84,7 @@ def cmd_train(args):
     if args.negative == 0 and not hs:
         raise EmbedError("--negative 0 needs --hs (hierarchical softmax); otherwise nothing is trained")
     fmt = _output_format(args.output, args.binary_c)
-    check_output_folder(args.output)
+    check_output_folder(args.output, [args.corpus])
     model, corpus = train_on_file(
         args.corpus, sg=sg, vector_size=args.vector_size, window=args.window, negative=args.negative,
         hs=hs, min_count=args.min_count, max_vocab_size=args.max_vocab_size, sample=args.sample,

@@ -57,12 +57,15 @@ def register(subparsers):
 
 
 def plot_command(args):
+    from ..fileio import check_distinct, check_writable
     from ..vectors.keyedvectors import load_vectors
     from ..viz import plots
     from ..viz.selection import notice, select_words
 
     size = args.size
+    check_distinct(args.output, [args.vectors])  # a vectors file named .png must survive
     plots.check_output(args.output)  # before loading vectors or any slow work
+    check_writable(args.output)
     if args.pairs is not None and args.heatmap:
         raise EmbedError("--heatmap draws word lists; it cannot be combined with --pairs")
     kv = load_vectors(args.vectors)
@@ -86,9 +89,14 @@ def plot_command(args):
 
 
 def export_command(args):
+    import os
+
+    from ..fileio import check_distinct
     from ..vectors.keyedvectors import load_vectors
     from ..viz.export import export_projector
 
+    outputs = [os.path.join(args.projector, name) for name in ("vectors.tsv", "metadata.tsv")]
+    check_distinct(outputs, [args.vectors])
     kv = load_vectors(args.vectors)
     vectors_tsv, metadata_tsv = export_projector(kv, args.projector, top=args.top)
     print(f"wrote {vectors_tsv} and {metadata_tsv} "

@@ -172,7 +172,12 @@ def sniff(path):
             head = f.read(1 << 16)
     except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError; zlib.error is not
         raise EmbedError(f"{path}: cannot read: {e}") from None
-    head = _strip_bom(head, path)
+    return sniff_bytes(head, path)
+
+
+def sniff_bytes(head, path="vectors"):
+    """`sniff` on the first bytes of a file (already read: a pipe cannot be read twice)."""
+    head = _strip_bom(head[:1 << 16], path)
     if not head.strip():
         raise EmbedError(f"{path}: empty vector file")
     first, _, rest = head.partition(b"\n")
@@ -200,13 +205,13 @@ def read_vectors(path, fmt=None):
     fmt: None (sniff), 'text', 'binary' or 'glove'.
     """
     path = check_readable(path, "vector file")
-    if fmt is None:
-        fmt = sniff(path)
-    try:
+    try:  # read once: /dev/stdin or a FIFO cannot be sniffed and then read again
         with _open_read(path) as f:
             data = f.read()
     except (OSError, EOFError, zlib.error) as e:
         raise EmbedError(f"{path}: cannot read: {e}") from None
+    if fmt is None:
+        fmt = sniff_bytes(data, path)
     data = _strip_bom(data, path)
     if fmt == "binary":
         words, vectors, bad = _parse_binary(data, path)
