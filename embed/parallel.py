@@ -46,6 +46,7 @@ import atexit
 import contextlib
 import os
 import queue
+import sys
 import threading
 
 from . import settings
@@ -56,6 +57,7 @@ _pool_lock = threading.Lock()
 _hooks_registered = False
 _threads_override = None        # set_num_threads(); None: the settings' value
 _blas_controller = None         # cached threadpoolctl controller (or False: unavailable)
+_blas_modules = 0               # len(sys.modules) when it was made
 
 
 # -- splitting work ------------------------------------------------------------------
@@ -107,21 +109,26 @@ def threads(n):
 
 # -- BLAS threads --------------------------------------------------------------------
 def _controller():
-    global _blas_controller
-    if _blas_controller is None:
+    """The cached threadpoolctl controller of the loaded BLAS libraries (False without
+    threadpoolctl).  A BLAS arrives only with an import (scipy, torch), so the
+    controller is rebuilt when sys.modules has grown since it was made."""
+    global _blas_controller, _blas_modules
+    if _blas_controller is None or len(sys.modules) != _blas_modules:
+        _blas_modules = len(sys.modules)
         try:
             from threadpoolctl import ThreadpoolController
             _blas_controller = ThreadpoolController().select(user_api="blas")
         except Exception:  # noqa: BLE001 — no threadpoolctl: limits become no-ops
             _blas_controller = False
+        _blas_modules = len(sys.modules)
     return _blas_controller
 
 
 def blas_limit(n):
     """Context manager limiting BLAS to `n` threads (a no-op without threadpoolctl).
 
-    The threadpoolctl controller is built once and kept: entering the limit
-    costs microseconds, so it can wrap every training step.
+    The threadpoolctl controller is kept between calls (rebuilt only after new
+    imports): entering the limit costs microseconds, so it can wrap every step.
     """
     n = _check_count(n, "BLAS threads")
     ctl = _controller()
@@ -147,8 +154,9 @@ class Pool:
         self._queues = []                    # one task queue per helper
         self._helpers = []
         self._busy = threading.Lock()        # held while a job runs
-        self._done = threading.Condition()   # guards _pending and _errors
+        self._lock = threading.Lock()        # guards _pending and _errors
         self._pending = 0                    # helper parts of the current job not finished
+        self._finished = queue.SimpleQueue()  # one token per job, from its last helper
         self._errors = []                    # exceptions of the current job, in order
 
     @property
@@ -175,13 +183,13 @@ class Pool:
                 fn(k)
             except BaseException as e:  # noqa: BLE001 — handed to the caller
                 self._cancel_job()
-                with self._done:
+                with self._lock:
                     self._errors.append(e)
             finally:
-                with self._done:
+                with self._lock:
                     self._pending -= 1
                     if self._pending == 0:
-                        self._done.notify()
+                        self._finished.put(None)    # under the lock: _pending == 0 <=> token sent
 
     def _cancel_job(self):
         if self._cancel is not None:
@@ -217,13 +225,16 @@ class Pool:
             mine = e
         while True:                                      # wait for every helper, even on Ctrl-C
             try:
-                with self._done:
-                    while self._pending:
-                        self._done.wait()
+                self._finished.get()
                 break
             except BaseException as e:  # noqa: BLE001 — an interrupt while waiting
                 self._cancel_job()
                 mine = mine or e
+                with self._lock:                         # the token may be taken already
+                    if self._pending == 0:
+                        while not self._finished.empty():
+                            self._finished.get()
+                        break
         errors = ([mine] if mine is not None else []) + self._errors
         self._errors, self._cancel = [], None
         if errors:
@@ -257,6 +268,9 @@ def _forget_after_fork():
 def pool():
     """The process's `Pool`, made on first use (fork and exit hooks registered then)."""
     global _pool, _hooks_registered
+    p = _pool
+    if p is not None:                                    # the common case: no lock
+        return p
     with _pool_lock:
         if _pool is None:
             if not _hooks_registered:
