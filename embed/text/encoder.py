@@ -31,7 +31,7 @@ from .shards import ShardWriter
 from .vocab import PRUNE_FACTOR, Vocab, prune_counts
 
 FLUSH_TOKENS = 1 << 16  # tokens gathered in a Python list before one np.fromiter
-STREAM_ITEMS = 1 << 20  # spooled ids mapped per step in pass 2
+STREAM_ITEMS = 1 << 16  # spooled ids mapped per step in pass 2 (temporaries well under 1 MB: bigger ones fragment glibc's heap)
 
 
 class NewIds(dict):
@@ -113,26 +113,27 @@ def write_shards(tok_path, len_path, mapping, writer):
     """Pass 2: map the spooled ids through `mapping`, drop -1s and empty sentences, write shards.
 
     mapping : int32 (n_ids + 1,) provisional id -> final id or -1 (the last entry maps -1 to -1).
+    Reads both spool files sequentially, about `STREAM_ITEMS` ids and lengths at a time.
     """
-    lengths_all = np.memmap(len_path, dtype="<i8", mode="r") if os.path.getsize(len_path) else \
-        np.zeros(0, np.int64)
-    with open(tok_path, "rb") as tf:
-        s = 0  # next sentence
-        while s < lengths_all.shape[0]:
-            lengths = np.asarray(lengths_all[s:s + STREAM_ITEMS])  # (m,)
+    with open(tok_path, "rb") as tf, open(len_path, "rb") as lf:
+        lengths = np.zeros(0, dtype=np.int64)  # raw sentence lengths read but not yet written
+        while True:
+            if lengths.size < STREAM_ITEMS:
+                more = np.fromfile(lf, dtype="<i8", count=STREAM_ITEMS)  # (<= STREAM_ITEMS,)
+                lengths = np.concatenate([lengths, more.astype(np.int64)])
+            if lengths.size == 0:
+                return
             ends = np.cumsum(lengths)  # (m,)
             m = max(1, int(np.searchsorted(ends, STREAM_ITEMS, side="right")))  # whole sentences
-            lengths, total = lengths[:m], int(ends[m - 1])
+            total = int(ends[m - 1])
             raw = np.fromfile(tf, dtype="<i4", count=total)  # (total,)
             if raw.shape[0] != total:
                 raise EmbedError("the encoder's spool file is shorter than expected (disk full?)")
             ids = mapping[raw]  # (total,)
-            keep = ids >= 0
-            starts = ends[:m] - lengths  # (m,)
-            kept = np.add.reduceat(keep.astype(np.int64), starts) if total else np.zeros(m, np.int64)
-            writer.add(ids[keep], kept[kept > 0])
-            s += m
-    del lengths_all
+            keep = (ids >= 0).astype(np.int64)  # (total,)
+            kept = np.add.reduceat(keep, ends[:m] - lengths[:m])  # (m,) kept tokens per sentence
+            writer.add(ids[keep > 0], kept[kept > 0])
+            lengths = lengths[m:]
 
 
 def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=None,

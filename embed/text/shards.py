@@ -33,7 +33,7 @@ from .vocab import Vocab
 FORMAT = "embed.shards"
 VERSION = 1
 MANIFEST = "manifest.json"
-SHARD_TOKENS = 1 << 20  # tokens per shard (4 MiB of ids): the unit mapped while training
+SHARD_TOKENS = 1 << 19  # tokens per shard (2 MiB of ids): the unit mapped while training
 _CHECK_ITEMS = 1 << 20  # ids validated per step (bounded temporaries)
 
 
