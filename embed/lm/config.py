@@ -46,20 +46,20 @@ def validate(cfg):
     """Raise a one-line EmbedError for a TrainConfig value that cannot work."""
     for name in ("seq_length", "batch"):
         if int(getattr(cfg, name)) < 1:
-            raise EmbedError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+            raise EmbedError(f"{name} must be at least 1, got {getattr(cfg, name)}", params=(name,))
     for name in ("epochs", "minutes", "lr"):
         v = getattr(cfg, name)
         if v is not None and not (v > 0 and math.isfinite(v)):
-            raise EmbedError(f"{name} must be > 0, got {v}")
+            raise EmbedError(f"{name} must be > 0, got {v}", params=(name,))
     if not cfg.clip >= 0:
-        raise EmbedError(f"clip must be >= 0 (0 = off), got {cfg.clip}")
+        raise EmbedError(f"clip must be >= 0 (0 = off), got {cfg.clip}", params=("clip",))
     if not 0 < cfg.lr_decay <= 1:
-        raise EmbedError(f"lr_decay must be in (0, 1], got {cfg.lr_decay}")
+        raise EmbedError(f"lr_decay must be in (0, 1], got {cfg.lr_decay}", params=("lr_decay",))
     if not 0 <= cfg.val_fraction < 0.5:
-        raise EmbedError(f"val_fraction must be in [0, 0.5), got {cfg.val_fraction}")
+        raise EmbedError(f"val_fraction must be in [0, 0.5), got {cfg.val_fraction}", params=("val_fraction",))
     for name in ("checkpoint_every", "decay_after", "threads"):
         if getattr(cfg, name) < 0:
-            raise EmbedError(f"{name} must be >= 0, got {getattr(cfg, name)}")
+            raise EmbedError(f"{name} must be >= 0, got {getattr(cfg, name)}", params=(name,))
     return cfg
 
 

@@ -77,13 +77,14 @@ class LanguageModel:
     def _check(self):
         resolve(CELLS, self.cell, "cell")
         if not 1 <= int(self.layers) <= 3:
-            raise EmbedError(f"layers must be 1, 2 or 3, got {self.layers}")
+            raise EmbedError(f"layers must be 1, 2 or 3, got {self.layers}", params=("layers",))
         if int(self.hidden) < 1:
-            raise EmbedError(f"hidden must be at least 1, got {self.hidden}")
+            raise EmbedError(f"hidden must be at least 1, got {self.hidden}", params=("hidden",))
         if int(self.embedding) < 0:
-            raise EmbedError(f"embedding must be 0 (one-hot) or a positive size, got {self.embedding}")
+            raise EmbedError(f"embedding must be 0 (one-hot) or a positive size, got {self.embedding}",
+                             params=("embedding",))
         if not 0.0 <= float(self.dropout) < 1.0:
-            raise EmbedError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise EmbedError(f"dropout must be in [0, 1), got {self.dropout}", params=("dropout",))
         if len(self.vocab) < 1:
             raise EmbedError("vocabulary is empty")
 
@@ -258,14 +259,15 @@ def init_embedding(model, vectors):
     Returns the number of rows copied.
     """
     if model.embed_ is None:
-        raise EmbedError("initialising from word vectors needs an input embedding (embedding=DIM)")
+        raise EmbedError("initialising from word vectors needs a learned input layer: set embedding=DIM",
+                         params=("embedding",))
     if isinstance(vectors, str):
         from ..vectors.keyedvectors import KeyedVectors
         vectors = KeyedVectors.load(vectors)
     W = model.embed_.params[next(iter(model.embed_.params))]  # (V, E)
     if vectors.vector_size != W.shape[1]:
-        raise EmbedError(f"word vectors have {vectors.vector_size} dimensions, the embedding has {W.shape[1]} "
-                         f"(use embedding={vectors.vector_size})")
+        raise EmbedError(f"word vectors have {vectors.vector_size} dimensions but embedding is {W.shape[1]} "
+                         f"(use embedding={vectors.vector_size})", params=("embedding",))
     rows = 0
     for i, word in enumerate(model.vocab.symbols):
         if word in vectors.key_to_index:

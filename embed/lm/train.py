@@ -334,7 +334,7 @@ class LMTrainer:
         kept = (f"last good checkpoint (step {last_good}) kept in {path}" if last_good is not None
                 else f"{path} left unchanged" if path else "nothing saved")
         raise EmbedError(f"training diverged: {what} is {value} at step {self.step_} "
-                         f"(epoch {self.epoch_float:.2f}); {kept}; try a lower lr or clip")
+                         f"(epoch {self.epoch_float:.2f}); {kept}; try a lower lr or clip", params=("lr", "clip"))
 
     @property
     def tokens_per_sec_(self):
@@ -391,7 +391,7 @@ def _check_output_memory(V, cfg):
     if need > MAX_OUTPUT_BYTES:
         raise EmbedError(f"the output layer would need {need / 2**30:.1f} GB per chunk "
                          f"({cfg.seq_length}x{cfg.batch} positions x {V:,} symbols); raise min_count "
-                         f"or lower batch / seq_length")
+                         f"or lower batch / seq_length", params=("min_count", "batch", "seq_length"))
 
 
 def _above_bar(pbar, log):

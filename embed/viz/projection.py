@@ -109,7 +109,7 @@ def projection(X, method="pca", seed=0, perplexity=30.0):
     if n < 2:
         raise EmbedError(f"need at least 2 vectors to project, got {n}")
     if not 0 <= int(seed) < 2 ** 32:
-        raise EmbedError(f"seed must be between 0 and 2**32 - 1, got {seed}")
+        raise EmbedError(f"seed must be between 0 and 2**32 - 1, got {seed}", params=("seed",))
     if not perplexity > 0:
         raise EmbedError(f"t-SNE perplexity must be positive, got {perplexity}")
     method = (method or "pca").lower().replace("-", "")

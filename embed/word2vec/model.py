@@ -188,7 +188,7 @@ class Word2Vec:
         if self.negative == 0 and not self.hs:
             raise EmbedError("nothing to train: set negative > 0 or hs=True")
         if self.negative > 1000:
-            raise EmbedError(f"negative must be at most 1000, got {self.negative}")
+            raise EmbedError(f"negative must be at most 1000, got {self.negative}", params=("negative",))
         cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
         for cb in cbs:
             if not (callable(cb) or hasattr(cb, "on_epoch_end")):

@@ -98,6 +98,11 @@ def test_a_library_error_names_the_flags_not_the_parameters(tmp_path, capsys):
     line = capsys.readouterr().err.strip()
     assert line.startswith("embed: error: text too short for 500 streams") and "(use a smaller --batch)" in line
 
+    for option, value, message in (("--layers", "4", "--layers must be 1, 2 or 3, got 4"),
+                                   ("--val-fraction", "0.6", "--val-fraction must be in [0, 0.5), got 0.6")):
+        assert main(["lm", "train", str(text), "-o", str(tmp_path / "m.lm"), option, value]) == 2
+        assert capsys.readouterr().err.strip() == f"embed: error: {message}"
+
 
 def test_python_callers_still_see_parameter_names():
     from embed.errors import EmbedError
