@@ -110,20 +110,9 @@ def _train(args):
     model_opts = {"cell": args.cell, "layers": args.layers, "hidden": args.hidden,
                   "embedding": args.embedding, "level": args.level}
     log = None if (args.quiet or args.json) else (lambda msg: print(msg, file=sys.stderr))
-    if args.resume:
-        if not os.path.exists(args.output):
-            raise EmbedError(f"--resume: no checkpoint at {args.output}")
-        vocab_opts = {"min_count": args.min_count, "tokenizer": args.tokenizer}  # fixed by the checkpoint
-        trainer = LMTrainer.resume(args.output, text, {**model_opts, **vocab_opts}, train_opts)
-        if args.minutes is not None:  # a time budget replaces the saved epoch target
-            trainer.cfg = dataclasses.replace(trainer.cfg, epochs=None)
-        if args.epochs is not None:   # and an epoch target replaces a saved time budget
-            trainer.cfg = dataclasses.replace(trainer.cfg, minutes=None)
-        if args.dropout is not None and args.dropout != trainer.model.dropout:
-            raise EmbedError(f"--resume: {args.output} was trained with dropout={trainer.model.dropout}, "
-                             f"not {args.dropout}")
-        if args.init_vectors:
-            raise EmbedError("--init-vectors only applies to a new model, not --resume")
+    if args.resume:  # the library checks every option given again against the checkpoint
+        fixed = {**model_opts, "dropout": args.dropout, "min_count": args.min_count, "tokenizer": args.tokenizer}
+        trainer = LMTrainer.resume(args.output, text, fixed, train_opts, init_vectors=args.init_vectors)
     else:
         mc = ModelConfig(**{k: v for k, v in {**model_opts, "dropout": args.dropout,
                                                "min_count": args.min_count,

@@ -80,10 +80,10 @@ def resume_config(path, saved_model, saved_train, model_options=None, train_opti
     """
     for key, value in (model_options or {}).items():
         if key not in RESUME_FIXED_MODEL:
-            raise EmbedError(f"resume: unknown model option {key!r}")
+            raise EmbedError(f"resume: unknown model option {key!r}", params=("resume",))
         if value is not None and getattr(saved_model, key) != value:
             raise EmbedError(f"resume: {path} was trained with {key}={getattr(saved_model, key)!r}, "
-                             f"not {value!r} (leave it out or start a new model)")
+                             f"not {value!r} (leave it out or start a new model)", params=("resume",))
     given = {k: v for k, v in (train_options or {}).items() if v is not None}
     if "minutes" in given and "epochs" not in given:
         given["epochs"] = None
@@ -93,7 +93,7 @@ def resume_config(path, saved_model, saved_train, model_options=None, train_opti
     for key in RESUME_FIXED_TRAIN:
         if getattr(train_cfg, key) != getattr(saved_train, key):
             raise EmbedError(f"resume: {path} was trained with {key}={getattr(saved_train, key)!r}, "
-                             f"not {getattr(train_cfg, key)!r}")
+                             f"not {getattr(train_cfg, key)!r}", params=("resume",))
     return train_cfg
 
 

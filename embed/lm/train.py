@@ -50,10 +50,11 @@ def _same_text_ids(path, text, vocab, digest):
         unknown = set(text) - set(vocab.index)
         if unknown:
             raise EmbedError(f"resume: the text is not the one {path} was trained on "
-                             f"(it has {len(unknown)} character(s) not in the model's vocabulary)")
+                             f"(it has {len(unknown)} character(s) not in the model's vocabulary)",
+                             params=("resume",))
     ids = encode_stream(text, vocab)
     if text_digest(ids) != digest:
-        raise EmbedError(f"resume: the text is not the one {path} was trained on")
+        raise EmbedError(f"resume: the text is not the one {path} was trained on", params=("resume",))
     return ids
 
 
@@ -117,9 +118,10 @@ class LMTrainer:
         init_vectors  : must be None (word vectors initialise only a new model).
         """
         if init_vectors is not None:
-            raise EmbedError("init_vectors only applies to a new model, not when resuming")
+            raise EmbedError("init_vectors only applies to a new model, not when resuming",
+                             params=("init_vectors",))
         if not os.path.exists(path):
-            raise EmbedError(f"resume: no checkpoint at {path}")
+            raise EmbedError(f"resume: no checkpoint at {path}", params=("resume",))
         ck = checkpoint.load(path)
         try:
             saved_model = ModelConfig(**ck["model_config"])

@@ -104,6 +104,17 @@ def test_a_library_error_names_the_flags_not_the_parameters(tmp_path, capsys):
         assert capsys.readouterr().err.strip() == f"embed: error: {message}"
 
 
+def test_resume_errors_name_the_flags(tmp_path, capsys):
+    text = tmp_path / "t.txt"
+    text.write_text("a short text\n" * 20, encoding="utf-8")
+    none = tmp_path / "none.lm"
+    assert main(["lm", "train", str(text), "-o", str(none), "--resume"]) == 2
+    assert capsys.readouterr().err.strip() == f"embed: error: --resume: no checkpoint at {none}"
+    assert main(["lm", "train", str(text), "-o", str(none), "--resume", "--init-vectors", str(text)]) == 2
+    assert capsys.readouterr().err.strip() == ("embed: error: --init-vectors only applies to a new model, "
+                                               "not when resuming")
+
+
 def test_python_callers_still_see_parameter_names():
     from embed.errors import EmbedError
     from embed.text.vocab import Vocab
