@@ -89,7 +89,7 @@ def generate(model, prime="", length=500, temperature=1.0, top_k=None, argmax=Fa
 
     Parameters
     ----------
-    model : CharLM
+    model : LanguageModel
     prime : str, any Unicode; every symbol must be in the model's vocabulary
     length : number of symbols to generate after the prime
     temperature : > 0; lower is more conservative
