@@ -46,3 +46,17 @@ def test_one_class_for_characters_and_words_with_the_old_names_kept(tmp_path):
     assert type(back) is LanguageModel and back.vocab.level == "word"
     for a, b in zip(back.params(), words.model.params()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_layout_is_unchanged(tmp_path):
+    """Model files written by earlier versions keep loading: the same format tag and tree keys."""
+    from embed.lm import checkpoint
+    from embed.lm.train import LMTrainer, ModelConfig, TrainConfig
+    path = str(tmp_path / "c.lm")
+    LMTrainer.new("abcabc\n" * 8, ModelConfig(layers=1, hidden=4), TrainConfig(epochs=1, batch=2, seq_length=4)).fit(path)
+    with np.load(path) as z:
+        assert "__meta__" in z.files
+    assert set(checkpoint.load(path)) == {
+        "kind", "model_config", "train_config", "model", "vocab", "param_names", "weights", "optimizer", "rng",
+        "step", "epoch", "state", "history", "train_seconds", "step_seconds", "symbols_seen", "val_loss", "digest"}
+    assert checkpoint.FORMAT == "embed-lm/1"
