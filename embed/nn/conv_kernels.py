@@ -15,8 +15,6 @@ im2col turns the convolution into one matrix product::
 
 and col2im is its adjoint (a scatter-add), used for ∂L/∂x = col2im(∂L/∂y Wᵀ).
 """
-import numpy as np
-
 from ..jit import njit
 
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
