@@ -34,8 +34,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from . import checkpoint
-from .config import (ARCH_KEYS, RESUME_FIXED_MODEL, RESUME_FIXED_TRAIN, ModelConfig,  # noqa: F401
-                     TrainConfig, resume_config, validate, with_defaults)            # (re-exported)
+from .config import ModelConfig, TrainConfig, resume_config, validate, with_defaults  # noqa: F401 (re-exported)
 from .data import (SymbolVocab, Streams, build_vocab, encode_stream, split_train_val,
                    text_digest, validation_streams)
 from .model import LanguageModel, init_embedding  # noqa: F401  (init_embedding re-exported)

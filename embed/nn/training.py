@@ -120,7 +120,7 @@ class History(dict):
     """Per-epoch numbers of a fit: ``{"loss": [...], "<metric>": [...], "lr": [...], "seconds": [...],
     "val_loss": [...], "val_<metric>": [...]}``, one entry per epoch (a plain dict otherwise)."""
 
-    def __init__(self, metric_names, validation):
+    def __init__(self, metric_names=(), validation=False):
         super().__init__(loss=[], **{m: [] for m in metric_names}, lr=[], seconds=[])
         if validation:
             self.update({"val_loss": [], **{"val_" + m: [] for m in metric_names}})
