@@ -18,17 +18,18 @@ def register(subparsers):
     sub.required = True
 
     q = sub.add_parser("list", help="known data sets, where each was found, and its URL")
-    q.set_defaults(func=_list)
+    q.set_defaults(func=cmd_list)
 
     q = sub.add_parser("path", help="print the path of a data set (exit 2 if not present)")
     q.add_argument("name", metavar="NAME", help="data set name, as listed by `embed corpora list`")
-    q.set_defaults(func=_path)
+    q.set_defaults(func=cmd_path)
 
     q = sub.add_parser("fetch", help="download a data set into the cache dir (SHA-256 checked)")
     q.add_argument("name", metavar="NAME", help="data set name, as listed by `embed corpora list`")
     q.add_argument("--force", action="store_true", help="download again even if already cached")
-    q.add_argument("--url", default=None, help="download from this URL (a mirror) instead of the data set's own (default: its own URL)")
-    q.set_defaults(func=_fetch)
+    q.add_argument("--url", default=None,
+                   help="download from this URL (a mirror) instead (default: the data set's own URL)")
+    q.set_defaults(func=cmd_fetch)
 
     q = sub.add_parser("stats", help="tokenize a text file and print its size, vocabulary, sentences")
     q.add_argument("corpus", metavar="FILE", help="text file to tokenize")
@@ -38,12 +39,13 @@ def register(subparsers):
                    help="keep upper case (default: lower-case every token)")
     q.add_argument("--min-count", dest="min_count", type=positive_int, default=5,
                    help="drop words seen fewer times (default 5)")
-    q.add_argument("--top", type=positive_int, default=10, help="show this many most frequent words (default 10)")
+    q.add_argument("--top", type=positive_int, default=10,
+                   help="show this many most frequent words (default 10)")
     q.add_argument("--cache", action="store_true", help="write/reuse the encoded-corpus cache")
-    q.set_defaults(func=_stats)
+    q.set_defaults(func=cmd_stats)
 
 
-def _list(args):
+def cmd_list(args):
     from .. import data as ds
 
     print(f"cache dir: {ds.cache_dir()}")
@@ -59,7 +61,7 @@ def _list(args):
     return 0
 
 
-def _path(args):
+def cmd_path(args):
     from .. import data as ds
     from ..errors import EmbedError
 
@@ -73,7 +75,7 @@ def _path(args):
     return 0
 
 
-def _fetch(args):
+def cmd_fetch(args):
     import sys
 
     from .. import data as ds
@@ -86,7 +88,7 @@ def _fetch(args):
     return 0
 
 
-def _stats(args):
+def cmd_stats(args):
     import time
 
     from ..text.corpus import encode_corpus

@@ -72,7 +72,7 @@ def register(subparsers):
     t.add_argument("--json", action="store_true",
                    help="print one JSON object with val_loss, val_bpc, chars_per_sec, train_seconds")
     t.add_argument("--quiet", action="store_true", help="no per-epoch log lines")
-    t.set_defaults(func=_train)
+    t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("generate", help="sample text from a trained model",
                        description="Sample text from a trained language model.")
@@ -87,10 +87,10 @@ def register(subparsers):
     s.add_argument("--argmax", action="store_true", help="always take the most likely symbol")
     s.add_argument("--seed", type=non_negative_int, default=None,
                    help="seed for a reproducible sample (default: a fresh one each run)")
-    s.set_defaults(func=_generate)
+    s.set_defaults(func=cmd_generate)
 
 
-def _train(args):
+def cmd_train(args):
     import dataclasses
     import os
 
@@ -154,7 +154,7 @@ def _train(args):
     return 0
 
 
-def _generate(args):
+def cmd_generate(args):
     from ..lm.model import load_model
     from ..lm.sample import generate_pieces
 

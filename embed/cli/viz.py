@@ -38,12 +38,15 @@ def register(subparsers):
     p.add_argument("--clusters", type=non_negative_int, metavar="K",
                    help="k-means clusters for the colours (default: about sqrt(n/2); 0 = one colour)")
     p.add_argument("--perplexity", type=positive_float, default=30.0, help="t-SNE perplexity (default 30)")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed for t-SNE/UMAP and k-means (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="random seed for t-SNE/UMAP and k-means (default 0)")
     p.add_argument("--title", help="title instead of the automatic one (default: automatic)")
-    p.add_argument("--size", type=picture_size, default=None, metavar="WxH", help="picture size in pixels (default 1800x1350)")
+    p.add_argument("--size", type=picture_size, default=None, metavar="WxH",
+                   help="picture size in pixels (default 1800x1350)")
     p.add_argument("--dpi", type=positive_int, default=150, help="dots per inch (default 150)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="picture to write (.png, .svg or .pdf)")
-    p.set_defaults(func=plot_command)
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="picture to write (.png, .svg or .pdf)")
+    p.set_defaults(func=cmd_plot)
 
     e = subparsers.add_parser(
         "export", help="export vectors for the TensorBoard projector",
@@ -53,10 +56,10 @@ def register(subparsers):
     e.add_argument("--projector", required=True, metavar="DIR", help="folder for vectors.tsv and metadata.tsv")
     e.add_argument("--top", type=positive_int, metavar="N",
                    help="only the N most frequent words (default: every word)")
-    e.set_defaults(func=export_command)
+    e.set_defaults(func=cmd_export)
 
 
-def plot_command(args):
+def cmd_plot(args):
     from ..fileio import check_distinct, check_writable
     from ..vectors.keyedvectors import load_vectors
     from ..viz import plots
@@ -88,7 +91,7 @@ def plot_command(args):
     return 0
 
 
-def export_command(args):
+def cmd_export(args):
     import os
 
     from ..fileio import check_distinct
