@@ -40,3 +40,18 @@ def test_activation_plot_draws_each_function_and_its_derivative(tmp_path):
     assert (tmp_path / "act.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(EmbedError, match="softmax is not elementwise"):
         plots.activation_plot("softmax")
+
+
+def test_activation_plot_default_is_the_four_of_lecture_4():
+    fig = plots.activation_plot(x_range=(-3, 3), points=61)
+    assert [ax.get_title() for ax in fig.axes] == ["linear", "sigmoid", "tanh", "relu"]
+    x = np.linspace(-3, 3, 61)
+    linear, dlinear = fig.axes[0].get_lines()[-2:]
+    np.testing.assert_allclose(linear.get_ydata(), x)
+    np.testing.assert_allclose(dlinear.get_ydata(), np.ones_like(x))
+    tanh, dtanh = fig.axes[2].get_lines()[-2:]
+    np.testing.assert_allclose(tanh.get_ydata(), np.tanh(x), atol=1e-12)
+    np.testing.assert_allclose(dtanh.get_ydata(), 1 - np.tanh(x) ** 2, atol=1e-12)
+    assert len(plots.activation_plot("tanh").axes) == 1
+    with pytest.raises(EmbedError, match="swish"):
+        plots.activation_plot(["swish"])
