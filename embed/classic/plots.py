@@ -1,5 +1,5 @@
 """Plots for the classic models: fitted lines, decision regions, perceptron mistakes,
-reconstructions (and the shared learning curves, from `embed.plotting`).
+reconstructions, hinge sums (and the shared learning curves, from `embed.plotting`).
 
 Drawn with embed's one figure convention (`embed.plotting`): no pyplot, no
 display; each `*_plot` function returns the matplotlib Figure (a notebook
@@ -170,4 +170,48 @@ def reconstruction_plot(originals, reconstructions, path=None, image_shape=None,
             top.set_ylabel("original", fontsize=9)
             bottom.set_ylabel("reconstructed", fontsize=9)
     fig.suptitle(title)
+    return finish(fig, path)
+
+
+# --------------------------------------------------------------------------- hinge sums
+
+def draw_hinges(ax, x, y, intercept, coef, terms, title=None, resolution=400):
+    """A sum of hinges on one input: the data, y(x) = b0 + sum_k c_k h_k(x) and each c_k h_k(x).
+
+    intercept, coef, terms : as a fitted `MARS` holds them (intercept_, coef_, terms_) or as
+    `embed.classic.mars.relu_network_as_hinges` returns them for a ReLU network; each term
+    is a `Term` of `Hinge`s on feature 0.  Knots inside the data's range are dotted lines.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    grid = np.linspace(x.min(), x.max(), resolution)[:, None]              # (r, 1)
+    parts = [c * t(grid) for c, t in zip(coef, terms)]                     # each (r,)
+    ax.scatter(x, y, s=10, color="#9a9a9a", alpha=0.7, label="data", zorder=1)
+    for i, (c, t, part) in enumerate(zip(coef, terms, parts)):
+        ax.plot(grid[:, 0], part, lw=1.2, ls="--", color=CLASS_COLORS[(i + 1) % len(CLASS_COLORS)],
+                label=f"{c:+.2f} {t.describe(['x'], 3)}".replace("-", "\u2212"), zorder=2)
+    for knot in sorted({h.knot for t in terms for h in t}):
+        if x.min() <= knot <= x.max():
+            ax.axvline(knot, color="black", lw=0.6, ls=":", zorder=0)
+    ax.plot(grid[:, 0], intercept + np.sum(parts, axis=0), lw=2.6, color="black",
+            label="y(x), their sum", zorder=3)
+    lo, hi = float(np.min(y)), float(np.max(y))
+    pad = 0.4 * (hi - lo) or 1.0
+    ax.set_ylim(lo - pad, hi + pad)  # the data fills the panel; big hinges run off its edge
+    ax.set_xlim(grid[0, 0], grid[-1, 0])
+    ax.set_xlabel("x  (dotted lines: knots)")
+    ax.set_ylabel("y")
+    if title:
+        ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+
+
+def hinges_plot(panels, path=None, suptitle=None, size=None):
+    """One or more hinge-sum panels side by side (the keyword arguments of `draw_hinges`)."""
+    n = len(panels)
+    fig, axes = _figure(1, n, size=size or (6.5 * n, 6.6))
+    for ax, panel in zip(np.atleast_1d(axes), panels):
+        draw_hinges(ax, **panel)
+    if suptitle:
+        fig.suptitle(suptitle)
     return finish(fig, path)

@@ -194,3 +194,21 @@ def test_constant_target_gives_the_intercept_only():
     model = MARS().fit(np.arange(20.0), np.full(20, 3.0))
     assert model.terms_ == [] and model.intercept_ == pytest.approx(3.0)
     assert model.predict(np.array([[100.0]])) == pytest.approx([3.0])
+
+
+def test_hinges_plot_draws_each_hinge_and_their_sum(tmp_path):
+    from embed.classic.plots import hinges_plot
+    x = np.linspace(0.0, 1.0, 101)
+    model = MARS(min_span=1, end_span=0, threshold=1e-9).fit(x, planted(x))
+    path = tmp_path / "hinges.png"
+    fig = hinges_plot([dict(x=x, y=planted(x), intercept=model.intercept_, coef=model.coef_,
+                            terms=model.terms_)], path)
+    ax = fig.axes[0]
+    solid = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == len(model.terms_)
+    grid = solid[0].get_xdata()[:, None]
+    assert solid[0].get_ydata() == pytest.approx(model.predict(grid), abs=1e-9)
+    knots = sorted(line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":")
+    assert knots == pytest.approx([0.3, 0.7])
+    assert path.stat().st_size > 0
