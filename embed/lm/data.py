@@ -19,6 +19,7 @@ import numpy as np
 from ..data.sources import resolve_file
 from ..errors import EmbedError
 from ..fileio import check_readable
+from ..text.reader import encoding_from_bom, looks_like_utf16
 from ..text.vocab import NEWLINE, UNK, SymbolVocab, Vocab, tokenize_lines
 
 # The vocabulary type lives with the other vocabularies (embed.text.vocab);
@@ -35,8 +36,12 @@ def read_text(path):
     `path` may also name a data set (``tinyshakespeare``): see `embed.data.resolve_file`.
     """
     path = check_readable(resolve_file(path, "text file"), "text file")
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:  # a BOM is not text
-        text = f.read()
+    with open(path, "rb") as f:
+        raw = f.read()
+    codec = encoding_from_bom(raw[:4])  # a byte-order mark picks UTF-8/16/32 and is not text
+    if codec == "utf-8" and looks_like_utf16(raw):
+        raise EmbedError(f"text file {path} looks like UTF-16 without a byte-order mark: convert it to UTF-8")
+    text = raw.decode(codec, errors="replace")
     if not text:
         raise EmbedError(f"text file is empty: {path}")
     return text

@@ -340,3 +340,11 @@ def test_fetch_onto_a_full_disk_does_not_blame_the_network(tmp_path, monkeypatch
     assert code == 2 and last.startswith("embed: error:") and "No space left on device" in last
     assert "offline" not in err and "Traceback" not in err
     assert os.listdir(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-8-sig"])
+def test_lm_text_with_a_byte_order_mark_is_decoded(tmp_path, codec):
+    from embed.lm.data import read_text
+    path = tmp_path / "t.txt"
+    path.write_bytes("héllo\r\nwörld 🙂\n".encode(codec))
+    assert read_text(str(path)) == "héllo\r\nwörld 🙂\n"
