@@ -16,21 +16,23 @@ from .layers import Dense, Flatten
 from .sequential import Sequential
 
 
-def cnn_model(classes=10, seed=None, optimizer="adam", lr=1e-3):
+def cnn_model(classes=10, seed=None, optimizer="adam", lr=1e-3, kernel_initializer="glorot_uniform"):
     """The course's CNN, compiled with categorical cross-entropy and accuracy.
 
     conv 32 3×3 ReLU → max-pool 2 → conv 64 3×3 ReLU → max-pool 2 → flatten
     → dense 128 ReLU → dense `classes` softmax.  On (N, 28, 28, 1) images the
     activations are (N, 26, 26, 32) → (N, 13, 13, 32) → (N, 11, 11, 64) →
     (N, 5, 5, 64) → (N, 1600) → (N, 128) → (N, classes); 225,034 parameters
-    for 10 classes.
+    for 10 classes.  `kernel_initializer` applies to every layer (Keras'
+    default glorot_uniform; "lecun_uniform" is PyTorch's default, U(±1/√fan_in)).
     """
     if int(classes) != classes or classes < 2:
         raise EmbedError(f"classes must be an integer of at least 2, got {classes!r}")
+    init = {"kernel_initializer": kernel_initializer}
     model = Sequential([
-        Conv2D(32, 3, activation="relu"), MaxPool2D(2),
-        Conv2D(64, 3, activation="relu"), MaxPool2D(2),
-        Flatten(), Dense(128, "relu"), Dense(int(classes), "softmax"),
+        Conv2D(32, 3, activation="relu", **init), MaxPool2D(2),
+        Conv2D(64, 3, activation="relu", **init), MaxPool2D(2),
+        Flatten(), Dense(128, "relu", **init), Dense(int(classes), "softmax", **init),
     ], seed=seed, name="cnn")
     model.compile(loss="categorical_crossentropy", optimizer=optimizer, lr=lr, metrics=["accuracy"])
     return model
