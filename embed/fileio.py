@@ -89,7 +89,7 @@ def remove_stale_temps(path, now=None):
     return removed
 
 
-def _create_temp(path):
+def create_temp(path):
     """Create and open (O_EXCL) a temporary file next to `path`; returns (fd, name).
 
     The file is created with mode 0o666 so the process umask applies exactly as
@@ -125,7 +125,7 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
         raise EmbedError(f"cannot write {path}: it is a folder")
     remove_stale_temps(path)
     try:
-        fd, tmp = _create_temp(path)
+        fd, tmp = create_temp(path)
     except OSError as e:
         raise EmbedError(f"cannot write {path}: {e.strerror}") from None
     try:
@@ -169,7 +169,7 @@ def check_writable(path, what="output"):
     if os.path.isdir(path):
         raise EmbedError(f"cannot write {what} {path}: it is a folder")
     try:
-        fd, tmp = _create_temp(path)
+        fd, tmp = create_temp(path)
     except OSError as e:
         raise EmbedError(f"cannot write {what} {path}: {e.strerror or e} in {folder}") from None
     os.close(fd)

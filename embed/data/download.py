@@ -9,13 +9,12 @@ import contextlib
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 
 from ..errors import EmbedError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, create_temp, remove_stale_temps
 from .catalog import dataset
 from .offline import build_wiki_sample
 from .sources import cache_dir
@@ -43,7 +42,8 @@ def fetch(name, force=False, url=None, timeout=60):
     except OSError as e:
         raise EmbedError(f"cannot create cache dir {folder}: {e.strerror}") from None
     url = url or d.url
-    fd, tmp = tempfile.mkstemp(prefix=f".{d.filename}.", suffix=".download", dir=folder)
+    remove_stale_temps(target)  # a killed download's partial file
+    fd, tmp = create_temp(target)
     try:
         with os.fdopen(fd, "wb") as out:
             digest = _download(url, out, d.name, d.filename, timeout)

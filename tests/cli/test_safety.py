@@ -331,14 +331,36 @@ def test_fetch_onto_a_full_disk_does_not_blame_the_network(tmp_path, monkeypatch
     monkeypatch.setitem(ds.DATASETS, "tinyshakespeare",
                         dataclasses.replace(ds.DATASETS["tinyshakespeare"], url=src.as_uri()))
 
-    def full_disk(prefix="", suffix="", dir=None):  # noqa: A002  (tempfile's own parameter name)
-        return os.open("/dev/full", os.O_WRONLY), os.path.join(dir, prefix + "x" + suffix)
+    def full_disk(path):
+        return os.open("/dev/full", os.O_WRONLY), fileio.temp_name(path)
 
-    monkeypatch.setattr(download.tempfile, "mkstemp", full_disk)
+    monkeypatch.setattr(download, "create_temp", full_disk)
     code, _, err = run("corpora", "fetch", "tinyshakespeare")
     last = err.strip().splitlines()[-1]  # after the 'fetching ...' line
     assert code == 2 and last.startswith("embed: error:") and "No space left on device" in last
     assert "offline" not in err and "Traceback" not in err
+    assert os.listdir(tmp_path / "cache") == []
+
+
+def test_a_killed_download_leaves_nothing_behind_after_the_next_fetch(tmp_path, monkeypatch, run):
+    import dataclasses
+
+    from embed import data as ds
+
+    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    partial = fileio.temp_name(tmp_path / "cache" / "tinyshakespeare.txt").replace(f".{os.getpid()}-",
+                                                                                  f".{dead.pid}-")
+    with open(partial, "wb") as f:
+        f.write(b"half a download")
+    src = tmp_path / "upstream.txt"
+    src.write_bytes(b"word " * 100)
+    monkeypatch.setitem(ds.DATASETS, "tinyshakespeare",
+                        dataclasses.replace(ds.DATASETS["tinyshakespeare"], url=src.as_uri()))
+    code, _, err = run("corpora", "fetch", "tinyshakespeare")  # refused (checksum), but tidies up
+    assert code == 2 and "checksum mismatch" in err
     assert os.listdir(tmp_path / "cache") == []
 
 
