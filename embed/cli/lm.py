@@ -160,12 +160,16 @@ def cmd_generate(args):
 
     model = load_model(args.model)
     last = ""
-    for piece in generate_pieces(model, prime=args.prime, length=args.length, temperature=args.temperature,
-                                 top_k=args.top_k, argmax=args.argmax, seed=args.seed):
-        sys.stdout.write(piece)  # printed as it is sampled: any --length runs in constant memory
-        if piece.endswith("\n"):
-            sys.stdout.flush()
-        last = piece or last
+    try:
+        for piece in generate_pieces(model, prime=args.prime, length=args.length, temperature=args.temperature,
+                                     top_k=args.top_k, argmax=args.argmax, seed=args.seed):
+            sys.stdout.write(piece)  # printed as it is sampled: any --length runs in constant memory
+            if piece.endswith("\n"):
+                sys.stdout.flush()
+            last = piece or last
+    except KeyboardInterrupt:  # Ctrl-C ends a long sample: what was printed stays
+        sys.stdout.write("\n")
+        return 130
     if not last.endswith("\n"):
         sys.stdout.write("\n")
     return 0
