@@ -106,6 +106,30 @@ def create_temp(path):
     raise EmbedError(f"cannot write {os.fspath(path)}: no free temporary name")
 
 
+def write_target(path, what=""):
+    """The file an atomic write to `path` replaces: `path`, or the file its symlink points to.
+
+    Renaming over a symlink would replace the link (think of /dev/stdout), so a
+    link is followed and its target written, and the link stays.  The target
+    must be a regular file (or not exist yet): never a folder, a device, a pipe
+    or a process's stream under /proc.
+    """
+    path = os.fspath(path)
+    target, hops = path, []
+    while os.path.islink(target) and len(hops) < 40:  # each hop of the chain, /proc's magic links too
+        hops.append(target)
+        target = os.path.join(os.path.dirname(os.path.abspath(target)), os.readlink(target))
+    target = os.path.realpath(target) if hops else path
+    if os.path.isdir(target):
+        raise EmbedError(f"cannot write {what}{path}: it is a folder")
+    special = os.path.exists(target) and not os.path.isfile(target)
+    if special or any(os.path.realpath(os.path.dirname(os.path.abspath(h))).startswith("/proc")
+                      for h in hops):
+        raise EmbedError(f"cannot write {what}{path}: it is not a regular file (a device or a pipe); "
+                         "give a file name")
+    return target
+
+
 def _folder_of(path):
     return os.path.dirname(os.path.abspath(os.fspath(path)))
 
@@ -117,17 +141,16 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
     On any exception (including KeyboardInterrupt) the temporary file is
     removed and `path` is left untouched.
     """
-    path = os.fspath(path)
+    shown = os.fspath(path)
+    path = write_target(shown)
     folder = _folder_of(path)
     if not os.path.isdir(folder):
-        raise EmbedError(f"cannot write {path}: folder {folder} does not exist")
-    if os.path.isdir(path):
-        raise EmbedError(f"cannot write {path}: it is a folder")
+        raise EmbedError(f"cannot write {shown}: folder {folder} does not exist")
     remove_stale_temps(path)
     try:
         fd, tmp = create_temp(path)
     except OSError as e:
-        raise EmbedError(f"cannot write {path}: {e.strerror}") from None
+        raise EmbedError(f"cannot write {shown}: {e.strerror}") from None
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -158,18 +181,18 @@ def check_writable(path, what="output"):
 
     The folder must exist and accept a new file (tested by creating and
     removing a temporary one, so read-only mounts and ACLs count too) and
-    `path` must not be a folder.  Call it before any long work.
+    `path` must be a regular file or new (see `write_target`).  Call it
+    before any long work.
     """
     path = os.fspath(path)
-    folder = _folder_of(path)
+    target = write_target(path, f"{what} ")
+    folder = _folder_of(target)
     if not os.path.exists(folder):
         raise EmbedError(f"cannot write {what} {path}: folder {folder} does not exist")
     if not os.path.isdir(folder):
         raise EmbedError(f"cannot write {what} {path}: {folder} is not a folder")
-    if os.path.isdir(path):
-        raise EmbedError(f"cannot write {what} {path}: it is a folder")
     try:
-        fd, tmp = create_temp(path)
+        fd, tmp = create_temp(target)
     except OSError as e:
         raise EmbedError(f"cannot write {what} {path}: {e.strerror or e} in {folder}") from None
     os.close(fd)

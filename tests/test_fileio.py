@@ -142,3 +142,27 @@ def test_check_writable(tmp_path, readonly_dir):
     (tmp_path / "file").write_text("")
     with pytest.raises(EmbedError, match="not a folder"):
         fileio.check_writable(tmp_path / "file" / "x.lm")
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "/dev/stdout", "fifo"])
+def test_devices_and_pipes_are_not_replaced(tmp_path, target):
+    if target == "fifo":
+        target = str(tmp_path / "fifo")
+        os.mkfifo(target)
+    before = os.lstat(target)
+    with pytest.raises(EmbedError, match="not a regular file"):
+        fileio.check_writable(target)
+    with pytest.raises(EmbedError, match="not a regular file"):
+        with fileio.atomic_write(target) as f:
+            f.write("x")
+    after = os.lstat(target)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+
+
+def test_a_symlinked_output_is_written_through_and_the_link_stays(tmp_path):
+    (tmp_path / "real.txt").write_text("old")
+    os.symlink("real.txt", tmp_path / "link.txt")
+    with fileio.atomic_write(tmp_path / "link.txt") as f:
+        f.write("new")
+    assert os.path.islink(tmp_path / "link.txt")
+    assert (tmp_path / "real.txt").read_text() == "new"
