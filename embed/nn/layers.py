@@ -8,13 +8,8 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..jit import njit
-from ..parallel import split
-from . import activations, regularizers
+from . import activations, plan, regularizers
 from .base import Layer
-from .gemm import gemm_f32
-
-# Products with fewer multiply-adds than this are not worth splitting across threads.
-_SPLIT_WORK = 1 << 21
 
 
 # -- kernels -----------------------------------------------------------------
@@ -51,41 +46,9 @@ def _scatter_add_rows(ids, dy, out):
             out[r, j] += dy[i, j]
 
 
-def _simd_ok(a, W, out):
-    """Can `gemm_f32` take this product?  float32, unit column strides, and at
-    least 16 output columns: its tiles are 16 wide and narrower outputs (a
-    10-class softmax layer) would fall to its scalar tail loop, far slower than BLAS."""
-    return (out.dtype == np.float32 and a.dtype == np.float32 and W.dtype == np.float32
-            and W.shape[1] >= 16 and W.strides[1] == 4 and out.strides[1] == 4)
-
-
-def _matmul(a, W, out):
-    """out = a @ W.  Small float32 products go to the SIMD-tiled Numba kernel
-    (`embed.nn.gemm.gemm_f32`: no BLAS call overhead); everything else to BLAS."""
-    if _simd_ok(a, W, out) and out.size * a.shape[1] < _SPLIT_WORK:
-        gemm_f32(a, W, out, False)
-        return out
-    return np.matmul(a, W, out=out)
-
-
-def _block_matmul(a, W, out):
-    """out = a @ W for one thread's block: the SIMD-tiled kernel in float32
-    (faster than single-threaded BLAS at MLP sizes), BLAS otherwise."""
-    if _simd_ok(a, W, out):
-        gemm_f32(a, W, out, False)
-        return out
-    return np.matmul(a, W, out=out)
-
-
-def _in_blocks(pool, n, work, block):
-    """Run block(start, stop) over `pool.size` near-equal blocks of range(n), one per
-    thread, when that pays: a pool is set, every thread gets at least two rows and
-    the product has at least _SPLIT_WORK multiply-adds.  Returns whether it ran."""
-    if pool is None or n < 2 * pool.size or work < _SPLIT_WORK:
-        return False
-    blocks = split(n, pool.size)
-    pool.run(lambda k: block(*blocks[k]))
-    return True
+def _threads(pool):
+    """Threads a layer's products may use: its pool's size (set by `Sequential.fit`), else 1."""
+    return pool.size if pool is not None else 1
 
 
 # -- initialisers ---------------------------------------------------------------
@@ -188,16 +151,9 @@ class Dense(Layer):
         m = x2.shape[0]
         z = self._buf("z", (m, self.units), W.dtype)                              # (m, H)
         fused = relu and self.use_bias
-        b = self.params.get("b")
-
-        def rows(s, e):                                                           # a block of examples
-            _block_matmul(x2[s:e], W, z[s:e])
-            if fused:
-                _bias_relu_inplace(z[s:e], b)
-        if not _in_blocks(self.pool, m, m * self.input_dim * self.units, rows):
-            _matmul(x2, W, z)
-            if fused:
-                _bias_relu_inplace(z, self.params["b"])                           # fused z+b, max(·,0)
+        plan.product("dense.fwd", x2, W, z, _threads(self.pool))                  # kernel chosen by measurement
+        if fused:
+            _bias_relu_inplace(z, self.params["b"])                               # fused z+b, max(·,0)
         if not fused:
             if self.use_bias:
                 z += self.params["b"]
@@ -240,23 +196,14 @@ class Dense(Layer):
             if self.use_bias:
                 np.add.reduce(dz, axis=0, out=self.grads["b"])                   # Σ_rows δ
         x, gW = self._x, self.grads["W"]
-        m, d = x.shape
-        work = m * d * self.units
-
-        def feature_rows(s, e):                                                   # a block of input features
-            _block_matmul(x[:, s:e].T, dz, gW[s:e])
-        if not _in_blocks(self.pool, d, work, feature_rows):
-            _matmul(x.T, dz, gW)                                                  # (D, H)
+        threads = _threads(self.pool)
+        plan.product("dense.dW", x.T, dz, gW, threads)                            # (D, H)
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_grad(W, gW)
         if not self.input_grad:
             return None
         dx = self._buf("dx", x.shape, W.dtype)
-
-        def example_rows(s, e):                                                   # a block of examples
-            _block_matmul(dz[s:e], W.T, dx[s:e])
-        if not _in_blocks(self.pool, m, work, example_rows):
-            np.matmul(dz, W.T, out=dx)                                            # (m, D)
+        plan.product("dense.dx", dz, W.T, dx, threads)                            # (m, D)
         return dx.reshape(*self._lead, self.input_dim)
 
     def regularization_loss(self):

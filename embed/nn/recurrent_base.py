@@ -46,7 +46,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..parallel import blas_limit, num_threads, run, split
-from . import recurrent_kernels
+from . import plan, recurrent_kernels
 from .base import Layer
 
 MIN_ROWS_PER_THREAD = 8      # batch rows below which the time loop is not split
@@ -218,7 +218,7 @@ class Recurrent(Layer):
             if is_ids:
                 recurrent_kernels.gather_rows_bias(ids[r0:r1], p["W_x"], p["b"], z2[r0:r1])
             else:
-                self._matmul(x2[r0:r1], p["W_x"], z2[r0:r1])            # (rows, G)
+                self._matmul(x2[r0:r1], p["W_x"], z2[r0:r1], "rnn.Wx")          # (rows, G)
                 z2[r0:r1] += p["b"]
 
         def scan(k, n):                                             # the time loop, by batch rows
@@ -235,10 +235,11 @@ class Recurrent(Layer):
     def _simd(self, dtype):
         return self.simd_gemm and dtype == np.float32
 
-    def _matmul(self, a, b, out):
-        """out = a @ b: gemm_f32 on the SIMD path (b, out with unit column stride), else BLAS."""
+    def _matmul(self, a, b, out, op="recurrent"):
+        """out = a @ b for one thread's block: on the SIMD path the kernel `embed.nn.plan`
+        measured fastest for this shape (gemm_f32 or single-threaded BLAS), else BLAS."""
         if self._simd(out.dtype):
-            recurrent_kernels.gemm_f32(a, b, out, False)
+            plan.product(op, a, b, out, 1)
         else:
             np.matmul(a, b, out=out)
 
@@ -303,15 +304,15 @@ class Recurrent(Layer):
 
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
-            self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c])               # (H, g)
+            self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c], "rnn.dWh")             # (H, g)
             np.sum(dgx2[:, c], axis=0, out=g["b"][c])                # (g,)
             if is_ids:
                 recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
             else:
-                self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c])   # (D, g)
+                self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c], "rnn.dWx")   # (D, g)
             if want_dx:
                 r0, r1 = split(T * B, n)[k]
-                self._matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1])       # (rows, D)
+                self._matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1], "rnn.dx")     # (rows, D)
 
         with self._blas_context(buf["single_thread"], T * B):
             _in_parts(scan, 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD))

@@ -1,0 +1,295 @@
+"""Dispatch by measurement: which kernel computes a product shape fastest on this CPU.
+
+Which of embed's register-tiled Numba kernel (`embed.nn.gemm.gemm_f32`) and
+BLAS wins depends on the CPU (AVX2 or AVX-512, Intel or AMD), on which kernel
+family the loaded BLAS picked, and on the thread count; no fixed rule is right
+everywhere.  So, like FFTW's plans, the first time a layer meets a product
+shape the candidates are timed on small random operands of that shape and
+layout (a few milliseconds), the fastest is kept, and the choice is cached on
+disk for the next process::
+
+    from embed.nn import plan
+    choice = plan.get().choose("dense.fwd", a, W, out, threads=2)   # e.g. 'split_tiled'
+    plan.run_product(choice, a, W, out, threads=2)                    # out = a @ W
+
+Candidates (those that apply to the operands and thread count):
+
+* ``tiled``        gemm_f32 on one thread (float32, W and out with unit column stride);
+* ``blas``         numpy's BLAS with its current thread count;
+* ``blas1``        BLAS limited to one thread for the call (only when BLAS has more);
+* ``split_tiled``  rows of `out` cut into one block per thread, gemm_f32 per block, on the pool;
+* ``split_blas``   the same with single-threaded BLAS per block.
+
+The cache, ``<cache_dir>/plans.json``, holds a machine key (CPU model, SIMD
+flags, LLVM's CPU name, numpy / BLAS library / kernel family / numba / embed
+versions) and the choices; a file whose key differs (another CPU, an upgraded
+library) or that does not parse is ignored and rewritten.  Writes are atomic.
+`Planner(force=...)` always answers one choice (tests compare them);
+`Planner(timer=...)` replaces the clock (tests inject fake timings).
+"""
+import contextlib
+import json
+import os
+import platform
+import threading
+import time
+
+import numpy as np
+
+from .. import parallel, settings
+from ..fileio import atomic_write
+from .gemm import gemm_f32
+
+CHOICES = ("tiled", "blas", "blas1", "split_tiled", "split_blas")
+_SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
+               "avx512_fp16", "amx_tile", "asimd", "sve", "sve2")
+_BUDGET = 0.002          # seconds of timing per candidate (after one warm-up call)
+_MAX_REPEATS = 20
+
+
+# -- the machine -------------------------------------------------------------------
+def _cpuinfo():
+    """(model name, SIMD flags) from /proc/cpuinfo, or platform's answer elsewhere."""
+    model, flags = "", set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip().lower()
+                if key in ("model name", "hardware", "cpu part") and not model:
+                    model = value.strip()
+                elif key in ("flags", "features") and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    return model or platform.processor() or platform.machine(), [f for f in _SIMD_FLAGS if f in flags]
+
+
+def simd_level(flags):
+    """The widest x86 / ARM vector extension among `flags`: 'avx512', 'avx2', 'neon', ..."""
+    for level, flag in (("avx512", "avx512f"), ("avx2", "avx2"), ("avx", "avx"), ("sve", "sve"),
+                        ("neon", "asimd"), ("sse4.2", "sse4_2")):
+        if flag in flags:
+            return level
+    return "none"
+
+
+def blas_info():
+    """numpy's BLAS as threadpoolctl sees it: list of {internal_api, version, architecture, num_threads}."""
+    try:
+        from threadpoolctl import threadpool_info
+        libs = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    except Exception:  # noqa: BLE001 — threadpoolctl missing or failing: no BLAS details
+        libs = []
+    return [{"internal_api": lib.get("internal_api"), "version": lib.get("version"),
+             "architecture": lib.get("architecture") or lib.get("corename"),
+             "num_threads": lib.get("num_threads")} for lib in libs]
+
+
+def machine_key():
+    """What a cached plan depends on: the CPU and the library versions (a JSON-able dict)."""
+    import numba
+    from llvmlite import binding
+    from .. import __version__
+    model, flags = _cpuinfo()
+    return {"cpu": model, "simd": flags, "llvm_cpu": binding.get_host_cpu_name(),
+            "machine": platform.machine(), "numpy": np.__version__,
+            "blas": [{k: v for k, v in lib.items() if k != "num_threads"} for lib in blas_info()],
+            "numba": numba.__version__, "embed": __version__}
+
+
+# -- running a choice -----------------------------------------------------------------
+def tiled_ok(a, W, out):
+    """Can gemm_f32 take out = a @ W?  float32 throughout, W and out with unit column stride."""
+    return (a.dtype == W.dtype == out.dtype == np.float32 and W.ndim == a.ndim == out.ndim == 2
+            and W.strides[1] == 4 and out.strides[1] == 4)
+
+
+def candidates(a, W, out, threads):
+    """The choices that apply to these operands with `threads` threads, in CHOICES order."""
+    tiled = tiled_ok(a, W, out)
+    many = threads > 1 and out.shape[0] >= 2 * threads
+    blas_many = parallel.blas_threads() > 1
+    return [c for c, ok in (("tiled", tiled), ("blas", True), ("blas1", blas_many),
+                            ("split_tiled", tiled and many), ("split_blas", many)) if ok]
+
+
+def run_product(choice, a, W, out, threads=1):
+    """out = a @ W the way `choice` says (see the module docstring); returns out."""
+    if choice == "tiled":
+        gemm_f32(a, W, out, False)
+    elif choice == "blas":
+        np.matmul(a, W, out=out)
+    elif choice == "blas1":
+        with parallel.blas_limit(1):
+            np.matmul(a, W, out=out)
+    elif choice in ("split_tiled", "split_blas"):
+        blocks = parallel.split(out.shape[0], threads)
+        tiled = choice == "split_tiled"
+
+        def rows(k):                                               # one block of out's rows
+            s, e = blocks[k]
+            if tiled:
+                gemm_f32(a[s:e], W, out[s:e], False)
+            else:
+                np.matmul(a[s:e], W, out=out[s:e])
+        if tiled or parallel.blas_threads() == 1:
+            parallel.run(rows, threads)
+        else:
+            with parallel.blas_limit(1):
+                parallel.run(rows, threads)
+    else:
+        raise ValueError(f"unknown product choice {choice!r}")
+    return out
+
+
+def _layout(x):
+    """'t' for a transposed view of a C-contiguous array (x.T), 'n' for C order, 's' otherwise."""
+    if x.flags.c_contiguous:
+        return "n"
+    if x.flags.f_contiguous:
+        return "t"
+    return "s"
+
+
+def _like(x, rng):
+    """Random float operand of x's shape, dtype and layout (C order or a transposed view)."""
+    if _layout(x) == "t":
+        return np.ascontiguousarray(rng.standard_normal(x.shape[::-1]), dtype=x.dtype).T
+    return np.ascontiguousarray(rng.standard_normal(x.shape), dtype=x.dtype)
+
+
+def _clock(fn):
+    """Best seconds of fn() over a small budget (one warm-up call first)."""
+    fn()
+    best, spent, n = float("inf"), 0.0, 0
+    while n < 3 or (spent < _BUDGET and n < _MAX_REPEATS):
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        best, spent, n = min(best, dt), spent + dt, n + 1
+    return best
+
+
+# -- the planner --------------------------------------------------------------------
+class Planner:
+    """Chooses, measures once, remembers (in memory and in `path`) the fastest product kernel.
+
+    path  : the JSON cache (None: ``<settings cache_dir>/plans.json``; False: memory only)
+    force : one of CHOICES answered for every product it applies to (others fall back to 'blas')
+    timer : timer(choice, fn) -> seconds; default runs fn a few times and keeps the best
+    """
+
+    def __init__(self, path=None, force=None, timer=None):
+        if force is not None and force not in CHOICES:
+            raise ValueError(f"force must be one of {', '.join(CHOICES)}, got {force!r}")
+        self.path = os.path.join(settings.get().cache_dir, "plans.json") if path is None else path
+        self.force = force
+        self.timer = timer
+        self.plans = None            # key -> {"choice": ..., "seconds": {choice: s}}
+        self._machine = None
+        self._memo = {}              # (op, shapes, layouts, dtype, threads) -> choice: the per-step fast path
+        self._lock = threading.Lock()  # one planning at a time (pool threads may ask together)
+
+    def key(self, op, a, W, out, threads):
+        """The plan's name: op, shape (M, K, N), operand layouts, threads, BLAS threads."""
+        (M, K), N = a.shape, W.shape[1]
+        return (f"{op}|{M}x{K}x{N}|{_layout(a)}{_layout(W)}|{a.dtype}"
+                f"|t{threads}|b{parallel.blas_threads()}")
+
+    def choose(self, op, a, W, out, threads=1):
+        """The choice for out = a @ W under the name `op` (e.g. 'dense.fwd'), planned on first use."""
+        fast = (op, a.shape, W.shape, a.strides, W.strides, out.strides, a.dtype, threads)
+        choice = self._memo.get(fast)
+        if choice is not None:
+            return choice
+        options = candidates(a, W, out, threads)
+        if self.force is not None:
+            choice = self.force if self.force in options else "blas"
+        elif len(options) == 1:
+            choice = options[0]
+        else:
+            key = self.key(op, a, W, out, threads)
+            with self._lock:
+                plans = self._load()
+                found = plans.get(key)
+                if found is None or found.get("choice") not in options:
+                    found = plans[key] = self.measure(a, W, out, threads, options)
+                    self._save()
+            choice = found["choice"]
+        self._memo[fast] = choice          # BLAS's thread count is taken as fixed for a given `threads`
+        return choice
+
+    def measure(self, a, W, out, threads, options=None):
+        """{"choice": fastest, "seconds": {choice: best time}} on fresh random operands like a, W."""
+        options = options or candidates(a, W, out, threads)
+        rng = np.random.default_rng(0)
+        a2, W2, o2 = _like(a, rng), _like(W, rng), np.empty_like(out)
+        seconds = {}
+        for c in options:
+            fn = (lambda c=c: run_product(c, a2, W2, o2, threads))
+            seconds[c] = float(self.timer(c, fn) if self.timer is not None else _clock(fn))
+        best = min(options, key=lambda c: (seconds[c], options.index(c)))   # ties: the earlier choice
+        return {"choice": best, "seconds": seconds}
+
+    def chosen(self):
+        """{plan key: choice} of everything planned so far (for benchmark headers)."""
+        return {k: v["choice"] for k, v in sorted(self._load().items())}
+
+    # -- the cache file ----------------------------------------------------------------
+    def machine(self):
+        if self._machine is None:
+            self._machine = machine_key()
+        return self._machine
+
+    def _load(self):
+        if self.plans is None:
+            self.plans = {}
+            if self.path:
+                try:
+                    with open(self.path, encoding="utf-8") as f:
+                        data = json.load(f)
+                    if (isinstance(data, dict) and data.get("machine") == self.machine()
+                            and isinstance(data.get("plans"), dict)):
+                        self.plans = {k: v for k, v in data["plans"].items()
+                                      if isinstance(v, dict) and v.get("choice") in CHOICES}
+                except (OSError, ValueError):
+                    pass                                  # missing, unreadable or corrupt: plan afresh
+        return self.plans
+
+    def _save(self):
+        if not self.path:
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            with atomic_write(self.path) as f:
+                json.dump({"machine": self.machine(), "plans": self.plans}, f, indent=1, sort_keys=True)
+        except Exception:  # noqa: BLE001 — a read-only cache folder only costs re-planning next time
+            pass
+
+
+_planner = None
+
+
+def get():
+    """The process's planner (made on first use, cached in settings' cache_dir)."""
+    global _planner
+    if _planner is None:
+        _planner = Planner()
+    return _planner
+
+
+@contextlib.contextmanager
+def using(planner):
+    """Context manager: `get()` answers `planner` inside (e.g. ``Planner(force='tiled')``)."""
+    global _planner
+    previous, _planner = _planner, planner
+    try:
+        yield planner
+    finally:
+        _planner = previous
+
+
+def product(op, a, W, out, threads=1):
+    """out = a @ W with the planned (or forced) choice for this shape; returns out."""
+    return run_product(get().choose(op, a, W, out, threads), a, W, out, threads)

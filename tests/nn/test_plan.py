@@ -1,0 +1,142 @@
+"""embed.nn.plan: kernels chosen by measurement, cached per CPU and library versions."""
+import json
+import os
+
+import numba
+import numpy as np
+import pytest
+
+import embed
+from embed.nn import plan
+from embed.nn.layers import Dense
+from embed.nn.sequential import Sequential
+
+
+def _operands(M, K, N, transposed=False, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((K, M)).astype(np.float32).T if transposed else \
+        rng.standard_normal((M, K)).astype(np.float32)
+    W = rng.standard_normal((K, N)).astype(np.float32)
+    return a, W, np.zeros((M, N), np.float32)
+
+
+def _fake_timer(table, calls=None):
+    """timer(choice, fn) answering fixed seconds per choice (never running fn)."""
+    def timer(choice, fn):
+        if calls is not None:
+            calls.append(choice)
+        return table[choice]
+    return timer
+
+
+@pytest.mark.parametrize("M,K,N,transposed", [(37, 100, 48, False), (128, 64, 10, False),
+                                              (5, 300, 130, True), (64, 33, 17, True)])
+def test_every_choice_computes_the_same_product(M, K, N, transposed):
+    a, W, out = _operands(M, K, N, transposed)
+    want = a.astype(np.float64) @ W.astype(np.float64)
+    for choice in plan.candidates(a, W, out, 2):
+        got = plan.run_product(choice, a, W, np.full_like(out, np.nan), threads=2)
+        # float32 sums of K products in a different order: relative error ~ sqrt(K) * 2^-24
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max(), err_msg=choice)
+
+
+def test_tiled_needs_float32_and_unit_column_strides():
+    a, W, out = _operands(8, 16, 32)
+    assert "tiled" in plan.candidates(a, W, out, 1)
+    assert "tiled" not in plan.candidates(a, W.T.copy().T, out, 1)            # W column stride != 4
+    assert "tiled" not in plan.candidates(a.astype(np.float64), W.astype(np.float64), out.astype(np.float64), 1)
+    assert not any(c.startswith("split") for c in plan.candidates(a, W, out, 1))
+
+
+def test_forced_choices_train_the_same_model():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((96, 20)).astype(np.float32)
+    y = rng.integers(0, 3, 96)
+    losses = {}
+    for choice in ("tiled", "blas", "split_tiled", "split_blas"):
+        model = Sequential(seed=0)
+        model.add(Dense(32, "relu"))
+        model.add(Dense(3, "softmax"))
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", lr=1e-2)
+        with plan.using(plan.Planner(path=False, force=choice)):
+            hist = model.fit(X, y, epochs=3, batch_size=32, shuffle=False, verbose=0,
+                             thread_mode="pool", threads=2)
+        losses[choice] = hist["loss"]
+    for choice, loss in losses.items():           # float32 round-off only: same to ~1e-5 relative
+        np.testing.assert_allclose(loss, losses["blas"], rtol=1e-4, err_msg=choice)
+
+
+def test_injected_timings_make_planning_deterministic():
+    a, W, out = _operands(64, 64, 64)
+    table = {"tiled": 3.0, "blas": 1.0, "blas1": 2.0, "split_tiled": 0.5, "split_blas": 0.5}
+    for _ in range(3):
+        p = plan.Planner(path=False, timer=_fake_timer(table))
+        assert p.choose("x", a, W, out, threads=2) == "split_tiled"        # tie with split_blas: the earlier
+        assert p.choose("x", a, W, out, threads=1) == "blas"
+    p = plan.Planner(path=False, timer=_fake_timer(dict(table, tiled=0.1)))
+    assert p.choose("x", a, W, out, threads=2) == "tiled"
+
+
+def test_a_plan_is_measured_once_then_read_from_disk(tmp_path):
+    path = tmp_path / "plans.json"
+    a, W, out = _operands(40, 50, 60)
+    calls = []
+    p = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 1, "blas": 2, "blas1": 3}, calls))
+    assert p.choose("dense.fwd", a, W, out) == "tiled"
+    assert p.choose("dense.fwd", a, W, out) == "tiled"
+    assert len(calls) == len(plan.candidates(a, W, out, 1))                 # measured once
+    data = json.loads(path.read_text())
+    assert data["machine"] == plan.machine_key()
+    assert list(data["plans"].values())[0]["choice"] == "tiled"
+
+    def must_not_time(choice, fn):
+        raise AssertionError("a cached plan was measured again")
+    again = plan.Planner(path=str(path), timer=must_not_time)
+    assert again.choose("dense.fwd", a, W, out) == "tiled"
+
+
+def test_the_cache_key_names_the_cpu_and_versions():
+    key = plan.machine_key()
+    assert key["cpu"]
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            assert key["cpu"] in f.read()
+    assert key["numpy"] == np.__version__ and key["numba"] == numba.__version__
+    assert key["embed"] == embed.__version__
+    assert isinstance(key["simd"], list) and key["llvm_cpu"]
+    for lib in key["blas"]:
+        assert {"internal_api", "version", "architecture"} <= set(lib)
+    assert plan.simd_level(["sse4_2", "avx", "avx2", "fma"]) == "avx2"
+    assert plan.simd_level(["avx2", "avx512f"]) == "avx512"
+    assert plan.simd_level(["asimd"]) == "neon"
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"machine": 3, "plans": "x"}', ""])
+def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path, content):
+    path = tmp_path / "plans.json"
+    path.write_text(content)
+    a, W, out = _operands(16, 16, 32)
+    p = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 2, "blas": 1, "blas1": 3}))
+    assert p.choose("op", a, W, out) == "blas"
+    assert json.loads(path.read_text())["machine"] == plan.machine_key()
+
+
+def test_a_foreign_machines_cache_is_ignored(tmp_path):
+    path = tmp_path / "plans.json"
+    a, W, out = _operands(16, 16, 32)
+    first = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 1, "blas": 2, "blas1": 3}))
+    assert first.choose("op", a, W, out) == "tiled"
+    data = json.loads(path.read_text())
+    data["machine"]["cpu"] = "Some Other CPU"                               # another machine's file
+    path.write_text(json.dumps(data))
+    other = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 2, "blas": 1, "blas1": 3}))
+    assert other.choose("op", a, W, out) == "blas"
+
+
+def test_force_must_name_a_choice_and_falls_back_to_blas_where_it_cannot_run():
+    with pytest.raises(ValueError):
+        plan.Planner(path=False, force="gpu")
+    a, W, out = _operands(8, 8, 8)
+    p = plan.Planner(path=False, force="split_tiled")
+    assert p.choose("op", a, W, out, threads=1) == "blas"
+    assert p.choose("op", a.astype(np.float64), W.astype(np.float64), out.astype(np.float64), 1) == "blas"
