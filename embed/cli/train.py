@@ -56,6 +56,9 @@ def register(subparsers):
     p.add_argument("--cache", action="store_true",
                    help="keep the tokenized corpus in your cache folder (~/.cache/embed, or $EMBED_CACHE) "
                         "so the next run on the same text and settings skips tokenizing")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="train on a Dask cluster: tcp://scheduler:8786, or local:N for N worker processes "
+                        "here (needs pip install \"embed[distributed]\"); CORPUS may then be a folder or a glob")
     p.add_argument("-binary", dest="binary_c", type=int, choices=(0, 1), help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (words_per_sec, train_seconds, vocab_size, epoch_loss)")
@@ -89,7 +92,7 @@ def cmd_train(args):
         args.corpus, sg=sg, vector_size=args.vector_size, window=args.window, negative=args.negative,
         hs=hs, min_count=args.min_count, max_vocab_size=args.max_vocab_size, sample=args.sample,
         epochs=args.epochs, alpha=args.alpha, workers=args.workers, seed=args.seed,
-        tokenizer=args.tokenizer, lowercase=args.lowercase, cache=args.cache)
+        tokenizer=args.tokenizer, lowercase=args.lowercase, cache=args.cache, cluster=args.cluster)
     model.wv.save_word2vec_format(args.output, binary=(fmt == "binary"))
     replaced = int(getattr(corpus, "replaced_bytes", 0) or 0)
     wps = float(model.words_per_sec_)

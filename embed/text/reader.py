@@ -123,13 +123,15 @@ def _cut_at_space(text, limit):
     return cut + 1
 
 
-def iter_pieces(path, stats=None, block_bytes=None):
+def iter_pieces(path, stats=None, block_bytes=None, span=None):
     """Yield ``(text, end_of_line)`` pieces of a text file (UTF-8, or UTF-16/32 with a BOM).
 
     Each piece holds at most about `block_bytes` characters; a line longer than
     that comes as several pieces cut at whitespace, the last one with
     ``end_of_line=True``.  Line terminators are removed.  Memory use is
     bounded by a few blocks whatever the size of the file or of its lines.
+    span : None, or ``(start, end)`` byte offsets: read only those bytes of an
+        uncompressed file (UTF-8 when start > 0), e.g. one shard of a distributed run.
     """
     path = check_readable(path, "corpus file")
     stats = stats if stats is not None else ReadStats()
@@ -140,13 +142,28 @@ def iter_pieces(path, stats=None, block_bytes=None):
         f = _open_binary(path)
     except OSError as e:
         raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
+    left = None  # bytes of the span still to read
+    if span is not None:
+        f.seek(span[0])
+        left = span[1] - span[0]
+        if span[0] > 0:
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="embed.replace_count")
+
+    def read(n):
+        nonlocal left
+        if left is None:
+            return f.read(n)
+        data = f.read(min(n, left))
+        left -= len(data)
+        return data
+
     with f:
         while True:
             try:
-                block = f.read(block_bytes)
+                block = read(block_bytes)
                 if decoder is None:
                     while 0 < len(block) < 4:  # enough bytes to tell UTF-32-LE from UTF-16-LE
-                        more = f.read(block_bytes)
+                        more = read(block_bytes)
                         if not more:
                             break
                         block += more

@@ -280,7 +280,7 @@ class Word2Vec:
                     codes=c(codes), code_lens=c(lens), sig=sig, logsig=logsig)
 
     # ------------------------------------------------------------ training
-    def fit(self, source, epochs=None):
+    def fit(self, source, epochs=None, client=None, **cluster_options):
         """Train on `source` (path, iterable of sentences, or EncodedCorpus); returns self.
 
         The first call builds the vocabulary and initialises the weights.  Later
@@ -288,7 +288,14 @@ class Word2Vec:
         skipped): with `epochs` given, a new plan of that many epochs (learning
         rate decaying again from alpha); with `epochs=None`, a plan interrupted
         by a checkpoint is resumed where it stopped, else `self.epochs` more.
+
+        With a Dask `client`, trains on its cluster instead (`source` a file,
+        folder or glob every worker can read; `cluster_options` as
+        `distributed.fit_on_cluster`).
         """
+        if client is not None:
+            from .distributed import fit_on_cluster
+            return fit_on_cluster(self, source, client, epochs, **cluster_options)
         self._validate()
         if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer))
                                    or epochs < 1):

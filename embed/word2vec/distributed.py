@@ -1,0 +1,260 @@
+"""Word2vec on a Dask cluster: data-parallel training with synchronous merges several times an epoch.
+
+    from distributed import Client
+    model = Word2Vec(vector_size=100, epochs=5).fit("corpus/*.txt", client=Client("tcp://scheduler:8786"))
+
+`embed train CORPUS --cluster tcp://scheduler:8786` (or ``--cluster local:N``)
+does the same from the command line.  The corpus (a file, folder or glob) must
+be readable under the same path by every worker (a shared filesystem).
+
+1. Vocabulary, map-reduce: the files are cut into byte ranges at line breaks
+   (`text.byte_ranges`); each worker counts ranges (`cluster_tasks.count_range`)
+   and the driver merges the counts in range order, so words keep their order
+   of first appearance and the vocabulary equals a single-process run's (with
+   `max_vocab_size`, each range is pruned on its own, as word2vec's ReduceVocab).
+2. Encoding: the ranges are dealt round-robin to ``W`` slots (one per worker
+   at the start); a worker encodes its slot's ranges to shards in its local
+   directory on first use and keeps them for the whole run.
+3. Training, in rounds: an epoch is ``syncs_per_epoch`` rounds; in round r
+   every slot trains the r-th slice of its shards, starting from the same
+   global weights (sent once per round), with the learning rate that slice
+   has in the global schedule ``alpha -> min_alpha`` over all epochs, and
+   returns the rows it changed.  The driver merges them:
+
+       merge="sum":      w <- w + sum_i d_i                      (default)
+       merge="average":  w <- w + sum_i c_i d_i / sum_i c_i      c_i = how often slot i touched the row
+
+   "sum" adds the slots' updates as if they had run one after the other from
+   the same start (first order in the learning rate: the delayed-update view of
+   asynchronous SGD); rows seen by one slot, the rare words, get exactly their
+   single-process update either way.  "average" (model averaging weighted by
+   touches) divides the update of the frequent words by up to W, which is what
+   makes plain model averaging (Spark MLlib) lose accuracy as partitions grow.
+4. Faults: a round's tasks are pure functions of (weights, slot, round, RNG
+   state); the driver changes the model only when every slot of the round has
+   returned.  A lost worker's task is rerun by Dask on another worker (which
+   encodes the slot again), giving the same result: the model is never half
+   updated, and a seeded run with a fixed W gives the same vectors with or
+   without a failure.
+
+Network per round: the weights to every worker (W * (syn0 + syn1neg [+ syn1])
+bytes) and the changed rows back; `cluster_stats_` on the model counts them.
+"""
+import os
+import time
+import uuid
+
+import numpy as np
+
+from ..errors import EmbedError
+from ..progress import bar
+from ..text.byte_ranges import corpus_files, split
+from ..text.vocab import Vocab, check_vocab_settings
+from . import cluster_tasks, tables
+
+INSTALL_HINT = 'distributed training needs Dask: pip install "embed[distributed]"'
+MERGES = ("sum", "average")
+
+
+def require_dask():
+    """Import dask.distributed, or raise a one-line EmbedError saying what to install."""
+    try:
+        import distributed
+    except ImportError:
+        raise EmbedError(INSTALL_HINT) from None
+    return distributed
+
+
+def connect(address):
+    """A Dask client for ``tcp://host:port`` (a running scheduler) or ``local:N`` (N worker processes here)."""
+    distributed = require_dask()
+    address = str(address).strip()
+    if address.startswith("local:"):
+        try:
+            n = int(address[len("local:"):])
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise EmbedError(f"cluster must be local:N with N >= 1 workers, got {address!r}")
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        return distributed.Client(cluster)
+    if "://" not in address:
+        raise EmbedError(f"cluster must be a scheduler address such as tcp://host:8786, or local:N; "
+                         f"got {address!r}")
+    try:
+        return distributed.Client(address, timeout="20s")
+    except OSError as e:
+        raise EmbedError(f"cannot reach the Dask scheduler at {address} ({e})") from None
+
+
+def fit_at_address(model, source, address, **options):
+    """Connect to `address` (see `connect`), train `model` there, disconnect.
+
+    Returns ``(model, summary)``; summary has `raw_words`, `replaced_bytes` and
+    `vocab`, like an encoded corpus, for the command line's report.
+    """
+    from types import SimpleNamespace
+
+    client = connect(address)
+    try:
+        fit_on_cluster(model, source, client, **options)
+    finally:
+        cluster = client.cluster if str(address).startswith("local:") else None
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return model, SimpleNamespace(raw_words=model.vocab_.total_words, vocab=model.vocab_,
+                                  replaced_bytes=model.cluster_stats_["replaced_bytes"])
+
+
+def count_vocabulary(client, ranges, settings):
+    """Map: count every range on the workers; reduce: merge in range order.  Returns (Vocab, replaced bytes)."""
+    futures = client.map(cluster_tasks.count_range, ranges, settings=settings, pure=False)
+    merged, raw, replaced = {}, 0, 0
+    for counts, n, rep in client.gather(futures):  # in range order
+        for w, c in counts.items():
+            merged[w] = merged.get(w, 0) + c
+        raw += n
+        replaced += rep
+    if raw == 0:
+        raise EmbedError(f"corpus is empty (no tokens found by tokenizer {settings['tokenizer']!r})")
+    vocab = Vocab.from_counts(merged, settings["min_count"], settings["max_vocab_size"], total_words=raw)
+    if len(vocab) == 0:
+        raise EmbedError(f"every word occurs fewer than min_count={settings['min_count']} times "
+                         f"({raw} tokens, {len(merged)} distinct words); lower min_count")
+    return vocab, replaced
+
+
+def _merge(base, parts, how):
+    """Apply the slots' changed rows to `base` (V, D) in place (see the module docstring)."""
+    if how == "sum":
+        for rows, delta, _ in parts:
+            base[rows] += delta  # rows are unique within a slot
+        return
+    num = np.zeros_like(base)  # (V, D) sum of weighted deltas
+    den = np.zeros(base.shape[0], np.float64)  # (V,) sum of weights
+    for rows, delta, weight in parts:
+        num[rows] += weight[:, None] * delta
+        den[rows] += weight
+    hit = den > 0
+    base[hit] += (num[hit] / den[hit, None]).astype(base.dtype)
+
+
+def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=4, merge="sum",
+                   range_bytes=None):
+    """Train `model` (a `Word2Vec`) on `source` with the Dask `client`; returns the model.
+
+    syncs_per_epoch : merges per epoch (>= 1); merge : "sum" or "average";
+    range_bytes : size of the byte ranges (default: about 4 per worker, at most 64 MiB).
+    The model's `workers` is ignored: each Dask worker trains one slot on one thread.
+    """
+    model._validate()
+    if isinstance(syncs_per_epoch, bool) or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1:
+        raise EmbedError(f"syncs_per_epoch must be a positive integer, got {syncs_per_epoch!r}")
+    if merge not in MERGES:
+        raise EmbedError(f"merge must be one of {', '.join(MERGES)}, got {merge!r}")
+    if not isinstance(model.tokenizer, str):
+        raise EmbedError("distributed training needs a tokenizer name (a callable cannot be sent to workers)")
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise EmbedError(f"epochs must be a positive integer, got {epochs!r}")
+    check_vocab_settings(model.min_count, model.max_vocab_size)
+    n_workers = len(client.scheduler_info()["workers"])
+    if n_workers < 1:
+        raise EmbedError("the Dask cluster has no workers")
+    files = corpus_files(source)
+    total_bytes = sum(os.path.getsize(f) for f in files)
+    if range_bytes is None:
+        range_bytes = int(min(64 << 20, max(1 << 12, total_bytes // (4 * n_workers) + 1)))
+    ranges = split(files, range_bytes)
+    settings = {"tokenizer": model.tokenizer, "lowercase": bool(model.lowercase),
+                "min_count": int(model.min_count),
+                "max_vocab_size": None if model.max_vocab_size is None else int(model.max_vocab_size),
+                "max_words": 10000}
+    sent = received = 0
+
+    t_start = time.perf_counter()
+    fresh = not hasattr(model, "vocab_")
+    replaced = 0
+    if fresh:
+        vocab, replaced = count_vocabulary(client, ranges, settings)
+        model.vocab_ = vocab
+        model._init_weights()
+    if model.hs and model.syn1_.shape[0] != len(model.vocab_) - 1:
+        model.syn1_ = np.zeros((len(model.vocab_) - 1, model.vector_size), np.float32)
+    tabs = model._tables()
+    token = uuid.uuid4().hex
+    slots = [ranges[i::n_workers] for i in range(n_workers)]
+    slots = [s for s in slots if s]
+    words = client.scatter([model.vocab_.words], broadcast=True, hash=False)[0]  # one future for the whole list
+    tabs_f = client.scatter([tabs], broadcast=True, hash=False)[0]
+    done, planned = 0, int(epochs if epochs is not None else model.epochs)
+    rng = [int(tables.seed_state(model.seed + 7919 * model.epochs_done_, i)[0]) for i in range(len(slots))]
+    params = {"sg": bool(model.sg), "hs": bool(model.hs), "window": int(model.window),
+              "negative": int(model.negative), "batch_words": int(model.batch_words),
+              "by_sentence": int(model.alpha_decay == "sentences")}
+    a_hi, a_lo = model.start_alpha, float(model.min_alpha)
+    rounds = planned * syncs_per_epoch
+    cbs = model.callbacks if isinstance(model.callbacks, (list, tuple)) else (model.callbacks,)
+    raw_words = model.vocab_.total_words
+    train_seconds = 0.0
+    per_epoch_bytes = []
+    try:
+        with bar(total=rounds, desc="word2vec rounds", unit="round", show=model.progress) as pbar:
+            for e in range(planned):
+                t0 = time.perf_counter()
+                loss = pairs = 0.0
+                bytes_before = sent + received
+                for r in range(syncs_per_epoch):
+                    k = e * syncs_per_epoch + r
+                    alpha = (a_hi - (a_hi - a_lo) * k / rounds, a_hi - (a_hi - a_lo) * (k + 1) / rounds)
+                    weights = (model.syn0_, model.syn1neg_, model.syn1_)
+                    w_future = client.scatter([weights], broadcast=True, hash=False)[0]
+                    sent += len(slots) * sum(w.nbytes for w in weights)
+                    jobs = [{"token": token, "slot": i, "ranges": slots[i], "words": words,
+                             "settings": settings, "params": params, "round": r, "rounds": syncs_per_epoch,
+                             "alpha": alpha, "rng": rng[i]} for i in range(len(slots))]
+                    futures = [client.submit(_train_round_task, job, w_future, tabs_f, pure=False,
+                                             retries=3) for job in jobs]
+                    results = sorted(client.gather(futures), key=lambda res: res["slot"])
+                    for name, base in (("syn0", model.syn0_), ("syn1neg", model.syn1neg_),
+                                       ("syn1", model.syn1_)):
+                        parts = [res[name] for res in results]
+                        received += sum(p[0].nbytes + p[1].nbytes + p[2].nbytes for p in parts)
+                        _merge(base, parts, merge)
+                    for res in results:
+                        rng[res["slot"]] = res["rng"]
+                        loss += res["stats"][tables.STAT_LOSS]
+                        pairs += res["stats"][tables.STAT_PAIRS]
+                    del w_future
+                    pbar.update(1)
+                epoch_loss = loss / pairs if pairs else float("nan")
+                if not np.isfinite(model.syn0_).all():
+                    raise EmbedError("training diverged (non-finite vectors): lower alpha")
+                train_seconds += time.perf_counter() - t0
+                done += 1
+                per_epoch_bytes.append(sent + received - bytes_before)
+                model.plan_ = (done, planned)
+                model.epochs_done_ += 1
+                model.epoch_loss_.append(epoch_loss)
+                model.train_seconds_ = train_seconds
+                model.words_per_sec_ = raw_words * done / max(train_seconds, 1e-9)
+                model._wv = None
+                for cb in cbs:
+                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(model, model.epochs_done_,
+                                                                             epoch_loss)
+    finally:
+        try:
+            client.run(cluster_tasks.forget_run, token)
+        except Exception:  # tidying only: a worker that is gone has nothing to remove
+            pass
+    model.cluster_stats_ = {"workers": len(slots), "replaced_bytes": replaced, "ranges": len(ranges), "rounds": rounds,
+                            "bytes_sent": sent, "bytes_received": received,
+                            "bytes_per_epoch": float(np.mean(per_epoch_bytes)) if per_epoch_bytes else 0.0,
+                            "seconds": time.perf_counter() - t_start}
+    return model
+
+
+def _train_round_task(job, weights, tabs):
+    """The task Dask runs (a module-level function, so workers import it by name)."""
+    return cluster_tasks.train_round(job, weights, tabs)

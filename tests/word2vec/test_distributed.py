@@ -1,0 +1,131 @@
+"""word2vec on a Dask LocalCluster of 2 worker processes: vocabulary, convergence, reproducibility, a lost worker."""
+import os
+import signal
+import threading
+import time
+
+import distributed as dask_distributed  # in the test extra: CI runs these on a LocalCluster
+import numpy as np
+import pytest
+
+from embed.errors import EmbedError
+from embed.text.corpus import encode_corpus
+from embed.word2vec import cluster_tasks, distributed
+from embed.word2vec.model import Word2Vec
+
+TOPICS = [["cat", "dog", "horse", "cow", "sheep", "goat"],
+          ["red", "green", "blue", "yellow", "purple", "orange"],
+          ["paris", "london", "rome", "berlin", "madrid", "vienna"]]
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = dask_distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=50)
+    with dask_distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Sentences that each stay within one topic, plus filler words; 2 files."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path_factory.mktemp("corpus")
+    filler = [f"the{i}" for i in range(8)]
+    for part in range(2):
+        lines = []
+        for _ in range(700):
+            topic = TOPICS[rng.integers(3)]
+            words = list(rng.choice(topic, size=8)) + list(rng.choice(filler, size=2))
+            rng.shuffle(words)
+            lines.append(" ".join(words))
+        (folder / f"part{part}.txt").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def _model(**kw):
+    return Word2Vec(vector_size=16, window=3, negative=5, min_count=2, epochs=4, seed=3,
+                    sample=0, progress=False, **kw)
+
+
+def test_vocabulary_equals_the_single_process_one(client, corpus, tmp_path):
+    whole = tmp_path / "whole.txt"
+    whole.write_bytes(b"".join((corpus / f"part{i}.txt").read_bytes() for i in range(2)))
+    settings = {"tokenizer": "regexp", "lowercase": True, "min_count": 2, "max_vocab_size": None,
+                "max_words": 10000}
+    from embed.text.byte_ranges import corpus_files, split
+    ranges = split(corpus_files(str(corpus)), 997)  # many ranges over both files
+    assert len(ranges) > 10
+    vocab, _ = distributed.count_vocabulary(client, ranges, settings)
+    single = encode_corpus(str(whole), min_count=2).vocab
+    assert vocab.words == single.words  # same words, same order (ties by first appearance)
+    assert vocab.counts.tolist() == single.counts.tolist()
+    assert vocab.total_words == single.total_words
+
+
+def test_training_converges_and_is_reproducible(client, corpus):
+    a = _model().fit(str(corpus), client=client, syncs_per_epoch=2)
+    assert a.cluster_stats_["workers"] == 2 and a.epochs_done_ == 4
+    assert a.epoch_loss_[-1] < a.epoch_loss_[0]
+    for topic in TOPICS:
+        near = [w for w, _ in a.wv.most_similar(topic[0], topn=4)]
+        assert len(set(near) & set(topic)) >= 3, (topic[0], near)
+    b = _model().fit(str(corpus / "*.txt"), client=client, syncs_per_epoch=2)
+    np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)  # fixed workers + seed: same bytes
+
+
+def test_a_worker_killed_mid_training_does_not_corrupt_the_model(client, corpus):
+    reference = _model().fit(str(corpus), client=client, syncs_per_epoch=3)
+    pids = client.run(cluster_tasks.worker_pid)
+    result, errors = {}, []
+
+    def train():
+        try:
+            result["model"] = _model().fit(str(corpus), client=client, syncs_per_epoch=3)
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    deadline = time.time() + 60
+    victim = None
+    while victim is None and time.time() < deadline and thread.is_alive():
+        busy = [w for w, keys in client.processing().items()
+                if any("train_round" in str(k) for k in keys)]
+        if busy:
+            victim = busy[0]
+        time.sleep(0.005)
+    assert victim is not None, "training finished before a worker could be stopped"
+    os.kill(pids[victim], signal.SIGKILL)
+    thread.join(120)
+    assert not errors, errors
+    got = result["model"]
+    assert np.isfinite(got.wv.vectors).all()
+    np.testing.assert_array_equal(got.wv.vectors, reference.wv.vectors)  # as if nothing had happened
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_bad_options_are_one_line_errors(client, corpus):
+    with pytest.raises(EmbedError, match="syncs_per_epoch"):
+        _model().fit(str(corpus), client=client, syncs_per_epoch=0)
+    with pytest.raises(EmbedError, match="merge"):
+        _model().fit(str(corpus), client=client, merge="median")
+    with pytest.raises(EmbedError, match="not found"):
+        _model().fit(str(corpus / "missing*.txt"), client=client)
+    with pytest.raises(EmbedError, match="local:N"):
+        distributed.connect("local:zero")
+
+
+def test_without_dask_the_hint_names_the_extra(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(EmbedError, match=r'pip install "embed\[distributed\]"'):
+        distributed.connect("local:2")
