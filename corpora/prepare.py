@@ -5,8 +5,8 @@
     python corpora/prepare.py my_corpus.txt   # any UTF-8 text file, one sentence/paragraph per line
 
 The encoded arrays (int32 word ids + int64 sentence offsets + vocabulary) are
-written to a cache file next to the corpus (or in the cache dir if that folder
-is read-only), so `embed train ... --cache` and `Word2Vec().fit(encode_corpus(
+written as shards to the user's cache folder (<cache dir>/corpora/, keyed by
+the corpus's content), so `embed train ... --cache` and `Word2Vec().fit(encode_corpus(
 path, cache=True))` skip tokenizing afterwards.  Settings must match those of
 the training run (tokenizer, lowercase, min_count, max_vocab_size).
 """

@@ -121,11 +121,29 @@ def test_without_dask_the_hint_names_the_extra(monkeypatch):
     import builtins
     real_import = builtins.__import__
 
-    def no_dask(name, *args, **kwargs):
-        if name == "distributed" or name.startswith("distributed."):
+    def no_dask(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and (name == "distributed" or name.startswith("distributed.")):
             raise ImportError("No module named 'distributed'")
-        return real_import(name, *args, **kwargs)
+        return real_import(name, globals, locals, fromlist, level)
 
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(EmbedError, match=r'pip install "embed\[distributed\]"'):
         distributed.connect("local:2")
+
+
+def test_embed_train_cluster_without_dask_is_one_line(monkeypatch, corpus, tmp_path, capsys):
+    import builtins
+
+    from embed.cli import main
+    real_import = builtins.__import__
+
+    def no_dask(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and (name == "distributed" or name.startswith("distributed.")):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    code = main(["train", str(corpus / "part0.txt"), "-o", str(tmp_path / "v.vec"), "--cluster", "local:2"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and 'pip install "embed[distributed]"' in err[0]
+    assert not (tmp_path / "v.vec").exists()
