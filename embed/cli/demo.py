@@ -16,14 +16,17 @@ from .output import human_count, percent
 def register(subparsers):
     p = subparsers.add_parser(
         "demo", allow_abbrev=False, help="train on the best corpus available, answer analogies, draw plots",
-        description="Train skip-gram on the best corpus available offline (text8 if fetched, "
-                    "else a Wikipedia sample from gensim's wheel), answer three analogies and "
+        description="Train skip-gram on text8 (downloaded once into the cache; where the network "
+                    "is not reachable, the offline corpus built from gensim's wheel), answer three analogies and "
                     "write a cluster plot and an analogy-arrows plot.")
     p.add_argument("--corpus", default=None,
                    help="text file to train on (default: the best corpus available)")
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="passes over the corpus (default: 5, or 10 on a corpus under 2M words)")
     p.add_argument("--out", default="out", help="folder for the vectors and plots (default ./out)")
+    p.add_argument("--offline", action="store_true",
+                   help="do not download text8; train on the best corpus already here (default: download "
+                        "text8 once into the cache when it is missing)")
     p.add_argument("--workers", type=positive_int, default=None, help="training threads (default: all cores)")
     p.add_argument("--dim", dest="vector_size", type=positive_int, default=100, metavar="DIM",
                    help="vector size (default 100)")
@@ -41,9 +44,11 @@ def out_folder(folder):
     return folder
 
 
-def show_corpus(path_given):
+def show_corpus(path_given, offline=False):
     from ..word2vec import demo
-    path, description = demo.choose_corpus(path_given)
+    path, description, note = demo.choose_corpus(path_given, download=not offline)
+    if note:
+        print(note, flush=True)
     if path_given:
         print(f"corpus: {path} (given with --corpus)", flush=True)
     else:
@@ -68,18 +73,31 @@ def show_training(path, args, folder):
     return model.wv, n_words, vec_path
 
 
+def print_answer(a):
+    rank = a.rank
+    verdict = ("correct" if rank == 1 else f"'{a.expected}' is #{rank}" if rank
+               else f"'{a.expected}' not in the top {len(a.answers)}")
+    print(f"{a.expression} = {a.answers[0][0]}   ({verdict}; top {len(a.answers)}: "
+          + ", ".join(f"{w} {s:.2f}" for w, s in a.answers) + ")")
+
+
 def show_analogies(kv):
     from ..word2vec import demo
     print()
-    for a in demo.answer_analogies(kv):
+    answers = demo.answer_analogies(kv)
+    for a in answers:
         if a.missing:
             print(f"{a.expression}: cannot answer, not in the vocabulary: {', '.join(a.missing)}")
-            continue
-        rank = a.rank
-        verdict = ("correct" if rank == 1 else f"'{a.expected}' is #{rank}" if rank
-                   else f"'{a.expected}' not in the top {len(a.answers)}")
-        print(f"{a.expression} = {a.answers[0][0]}   ({verdict}; top {len(a.answers)}: "
-              + ", ".join(f"{w} {s:.2f}" for w, s in a.answers) + ")")
+        else:
+            print_answer(a)
+    if all(a.rank == 1 for a in answers):
+        return
+    easy = demo.easy_analogies(kv)
+    if easy:
+        print("\nthese classic analogies need a bigger corpus (text8); simpler ones this corpus's "
+              "vocabulary can answer:")
+        for a in easy:
+            print_answer(a)
 
 
 def show_neighbours(kv):
@@ -94,10 +112,9 @@ def show_neighbours(kv):
 def show_small_corpus_note(n_words):
     from ..word2vec import demo
     if n_words < demo.SMALL_CORPUS_WORDS:
-        print(f"\nnote: this corpus has only {human_count(n_words)} words. On a sub-million-word sample "
-              "analogy answers are rough for any trainer (gensim answers 'noricum' to "
-              "france - paris + rome after 15 epochs on this Wikipedia sample). For real answers "
-              "run `embed corpora fetch text8` (17M words), then `embed demo` again.")
+        print(f"\nnote: this corpus has only {human_count(n_words)} words, too few for reliable analogies "
+              "with any trainer. For the classic answers run `embed corpora fetch text8` (17M words) "
+              "where the network is reachable, then `embed demo` again.")
 
 
 def show_accuracy(kv):
@@ -125,7 +142,7 @@ def cmd_demo(args):
 
     folder = out_folder(args.out)
     t0 = time.perf_counter()
-    path = show_corpus(args.corpus)
+    path = show_corpus(args.corpus, args.offline)
     outputs = [os.path.join(folder, name) for name in ("vectors.bin", "clusters.png", "analogies.png")]
     check_distinct(outputs, [path])  # before training: the corpus must survive
     check_writable(outputs[0])

@@ -10,12 +10,12 @@ EMBED_DATA folders, the cache dir, gensim's test data), `download` (fetch),
 format), `mnist` (MNIST / Fashion-MNIST sources and loader).
 """
 from .catalog import DATASETS, EVAL_SETS, Dataset, dataset
-from .download import fetch
+from .download import DownloadError, fetch
 from .idx import read_idx, write_idx
 from .mnist import MnistData, load_mnist
-from .offline import build_wiki_sample, default_corpus
+from .offline import build_offline_corpus, build_wiki_sample, default_corpus
 from .sources import cache_dir, data_dirs, eval_file, find, gensim_test_data, how_to_get, resolve_file
 
-__all__ = ["DATASETS", "EVAL_SETS", "Dataset", "dataset", "fetch", "read_idx", "write_idx",
-           "MnistData", "load_mnist", "build_wiki_sample", "default_corpus", "cache_dir",
+__all__ = ["DATASETS", "EVAL_SETS", "Dataset", "dataset", "DownloadError", "fetch", "read_idx", "write_idx",
+           "MnistData", "load_mnist", "build_offline_corpus", "build_wiki_sample", "default_corpus", "cache_dir",
            "data_dirs", "eval_file", "find", "gensim_test_data", "how_to_get", "resolve_file"]

@@ -8,7 +8,8 @@ tinyshakespeare   tinyshakespeare.txt          Karpathy's char-rnn data
 questions-words   questions-words.txt          word2vec analogy set (gensim's copy)
 wordsim353        wordsim353.tsv               WordSim-353 (gensim's copy)
 simlex999         simlex999.txt                SimLex-999 (gensim's copy)
-wiki_sample       wiki_sample.txt              built offline from gensim's wheel
+wiki_sample       wiki_sample.txt              built offline from gensim's wheel (benchmarks)
+offline           offline_corpus_v2.txt        built offline from gensim's wheel (the demo)
 ================  ===========================  ==========================================
 
 Pure data: finding the files is `embed.data.sources`, downloading them
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import EmbedError
 
+OFFLINE_VERSION = 2  # bump when offline.build_offline_corpus changes: cached copies are rebuilt
 _GENSIM_RAW = "https://raw.githubusercontent.com/piskvorky/gensim/4.4.0/gensim/test/test_data/"
 
 
@@ -61,7 +63,11 @@ DATASETS = {d.name: d for d in [
             sha256="d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d",
             in_gensim=True),
     Dataset("wiki_sample", "wiki_sample.txt",
-            "wiki_sample: ~790k words of Wikipedia excerpts from gensim's test data (offline)"),
+            "wiki_sample: ~790k words of Wikipedia excerpts from gensim's test data, partly stemmed "
+            "(the benchmarks' corpus)"),
+    Dataset("offline", f"offline_corpus_v{OFFLINE_VERSION}.txt",
+            "offline: ~530k words of unstemmed English (Wikipedia articles, news, reviews) "
+            "from gensim's test data"),
 ]}
 
 EVAL_SETS = ("questions-words", "wordsim353", "simlex999")

@@ -87,8 +87,8 @@ def how_to_get(name):
     """A hint for a data set that was not found: which folder EMBED_DATA should name, what to run."""
     d = dataset(name)
     s = settings.get()
-    if d.name == "wiki_sample":
-        fetch = "run `embed corpora fetch wiki_sample` (needs gensim: pip install 'embed[demo]')"
+    if d.url is None:  # built locally: wiki_sample, offline
+        fetch = f"run `embed corpora fetch {d.name}` (needs gensim: pip install 'embed[demo]')"
     elif d.in_gensim:
         fetch = f"install gensim (pip install 'embed[demo]') or run `embed corpora fetch {d.name}`"
     else:

@@ -64,7 +64,7 @@ def test_fetch_unzips_a_member_through_a_fake_opener(tmp_path, monkeypatch):
     seen = []
 
     def opener(url, timeout=None):
-        seen.append(url)
+        seen.append(url.full_url)
         return io.BytesIO(archive)
 
     monkeypatch.setattr(download, "urlopen", opener)
