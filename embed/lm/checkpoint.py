@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
+from ..filekinds import check_kind
 
 FORMAT = "embed-lm/1"
 
@@ -66,7 +67,7 @@ def save(path, tree):
 
 def load(path):
     """The tree saved by `save`; a one-line EmbedError if the file is missing, corrupt or not ours."""
-    check_readable(path, "model file")
+    check_readable(check_kind(path, "lm"), "model file")
     try:
         with np.load(path, allow_pickle=False) as z:
             if "__meta__" not in z.files:

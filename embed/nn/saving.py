@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
+from ..filekinds import check_kind
 from . import optimizers
 from .base import layer_from_config
 
@@ -69,7 +70,7 @@ def save_model(model, path, include_optimizer=True):
 
 def load_model(cls, path):
     """The `cls` (Sequential) model saved at `path`; a one-line EmbedError for a bad file."""
-    check_readable(path, "model file")
+    check_readable(check_kind(path, "sequential"), "model file")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}

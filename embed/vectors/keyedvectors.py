@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import check_readable
+from ..filekinds import check_kind
 from . import formats
 from .query import parse_expression, unknown_words_error
 
@@ -281,5 +282,6 @@ class KeyedVectors:
 
 
 def load_vectors(path, what="vectors file"):
-    """`KeyedVectors.load(path)` after checking that `path` is a readable file (one-line errors)."""
-    return KeyedVectors.load(check_readable(path, what))
+    """`KeyedVectors.load(path)` after checking that `path` is a readable vectors file (one-line
+    errors; another of embed's files, e.g. a language model, is named as such)."""
+    return KeyedVectors.load(check_readable(check_kind(path, "vectors"), what))
