@@ -108,7 +108,7 @@ def main(argv=None):
     x = np.sort(rng.uniform(0.0, 1.0, 200))                      # (200,)
     y = np.sin(2 * np.pi * x) + 0.1 * rng.standard_normal(200)  # (200,)
     mars = MARS().fit(x, y)
-    print(f"1-D data: 200 points of y = sin(2 pi x) + N(0, 0.1^2)")
+    print("1-D data: 200 points of y = sin(2 pi x) + N(0, 0.1^2)")
     print(f"MARS ({len(mars.forward_terms_)} terms after the forward pass, {len(mars.terms_)} kept by GCV, "
           f"R^2 {mars.rsq_:.4f}):\n  {mars.summary(precision=4)}")
 
