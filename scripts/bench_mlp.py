@@ -14,7 +14,16 @@ write; about the 9.7 s of BENCHMARKS.md) and a tighter loop that indexes one
 pre-built tensor per batch (about twice as fast).  The 0.8x target is judged
 against the faster one.
 
-    python scripts/bench_mlp.py                      # full benchmark, 3 repeats
+`--whole` adds the whole-process comparison: ``python -m embed mnist`` (the
+same settings, default options otherwise) against a plain PyTorch script
+(gzip + numpy loading, the tensor-indexing loop, the test accuracy), each timed
+from launch to exit: import, data decoding, kernel loading, training, testing.
+
+The header names the CPU, its SIMD level, numpy's BLAS and its kernel family,
+PyTorch's version and threads, OPENBLAS_CORETYPE (never changed here) and the
+product kernels embed's planner chose in its worker (`embed.nn.plan`).
+
+    python scripts/bench_mlp.py --whole              # full benchmark, 3 repeats
     python scripts/bench_mlp.py --repeats 1 --epochs 2 --limit 20000   # quick look
 """
 import argparse
@@ -23,9 +32,50 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
+from bench_env import header, plans_used
+
 PEERS = ("ours", "torch", "torch-loader", "sklearn")
+
+# The plain PyTorch script of the whole-process comparison: what a user would write.
+TORCH_SCRIPT = """
+import gzip, os, sys, time
+import numpy as np
+import torch
+
+folder, epochs, bs, hidden, threads, seed = sys.argv[1], *map(int, sys.argv[2:7])
+torch.set_num_threads(threads)
+torch.manual_seed(seed)
+
+def idx(name):
+    with gzip.open(os.path.join(folder, name), "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+X = torch.from_numpy(idx("train-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255)
+y = torch.from_numpy(idx("train-labels-idx1-ubyte.gz").astype(np.int64))
+Xt = torch.from_numpy(idx("t10k-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255)
+yt = idx("t10k-labels-idx1-ubyte.gz")
+model = torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+loss_fn = torch.nn.CrossEntropyLoss()
+n = X.shape[0]
+for epoch in range(epochs):
+    perm = torch.randperm(n)
+    for i in range(0, n, bs):
+        idx_b = perm[i:i + bs]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(X[idx_b]), y[idx_b])
+        loss.backward()
+        opt.step()
+    print(f"epoch {epoch + 1} loss {loss.item():.4f}")
+with torch.no_grad():
+    print("test accuracy", float((model(Xt).argmax(1).numpy() == yt).mean()))
+"""
 
 
 def load(args):
@@ -123,7 +173,42 @@ def worker(args):
     X, y, Xt, yt, _ = load(args)
     seconds, acc = {"ours": run_ours, "torch": run_torch, "torch-loader": run_torch_loader,
                "sklearn": run_sklearn}[args.worker](args, X, y, Xt, yt)
-    print(json.dumps({"seconds": seconds, "accuracy": acc}))
+    used = {}
+    if args.worker == "ours":
+        from embed.nn import plan
+        used = plan.get().used
+    print(json.dumps({"seconds": seconds, "accuracy": acc, "plans": used}))
+
+
+def whole_process(args, env, folder):
+    """Median wall seconds (launch to exit) and accuracies of `embed mnist` and the PyTorch script."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(TORCH_SCRIPT)
+        script = f.name
+    cmds = {"embed mnist": [sys.executable, "-m", "embed", "mnist", "--data", folder, "--epochs", str(args.epochs),
+                            "--batch-size", str(args.batch_size), "--hidden", str(args.hidden),
+                            "--threads", str(args.threads), "--thread-mode", args.thread_mode, "--json"],
+            "PyTorch script": [sys.executable, script, folder, str(args.epochs), str(args.batch_size),
+                               str(args.hidden), str(args.threads), str(args.seed)]}
+    times = {k: [] for k in cmds}
+    accs = {k: [] for k in cmds}
+    try:
+        for r in range(args.repeats):
+            for name, cmd in cmds.items():
+                t0 = time.perf_counter()
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                dt = time.perf_counter() - t0
+                if out.returncode != 0:
+                    sys.exit(f"{name} failed:\n{out.stderr}")
+                last = out.stdout.strip().splitlines()[-1]
+                acc = json.loads(last)["test_accuracy"] if name == "embed mnist" else float(last.split()[-1])
+                times[name].append(dt)
+                accs[name].append(acc)
+                print(f"whole process {r + 1}/{args.repeats} {name:14s} {dt:7.2f}s  accuracy {acc:.4f}",
+                      file=sys.stderr)
+    finally:
+        os.unlink(script)
+    return {k: (statistics.median(times[k]), statistics.median(accs[k])) for k in cmds}
 
 
 def main():
@@ -139,6 +224,8 @@ def main():
     ap.add_argument("--limit", type=int, default=None, help="train on the first N images only (quick runs)")
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--whole", action="store_true",
+                    help="also time `embed mnist` against a plain PyTorch script, launch to exit")
     ap.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -148,6 +235,7 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads), NUMBA_NUM_THREADS=str(args.threads), EMBED_PROGRESS="0")
     results = {p: [] for p in peers}
+    plans = {}
     load_before = os.getloadavg()[0]
     base = [sys.executable, os.path.abspath(__file__), "--epochs", str(args.epochs), "--batch-size",
             str(args.batch_size), "--hidden", str(args.hidden), "--threads", str(args.threads),
@@ -164,6 +252,7 @@ def main():
                 sys.exit(f"{p} failed:\n{out.stderr}")
             res = json.loads(out.stdout.strip().splitlines()[-1])
             results[p].append(res)
+            plans = res.get("plans") or plans
             print(f"repeat {r + 1}/{args.repeats} {p:8s} {res['seconds']:7.2f}s  accuracy {res['accuracy']:.4f}",
                   file=sys.stderr)
 
@@ -176,6 +265,8 @@ def main():
           f"train rows: {n_train}, threads {args.threads}, median of {args.repeats} "
           f"(training time only; Numba kernels cached); load average {load_before:.1f} → "
           f"{os.getloadavg()[0]:.1f}\n")
+    print(header(args.threads))
+    print(plans_used(plans) + "\n")
     print("| implementation | train s | test accuracy | time ours/peer | accuracy ours/peer |")
     print("|---|---|---|---|---|")
     for p in peers:
@@ -185,6 +276,26 @@ def main():
         else:
             ratio_t = ratio_a = "—"
         print(f"| {names[p]} | {s:.2f} | {a:.4f} | {ratio_t} | {ratio_a} |")
+    if args.whole:
+        whole_table(args, env)
+
+
+
+
+def whole_table(args, env):
+    """Print the whole-process table (`--whole`)."""
+    from embed.data.mnist import DEBIAN_FASHION
+    folder = args.data or DEBIAN_FASHION
+    load_before = os.getloadavg()[0]
+    med = whole_process(args, env, folder)
+    ours, peer = med["embed mnist"], med["PyTorch script"]
+    print(f"\nWhole process, launch to exit ({args.epochs} epochs, all training rows, threads {args.threads}, "
+          f"thread mode {args.thread_mode}), median of {args.repeats}; load average {load_before:.1f} → "
+          f"{os.getloadavg()[0]:.1f}\n")
+    print("| command | wall s | test accuracy | time ours/peer |")
+    print("|---|---|---|---|")
+    print(f"| `embed mnist` | {ours[0]:.2f} | {ours[1]:.4f} | {ours[0] / peer[0]:.2f} |")
+    print(f"| plain PyTorch script | {peer[0]:.2f} | {peer[1]:.4f} | — |")
 
 
 if __name__ == "__main__":

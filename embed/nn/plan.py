@@ -206,6 +206,7 @@ class Planner:
         self._machine = None
         self._memo = {}              # (op, shapes, layouts, dtype, threads) -> choice: the per-step fast path
         self._lock = threading.Lock()  # one planning at a time (pool threads may ask together)
+        self.used = {}               # plan key -> choice, for the products this process ran
 
     def key(self, op, a, W, out, threads):
         """The plan's name: op, shape (M, K, N), operand layouts, threads, BLAS threads."""
@@ -233,6 +234,7 @@ class Planner:
                     found = plans[key] = self.measure(a, W, out, threads, options)
                     self._save()
             choice = found["choice"]
+            self.used[key] = choice
         self._memo[fast] = choice          # BLAS's thread count is taken as fixed for a given `threads`
         return choice
 
@@ -250,7 +252,7 @@ class Planner:
         return {"choice": best, "seconds": seconds}
 
     def chosen(self):
-        """{plan key: choice} of everything planned so far (for benchmark headers)."""
+        """{plan key: choice} of every plan known (cached or measured)."""
         return {k: v["choice"] for k, v in sorted(self._load().items())}
 
     # -- the cache file ----------------------------------------------------------------
