@@ -13,29 +13,18 @@ through numpy's BLAS, the time loop split in Python), the path float64 takes.
 
     python scripts/bench_cells.py                # default: 30 repeats, 2 threads
     python scripts/bench_cells.py --repeats 10 --threads 2
-    python scripts/bench_cells.py --blas-core auto   # AVX-512 kernels if the CPU has AVX-512
 
-numpy's BLAS kernels follow the environment: OPENBLAS_CORETYPE, if set, picks
-OpenBLAS's kernel family (our machines set OPENBLAS_CORETYPE=Haswell, i.e. AVX2,
-although the CPU has AVX-512; without the variable OpenBLAS picks SkylakeX
-kernels there, about 1.6x faster sgemm).  The default leaves the environment
-alone; ``--blas-core NAME`` overrides it for this run, ``--blas-core auto``
-asks for SkylakeX on AVX-512 CPUs.  PyTorch uses its own MKL / oneDNN (AVX-512)
-either way.  The table header names the kernels that ran.
+numpy's BLAS kernels follow the environment as the user has it: OPENBLAS_CORETYPE
+is never set or changed here (a pinned kernel family would handicap one side);
+the header says whether it is set, names the CPU, its SIMD level, numpy's BLAS
+and kernel family, PyTorch's version and threads, and the product kernels
+embed's planner (`embed.nn.plan`) chose for the big T*B products.
 """
 import argparse
 import os
 import time
 
-
-def avx512_core():
-    """'SkylakeX' when the CPU has AVX-512 F/BW/DQ/VL (Linux /proc/cpuinfo), else ''."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((ln.split() for ln in f if ln.startswith("flags")), [])
-    except OSError:
-        return ""
-    return "SkylakeX" if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= set(flags) else ""
+from bench_env import header, plans_used
 
 
 def main():
@@ -50,23 +39,13 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
     ap.add_argument("--pause", type=float, default=0.5,
                     help="seconds of pause before each block (PyTorch's OpenMP threads spin after its calls)")
-    ap.add_argument("--blas-core", default=None,
-                    help="override OPENBLAS_CORETYPE for numpy's OpenBLAS: a kernel name (SkylakeX, "
-                         "Haswell, ...), 'auto' (SkylakeX on AVX-512 CPUs) or '' (OpenBLAS's own "
-                         "detection); default: leave the environment alone")
     args = ap.parse_args()
 
-    # thread counts and the OpenBLAS kernel must be fixed before numpy / torch load their BLAS
+    # the thread count must be fixed before embed reads its settings
     os.environ["EMBED_NUM_THREADS"] = str(args.threads)
-    if args.blas_core is not None:
-        core = avx512_core() if args.blas_core == "auto" else args.blas_core
-        if core:
-            os.environ["OPENBLAS_CORETYPE"] = core
-        else:
-            os.environ.pop("OPENBLAS_CORETYPE", None)
     import numpy as np
     import torch
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     from embed.nn.recurrent import GRU, LSTM, SimpleRNN
 
@@ -122,10 +101,11 @@ def main():
         mo, mb, mt = (np.median(t) * 1e3 for t in (t_ours, t_blas, t_torch))
         rows.append((name, mo, mb, mt, mo / mt))
 
-    blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')} kernels)"
-                     for i in threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"])
+    from embed.nn import plan
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
-          f"{args.threads} thread(s), median of {len(t_ours)}; numpy BLAS: {blas}\n")
+          f"{args.threads} thread(s), median of {len(t_ours)}; load average {os.getloadavg()[0]:.1f}\n")
+    print(header(args.threads))
+    print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop\n")
     print("| layer | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch | speed-up |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, mo, mb, mt, r in rows:
