@@ -314,7 +314,11 @@ def main(argv=None):
                  ("", "", f"val loss after {args.minchar_budget:g} s (nats/char)", "loss", ours, peer,
                   "val_loss")]
 
-    print(f"\n(load average at the end: {os.getloadavg()[0]:.1f})")
+    print(f"\n(load average at the end: {os.getloadavg()[0]:.1f})\n")
+    from bench_env import header, plans_used
+    from embed.nn import plan
+    print(header(args.torch_threads or args.threads))
+    print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop")
     print("\n| setting | peer | metric | ours | peer | ours/peer |")
     print("|---|---|---|---:|---:|---:|")
     for setting, peer_name, metric, kind, ours, peer, key in rows:
