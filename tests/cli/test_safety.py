@@ -310,7 +310,7 @@ def test_lm_generate_streams_an_endless_sample(lm_model):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         first = p.stdout.read(200)  # arrives while the sample goes on: nothing is held back
-        assert len(first) == 200
+        assert len(first) == 200, p.stderr.read().decode(errors="replace")
         assert p.poll() is None
     finally:
         p.kill()
