@@ -32,6 +32,18 @@ Protocol
   evaluate_word_pairs (WordSim353, SimLex-999 Spearman); 3CosMul accuracy from
   embed's KeyedVectors.evaluate_analogies on both sides.
 - Each cell is the median over --seeds runs; ratios are ours / gensim of the medians.
+
+Whole process (``--whole``): every trainer as a user runs it, from launch to exit,
+vocabulary building and saving included, on the raw corpus file: ``embed train``,
+gensim's ``corpus_file`` mode, and the optional peers: fastText through its pip
+package (``--fasttext``; subwords off, minn=0 maxn=0: plain word2vec, its own
+learning rate 0.05), and trainer binaries you built (``--c-tool PATH``: the
+word2vec C tool; ``--pword2vec PATH``: Intel's pWord2Vec, skip-gram only; never
+committed).  Each row: wall seconds, training words/s (raw words x epochs / wall),
+peak RSS (the child's ru_maxrss from wait4) and the quality ratios against gensim
+(the saved vectors, evaluated as above).  Minimum over --seeds runs.
+
+    python scripts/bench_word2vec.py --whole --fasttext --c-tool ~/src/word2vec/word2vec
 """
 import argparse
 import json
@@ -150,6 +162,108 @@ def run_child(side, mode, workers, seed, args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# ------------------------------------------------------------------ whole process
+FASTTEXT_CHILD = """
+import sys, fasttext
+corpus, out, sg, epochs, workers, seed = sys.argv[1], sys.argv[2], sys.argv[3] == "sg", *map(int, sys.argv[4:7])
+m = fasttext.train_unsupervised(corpus, model="skipgram" if sg else "cbow", dim=100, ws=5, neg=5, t=1e-3,
+                                minCount=5, epoch=epochs, thread=workers, minn=0, maxn=0, seed=seed, verbose=0)
+with open(out, "w") as f:
+    words = m.words
+    f.write(f"{len(words)} 100\\n")
+    for w in words:
+        f.write(w + " " + " ".join(f"{v:.6f}" for v in m.get_word_vector(w)) + "\\n")
+"""
+
+GENSIM_FILE_CHILD = """
+import sys
+from gensim.models import Word2Vec
+corpus, out, sg, epochs, workers, seed = sys.argv[1], sys.argv[2], sys.argv[3] == "sg", *map(int, sys.argv[4:7])
+m = Word2Vec(corpus_file=corpus, vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, sg=int(sg),
+             epochs=epochs, workers=workers, seed=seed, alpha=0.025 if sg else 0.05)
+m.wv.save_word2vec_format(out)
+"""
+
+
+def whole_commands(args, mode, workers, seed, out):
+    """{trainer name: argv} of every whole-process contender for one setting."""
+    sg = mode == "sg"
+    common = [args.corpus, out, mode, str(args.epochs), str(workers), str(seed)]
+    cmds = {"embed train": [sys.executable, "-m", "embed", "train", args.corpus, "-o", out, "--epochs",
+                            str(args.epochs), "--workers", str(workers), "--seed", str(seed)]
+            + ([] if sg else ["--cbow"]),
+            "gensim corpus_file": [sys.executable, "-c", GENSIM_FILE_CHILD] + common}
+    if args.fasttext:
+        cmds["fastText (subwords off)"] = [sys.executable, "-c", FASTTEXT_CHILD] + common
+    c_opts = ["-train", args.corpus, "-output", out, "-size", "100", "-window", "5", "-negative", "5",
+              "-sample", "1e-3", "-min-count", "5", "-iter", str(args.epochs), "-threads", str(workers),
+              "-binary", "0"]
+    if args.c_tool:
+        cmds["word2vec C tool"] = [args.c_tool] + c_opts + ["-cbow", "0" if sg else "1", "-hs", "0"]
+    if args.pword2vec and sg:
+        cmds["pWord2Vec"] = [args.pword2vec] + c_opts + ["-batch-size", "11"]
+    return cmds
+
+
+def run_whole(cmd):
+    """(wall seconds, peak RSS MB) of one command, launch to exit."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        sys.exit(f"bench_word2vec: {cmd[0]} failed ({proc.returncode}):\n{err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024.0
+
+
+def read_text_vectors(path):
+    import numpy as np
+    with open(path, encoding="utf-8", errors="replace") as f:
+        n, dim = map(int, f.readline().split())
+        words, rows = [], []
+        for line in f:
+            parts = line.rstrip().split(" ")
+            if len(parts) != dim + 1:
+                continue
+            words.append(parts[0])
+            rows.append(np.asarray(parts[1:], dtype=np.float32))
+    return words, np.vstack(rows)
+
+
+def whole_table(args):
+    import tempfile
+    raw_words = 0
+    with open(args.corpus, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            raw_words += len(line.split())
+    print(f"\n## Whole process, launch to exit ({raw_words:,} raw words, {args.epochs} epochs, "
+          f"minimum of {args.seeds} run(s); load average {os.getloadavg()[0]:.1f})\n")
+    print("| mode | threads | trainer | seconds | words/s | peak RSS MB | analogy ratio | WS353 ratio "
+          "| SimLex ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in args.modes.split(","):
+            for workers in (int(w) for w in args.workers.split(",")):
+                best = {}
+                for seed in range(1, args.seeds + 1):
+                    for name, cmd in whole_commands(args, mode, workers, seed, os.path.join(tmp, "v.txt")).items():
+                        seconds, mb = run_whole(cmd)
+                        q = evaluate(*read_text_vectors(os.path.join(tmp, "v.txt")), args)
+                        print(f"  whole {mode} w{workers} seed {seed} {name}: {seconds:.1f} s, {mb:.0f} MB, {q}",
+                              file=sys.stderr, flush=True)
+                        if name not in best or seconds < best[name][0]:
+                            best[name] = (seconds, mb, q)
+                g = best["gensim corpus_file"][2]
+                for name, (seconds, mb, q) in best.items():
+                    ratios = [f"{q[k] / g[k]:.2f}" if g[k] else "—" for k in ("analogy", "ws353", "simlex")]
+                    print(f"| {mode.upper()} | {workers} | {name} | {seconds:.1f} | "
+                          f"{fmt_speed(raw_words * args.epochs / seconds)} | {mb:.0f} | " + " | ".join(ratios) + " |",
+                          flush=True)
+
+
 def fmt_speed(x):
     return f"{x / 1e3:.0f}k"
 
@@ -165,6 +279,12 @@ def main():
     ap.add_argument("--analogies", default=None)
     ap.add_argument("--ws353", default=None)
     ap.add_argument("--simlex", default=None)
+    ap.add_argument("--whole", action="store_true",
+                    help="whole-process table: embed train, gensim corpus_file and the optional peers")
+    ap.add_argument("--only-whole", action="store_true", help="skip the training-only table")
+    ap.add_argument("--fasttext", action="store_true", help="whole process: add fastText (pip package)")
+    ap.add_argument("--c-tool", default=None, metavar="PATH", help="whole process: the word2vec C tool binary")
+    ap.add_argument("--pword2vec", default=None, metavar="PATH", help="whole process: a pWord2Vec binary (SG)")
     ap.add_argument("--child", choices=["ours", "gensim"], help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="sg", help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
@@ -181,7 +301,11 @@ def main():
         args.epochs, args.seeds = 1, 1
 
     from importlib.metadata import version
+    from bench_env import header
     print(f"# word2vec benchmark: embed vs gensim {version('gensim')}")
+    print(header(with_torch=False))
+    if args.only_whole:
+        return whole_table(args)
     print(f"corpus {args.corpus}, {args.epochs} epochs, {args.seeds} seed(s), dim 100, window 5, "
           f"negative 5, sample 1e-3, min_count 5; vocab building excluded from both timings, "
           f"Numba compile excluded (warmed up); medians over seeds; quality by gensim's evaluators "
@@ -231,6 +355,8 @@ def main():
     print("Peak RSS after exporting the vectors (model.wv), medians: "
           + "; ".join(f"{m.upper()} w{w}: ours {med['ours']['rss_mb']:.0f} MB, gensim "
                       f"{med['gensim']['rss_mb']:.0f} MB" for m, w, med in rows))
+    if args.whole:
+        whole_table(args)
 
 
 if __name__ == "__main__":
