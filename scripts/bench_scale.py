@@ -106,6 +106,7 @@ def machine():
     simd = next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"),
                                          ("sse4_2", "SSE4.2")) if flag in flags), "baseline")
     try:
+        import numpy  # noqa: F401  (loads the BLAS that threadpoolctl reports)
         from threadpoolctl import threadpool_info
         blas = ", ".join(f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info()
                          if i.get("user_api") == "blas") or "?"
