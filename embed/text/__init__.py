@@ -16,6 +16,7 @@ _EXPORTS = {
     "Vocab": "embed.text.vocab",
     "encode_corpus": "embed.text.corpus",
     "EncodedCorpus": "embed.text.corpus",
+    "ShardedCorpus": "embed.text.shards",
 }
 __all__ = list(_EXPORTS)
 
