@@ -17,13 +17,15 @@ and rebuilt; a cache is never a reason to crash.
 Entries are built in a staging folder beside their final place and renamed
 into it when complete.  Temporary encodings (no cache asked, or a source that
 cannot be cached) go to the same `corpora` folder, removed when the corpus
-object is closed or collected.
+object is closed or collected; a folder left by a killed process is removed
+by the next encoding on the same machine.
 """
 import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -96,9 +98,31 @@ def lookup(entry, source):
     return corpus
 
 
+def _host():
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20] or "host"
+
+
+def remove_dead_builds(base):
+    """Delete staging folders of processes of this host that died (kill -9) and left them behind."""
+    pattern = re.compile(re.escape(f".build-{_host()}-") + r"(\d+)-")
+    for entry in os.listdir(base):
+        m = pattern.match(entry)
+        if not m or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue  # still running
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(base, entry), ignore_errors=True)
+        except OSError:
+            continue  # someone else's live process
+
+
 def staging_folder():
     """A fresh private folder under `root()` (or the system temp folder if that is unusable)."""
     base = root()
-    if not private_folder(base):
+    if private_folder(base):
+        remove_dead_builds(base)
+    else:
         base = None
-    return tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=base)
+    return tempfile.mkdtemp(prefix=f".build-{_host()}-{os.getpid()}-", dir=base)

@@ -152,3 +152,17 @@ def test_dev_stdin_is_read_once_and_nothing_is_written_next_to_it(tmp_path):
     assert out.stderr.count("\n") == 1 and "not caching /dev/stdin" in out.stderr
     cache = tmp_path / "cache" / "corpora"
     assert _entries(cache) == []
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_encoding(tmp_path, cache):
+    path = _corpus_file(tmp_path / "data")
+    encode_corpus(path, min_count=2)  # creates the corpora folder
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    left = cache / f".build-{corpus_cache._host()}-{dead}-abc123"
+    left.mkdir()
+    (left / "spool.tok").write_bytes(b"\0" * 64)
+    alive = cache / f".build-{corpus_cache._host()}-{os.getppid()}-def456"  # a live process: kept
+    alive.mkdir()
+    encode_corpus(path, min_count=2)
+    assert not left.exists() and alive.exists()
