@@ -23,12 +23,11 @@ from collections import Counter
 
 import numpy as np
 
-from ..text.byte_ranges import ByteRange  # noqa: F401  (the type tasks receive)
 from ..text.encoder import encode_to_folder
 from ..text.shards import ShardedCorpus, read_manifest
 from ..text.tokenize import get_tokenizer
 from ..text.vocab import PRUNE_FACTOR, Vocab, prune_counts
-from . import native, tables
+from . import native
 from .chunks import plan as plan_chunks
 
 _LOCAL = {}  # (run token, slot) -> ShardedCorpus encoded on this worker process
