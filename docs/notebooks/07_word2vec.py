@@ -134,9 +134,8 @@ if REAL_TEXT:
     print("france - paris + rome =", [w for w, _ in real.wv.query("france - paris + rome", topn=5)])
 
 # %%
-if REAL_TEXT:
-    display(cluster_plot(real.wv, select_words(real.wv, around=["france", "music", "war", "church", "january"],
-                                                per_seed=8), method="pca"))
+real_words = select_words(real.wv, around=["france", "music", "war", "church", "january"], per_seed=8) if REAL_TEXT else None
+cluster_plot(real.wv, real_words, method="pca") if REAL_TEXT else None
 
 # %% [markdown]
 # **Take-away.** Predicting neighbours is enough to put words with similar

@@ -66,7 +66,8 @@ for col in range(4):
     for row, (img, title) in enumerate(((images[col, :, :, 0], f"digit {y[col]}"),
                                         (maps[col, :, :, 0], "vertical edges"),
                                         (maps[col, :, :, 1], "horizontal edges"))):
-        axes[row, col].imshow(img, cmap="gray_r" if row == 0 else "RdBu")
+        lim = np.abs(maps).max()                                # edge maps: white 0, red / blue signs
+        axes[row, col].imshow(img, **(dict(cmap="gray_r") if row == 0 else dict(cmap="RdBu", vmin=-lim, vmax=lim)))
         axes[row, col].set_title(title, fontsize=9)
         axes[row, col].axis("off")
 fig
@@ -114,7 +115,7 @@ learning_curve_plot(history)
 kernels = model.layers[0].params["W"][:, :, 0, :]               # (3, 3, 16)
 fig = new_figure((8, 1.4), layout="constrained")
 for f, ax in enumerate(fig.subplots(1, 16)):
-    ax.imshow(kernels[:, :, f], cmap="RdBu")
+    ax.imshow(kernels[:, :, f], cmap="RdBu", vmin=-np.abs(kernels).max(), vmax=np.abs(kernels).max())
     ax.axis("off")
 fig
 
