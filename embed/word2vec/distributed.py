@@ -141,7 +141,7 @@ def _merge(base, parts, how):
     base[hit] += (num[hit] / den[hit, None]).astype(base.dtype)
 
 
-def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=4, merge="sum",
+def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge="sum",
                    range_bytes=None):
     """Train `model` (a `Word2Vec`) on `source` with the Dask `client`; returns the model.
 
