@@ -1,9 +1,11 @@
 """Matrix products for small float32 operands, in Numba: no BLAS call overhead.
 
-`gemm_f32` computes ``out (+)= a @ W`` with register tiles written in LLVM IR;
-`small_matmul` is a plain loop for one to four rows; `matmul` picks between
-them inside other Numba kernels.  The recurrent layers use them for every
-product of their time loop, and `Dense` for small float32 batches.
+`gemm_f32` computes ``out (+)= a @ W`` with register tiles written in LLVM IR,
+in one of two tile shapes (`TILES`): which is faster depends on the CPU's
+vector register file, so `embed.nn.plan` picks by measurement and passes
+``tile``; `small_matmul` is a plain loop for one to four rows; `matmul` picks
+between them inside other Numba kernels.  The recurrent layers use them for
+every product of their time loop, and `Dense` when the planner says so.
 """
 import numpy as np
 from llvmlite import ir
@@ -56,8 +58,10 @@ def small_matmul(a, W, out):
 #     acc[r, v] += a[b0 + r, k] * W[k, j0 + 16 v : j0 + 16 v + 16]     (FMA)
 #
 # LLVM maps a <16 x float> to one AVX-512 register, or two AVX2 registers on
-# CPUs without AVX-512.  Measured on the 2-core AMD EPYC (AVX-512), one thread:
-# (50,128)@(128,512) 23 us (280 GFLOP/s) against 59 us for numpy's OpenBLAS.
+# CPUs without AVX-512.  Tile 0, 5 rows x 64 columns, keeps 20 accumulators:
+# right for AVX-512's 32 registers, but 40 AVX2 registers spill to memory.
+# Tile 1, 6 rows x 16 columns (12 AVX2 registers, the classic Haswell sgemm
+# shape) fits AVX2's 16.  Which wins is measured, not assumed (embed.nn.plan).
 # ---------------------------------------------------------------------------
 def _simd_tile(R, NV):
     """Intrinsic tile(a, W, out, b0, j0, accumulate): out[b0:b0+R, j0:j0+16*NV] (+)= a[b0:b0+R] @ W[:, j0:...].
@@ -134,19 +138,21 @@ def _simd_tile(R, NV):
     return tile
 
 
+TILES = ("5x64", "6x16")      # tile codes 0 and 1 of gemm_f32 / matmul
 _tile_5x64 = _simd_tile(5, 4)
 _tile_1x64 = _simd_tile(1, 4)
 _tile_5x16 = _simd_tile(5, 1)
+_tile_6x16 = _simd_tile(6, 1)
 _tile_1x16 = _simd_tile(1, 1)
 
 
 @njit(**_JIT)
-def _gemm_f32_block(a, W, out, accumulate):
+def _gemm_f32_block(a, W, out, accumulate, tile):
     B, K = a.shape
     N = W.shape[1]
-    n64 = N // 64 * 64
     n16 = N // 16 * 16
-    for j0 in range(0, n64, 64):
+    n64 = N // 64 * 64 if tile == 0 else 0
+    for j0 in range(0, n64, 64):                     # tile 0: 5 x 64, then 16-wide columns
         b = 0
         while b + 5 <= B:
             _tile_5x64(a, W, out, b, j0, accumulate)
@@ -156,9 +162,14 @@ def _gemm_f32_block(a, W, out, accumulate):
             b += 1
     for j0 in range(n64, n16, 16):
         b = 0
-        while b + 5 <= B:
-            _tile_5x16(a, W, out, b, j0, accumulate)
-            b += 5
+        if tile == 0:
+            while b + 5 <= B:
+                _tile_5x16(a, W, out, b, j0, accumulate)
+                b += 5
+        else:                                        # tile 1: 6 x 16 everywhere
+            while b + 6 <= B:
+                _tile_6x16(a, W, out, b, j0, accumulate)
+                b += 6
         while b < B:
             _tile_1x16(a, W, out, b, j0, accumulate)
             b += 1
@@ -175,35 +186,36 @@ _K_BLOCK = 256      # rows of W per pass: a 256 x 64 panel of W (64 KB) stays in
 
 
 @njit(**_JIT)
-def gemm_f32(a, W, out, accumulate):
+def gemm_f32(a, W, out, accumulate, tile=0):
     """out (+)= a @ W in float32.   a (B, K) any strides; W (K, N), out (B, N) with unit column stride.
 
-    Tiles of 5 rows x 64 columns, then 16-column tiles, then a scalar loop for
-    the last N % 16 columns; long reductions (the weight gradients, K = T*B)
-    go in passes of _K_BLOCK rows of W.  `accumulate` adds to out instead of
-    overwriting it.
+    tile 0: tiles of 5 rows x 64 columns, then 5 x 16; tile 1: 6 x 16 tiles
+    (see TILES); then a scalar loop for the last N % 16 columns.  Long
+    reductions (the weight gradients, K = T*B) go in passes of _K_BLOCK rows
+    of W.  `accumulate` adds to out instead of overwriting it.
     """
     K = a.shape[1]
     if K <= 2 * _K_BLOCK:
-        _gemm_f32_block(a, W, out, accumulate)
+        _gemm_f32_block(a, W, out, accumulate, tile)
         return
     for k0 in range(0, K, _K_BLOCK):
         k1 = min(K, k0 + _K_BLOCK)
-        _gemm_f32_block(a[:, k0:k1], W[k0:k1], out, accumulate or k0 > 0)
+        _gemm_f32_block(a[:, k0:k1], W[k0:k1], out, accumulate or k0 > 0, tile)
 
 
-def matmul(a, W, out):
-    """out = a @ W inside the sequence kernels: SIMD tiles for float32 with 5+ rows, else `small_matmul`."""
+def matmul(a, W, out, tile):
+    """out = a @ W inside the sequence kernels: SIMD tiles (code `tile`) for float32
+    with 5+ rows, else `small_matmul`."""
     small_matmul(a, W, out)
 
 
 @overload(matmul, inline="always")
-def _matmul_impl(a, W, out):
+def _matmul_impl(a, W, out, tile):
     if a.dtype == types.float32 and W.dtype == types.float32 and out.dtype == types.float32:
-        def matmul32(a, W, out):
+        def matmul32(a, W, out, tile):
             if a.shape[0] < 5:              # a lone row is latency-bound in a tile: 4 FMA chains
                 small_matmul(a, W, out)
             else:
-                gemm_f32(a, W, out, False)
+                gemm_f32(a, W, out, False, tile)
         return matmul32
-    return lambda a, W, out: small_matmul(a, W, out)
+    return lambda a, W, out, tile: small_matmul(a, W, out)

@@ -9,16 +9,21 @@ layout (a few milliseconds), the fastest is kept, and the choice is cached on
 disk for the next process::
 
     from embed.nn import plan
-    choice = plan.get().choose("dense.fwd", a, W, out, threads=2)   # e.g. 'split_tiled'
+    choice = plan.get().choose("dense.fwd", a, W, out, threads=2)   # e.g. 'split_tile6x16'
     plan.run_product(choice, a, W, out, threads=2)                    # out = a @ W
 
 Candidates (those that apply to the operands and thread count):
 
-* ``tiled``        gemm_f32 on one thread (float32, W and out with unit column stride);
+* ``tile5x64``, ``tile6x16``  gemm_f32 on one thread with that register tile (float32, W and
+  out with unit column stride; 5x64 suits AVX-512's 32 registers, 6x16 AVX2's 16);
 * ``blas``         numpy's BLAS with its current thread count;
 * ``blas1``        BLAS limited to one thread for the call (only when BLAS has more);
-* ``split_tiled``  rows of `out` cut into one block per thread, gemm_f32 per block, on the pool;
+* ``split_tile5x64``, ``split_tile6x16``  rows of `out` cut into one block per thread,
+  gemm_f32 per block, on the pool;
 * ``split_blas``   the same with single-threaded BLAS per block.
+
+`choose_tile` answers only among the tiles, for products inside Numba loops
+(the recurrent time step), as a gemm_f32 tile code.
 
 The cache, ``<cache_dir>/plans.json``, holds a machine key (CPU model, SIMD
 flags, LLVM's CPU name, numpy / BLAS library / kernel family / numba / embed
@@ -38,9 +43,10 @@ import numpy as np
 
 from .. import parallel, settings
 from ..fileio import atomic_write
-from .gemm import gemm_f32
+from .gemm import TILES, gemm_f32
 
-CHOICES = ("tiled", "blas", "blas1", "split_tiled", "split_blas")
+CHOICES = ("tile5x64", "tile6x16", "blas", "blas1", "split_tile5x64", "split_tile6x16", "split_blas")
+TILE_CHOICES = tuple("tile" + t for t in TILES)
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
                "avx512_fp16", "amx_tile", "asimd", "sve", "sve2")
 _BUDGET = 0.002          # seconds of timing per candidate (after one warm-up call)
@@ -110,27 +116,34 @@ def candidates(a, W, out, threads):
     tiled = tiled_ok(a, W, out)
     many = threads > 1 and out.shape[0] >= 2 * threads
     blas_many = parallel.blas_threads() > 1
-    return [c for c, ok in (("tiled", tiled), ("blas", True), ("blas1", blas_many),
-                            ("split_tiled", tiled and many), ("split_blas", many)) if ok]
+    return [c for c, ok in (("tile5x64", tiled), ("tile6x16", tiled), ("blas", True), ("blas1", blas_many),
+                            ("split_tile5x64", tiled and many), ("split_tile6x16", tiled and many),
+                            ("split_blas", many)) if ok]
+
+
+def tile_code(choice):
+    """gemm_f32's tile code (index in gemm.TILES) of a tile choice such as 'split_tile6x16'."""
+    return TILES.index(choice.rsplit("tile", 1)[1])
 
 
 def run_product(choice, a, W, out, threads=1):
     """out = a @ W the way `choice` says (see the module docstring); returns out."""
-    if choice == "tiled":
-        gemm_f32(a, W, out, False)
+    if choice in TILE_CHOICES:
+        gemm_f32(a, W, out, False, tile_code(choice))
     elif choice == "blas":
         np.matmul(a, W, out=out)
     elif choice == "blas1":
         with parallel.blas_limit(1):
             np.matmul(a, W, out=out)
-    elif choice in ("split_tiled", "split_blas"):
+    elif choice.startswith("split_"):
         blocks = parallel.split(out.shape[0], threads)
-        tiled = choice == "split_tiled"
+        tiled = choice != "split_blas"
+        tile = tile_code(choice) if tiled else 0
 
         def rows(k):                                               # one block of out's rows
             s, e = blocks[k]
             if tiled:
-                gemm_f32(a[s:e], W, out[s:e], False)
+                gemm_f32(a[s:e], W, out[s:e], False, tile)
             else:
                 np.matmul(a[s:e], W, out=out[s:e])
         if tiled or parallel.blas_threads() == 1:
@@ -214,15 +227,17 @@ class Planner:
         return (f"{op}|{rows_bucket(M)}x{rows_bucket(K)}x{N}|{_layout(a)}{_layout(W)}|{a.dtype}"
                 f"|t{threads}|b{parallel.blas_threads()}")
 
-    def choose(self, op, a, W, out, threads=1):
-        """The choice for out = a @ W under the name `op` (e.g. 'dense.fwd'), planned on first use."""
-        fast = (op, rows_bucket(a.shape[0]), rows_bucket(a.shape[1]), W.shape[1], a.strides, W.strides, out.strides, a.dtype, threads)
+    def choose(self, op, a, W, out, threads=1, options=None):
+        """The choice for out = a @ W under the name `op` (e.g. 'dense.fwd'), planned on first
+        use; `options` narrows the candidates (e.g. to TILE_CHOICES)."""
+        fast = (op, rows_bucket(a.shape[0]), rows_bucket(a.shape[1]), W.shape[1], a.strides, W.strides,
+                out.strides, a.dtype, threads)
         choice = self._memo.get(fast)
         if choice is not None:
             return choice
-        options = candidates(a, W, out, threads)
+        options = [c for c in candidates(a, W, out, threads) if options is None or c in options] or ["blas"]
         if self.force is not None:
-            choice = self.force if self.force in options else "blas"
+            choice = self.force if self.force in options else ("blas" if "blas" in options else options[0])
         elif len(options) == 1:
             choice = options[0]
         else:
@@ -237,6 +252,12 @@ class Planner:
             self.used[key] = choice
         self._memo[fast] = choice          # BLAS's thread count is taken as fixed for a given `threads`
         return choice
+
+    def choose_tile(self, op, M, K, N):
+        """gemm_f32's tile code for float32 (M, K) @ (K, N) products run inside a Numba loop."""
+        a, W = np.zeros((M, K), np.float32), np.zeros((K, N), np.float32)
+        choice = self.choose(op, a, W, np.zeros((M, N), np.float32), 1, TILE_CHOICES)
+        return tile_code(choice) if choice in TILE_CHOICES else 0
 
     def measure(self, a, W, out, threads, options=None):
         """{"choice": fastest, "seconds": {choice: best time}} on fresh random operands like a, W."""

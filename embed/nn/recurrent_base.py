@@ -235,6 +235,21 @@ class Recurrent(Layer):
     def _simd(self, dtype):
         return self.simd_gemm and dtype == np.float32
 
+    def step_tile(self, buf, b0, b1, backward=False):
+        """gemm_f32's tile code for the per-step product of batch rows b0:b1 inside the
+        Numba time loop, measured once per shape by `embed.nn.plan` (0 off the SIMD path).
+        Forward: (b, H) @ (H, G); backward: (b, G) @ (G, H)."""
+        rows = b1 - b0
+        if not self._simd(buf["key"][2]) or rows < 5:
+            return 0
+        tiles = buf.setdefault("tiles", {})
+        key = (rows, backward)
+        if key not in tiles:
+            H, G = self.units, self.n_gates * self.units
+            tiles[key] = (plan.get().choose_tile("rnn.step_back", rows, G, H) if backward
+                          else plan.get().choose_tile("rnn.step", rows, H, G))
+        return tiles[key]
+
     def _matmul(self, a, b, out, op="recurrent"):
         """out = a @ b for one thread's block: on the SIMD path the kernel `embed.nn.plan`
         measured fastest for this shape (gemm_f32 or single-threaded BLAS), else BLAS."""

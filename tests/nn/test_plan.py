@@ -21,7 +21,9 @@ def _operands(M, K, N, transposed=False, seed=0):
 
 
 def _fake_timer(table, calls=None):
-    """timer(choice, fn) answering fixed seconds per choice (never running fn)."""
+    """timer(choice, fn) answering fixed seconds per choice (5 s unless named; never running fn)."""
+    table = {**{c: 5.0 for c in plan.CHOICES}, **table}
+
     def timer(choice, fn):
         if calls is not None:
             calls.append(choice)
@@ -42,9 +44,9 @@ def test_every_choice_computes_the_same_product(M, K, N, transposed):
 
 def test_tiled_needs_float32_and_unit_column_strides():
     a, W, out = _operands(8, 16, 32)
-    assert "tiled" in plan.candidates(a, W, out, 1)
-    assert "tiled" not in plan.candidates(a, W.T.copy().T, out, 1)            # W column stride != 4
-    assert "tiled" not in plan.candidates(a.astype(np.float64), W.astype(np.float64), out.astype(np.float64), 1)
+    assert "tile6x16" in plan.candidates(a, W, out, 1)
+    assert "tile5x64" not in plan.candidates(a, W.T.copy().T, out, 1)            # W column stride != 4
+    assert "tile5x64" not in plan.candidates(a.astype(np.float64), W.astype(np.float64), out.astype(np.float64), 1)
     assert not any(c.startswith("split") for c in plan.candidates(a, W, out, 1))
 
 
@@ -53,7 +55,7 @@ def test_forced_choices_train_the_same_model():
     X = rng.standard_normal((96, 20)).astype(np.float32)
     y = rng.integers(0, 3, 96)
     losses = {}
-    for choice in ("tiled", "blas", "split_tiled", "split_blas"):
+    for choice in ("tile5x64", "tile6x16", "blas", "split_tile5x64", "split_tile6x16", "split_blas"):
         model = Sequential(seed=0)
         model.add(Dense(32, "relu"))
         model.add(Dense(3, "softmax"))
@@ -68,31 +70,33 @@ def test_forced_choices_train_the_same_model():
 
 def test_injected_timings_make_planning_deterministic():
     a, W, out = _operands(64, 64, 64)
-    table = {"tiled": 3.0, "blas": 1.0, "blas1": 2.0, "split_tiled": 0.5, "split_blas": 0.5}
+    table = {"tile5x64": 3.0, "blas": 1.0, "blas1": 2.0, "split_tile6x16": 0.5, "split_blas": 0.5}
     for _ in range(3):
         p = plan.Planner(path=False, timer=_fake_timer(table))
-        assert p.choose("x", a, W, out, threads=2) == "split_tiled"        # tie with split_blas: the earlier
+        assert p.choose("x", a, W, out, threads=2) == "split_tile6x16"     # tie with split_blas: the earlier
         assert p.choose("x", a, W, out, threads=1) == "blas"
-    p = plan.Planner(path=False, timer=_fake_timer(dict(table, tiled=0.1)))
-    assert p.choose("x", a, W, out, threads=2) == "tiled"
+        assert p.choose_tile("step", 50, 64, 256) == 0                     # tiles only: 5x64 (3 s) beats 6x16 (5 s)
+    p = plan.Planner(path=False, timer=_fake_timer(dict(table, tile6x16=0.1)))
+    assert p.choose("x", a, W, out, threads=2) == "tile6x16"
+    assert p.choose_tile("step", 50, 64, 256) == 1
 
 
 def test_a_plan_is_measured_once_then_read_from_disk(tmp_path):
     path = tmp_path / "plans.json"
     a, W, out = _operands(40, 50, 60)
     calls = []
-    p = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 1, "blas": 2, "blas1": 3}, calls))
-    assert p.choose("dense.fwd", a, W, out) == "tiled"
-    assert p.choose("dense.fwd", a, W, out) == "tiled"
+    p = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 1, "blas": 2, "blas1": 3}, calls))
+    assert p.choose("dense.fwd", a, W, out) == "tile6x16"
+    assert p.choose("dense.fwd", a, W, out) == "tile6x16"
     assert len(calls) == len(plan.candidates(a, W, out, 1))                 # measured once
     data = json.loads(path.read_text())
     assert data["machine"] == plan.machine_key()
-    assert list(data["plans"].values())[0]["choice"] == "tiled"
+    assert list(data["plans"].values())[0]["choice"] == "tile6x16"
 
     def must_not_time(choice, fn):
         raise AssertionError("a cached plan was measured again")
     again = plan.Planner(path=str(path), timer=must_not_time)
-    assert again.choose("dense.fwd", a, W, out) == "tiled"
+    assert again.choose("dense.fwd", a, W, out) == "tile6x16"
 
 
 def test_the_cache_key_names_the_cpu_and_versions():
@@ -116,7 +120,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path, content):
     path = tmp_path / "plans.json"
     path.write_text(content)
     a, W, out = _operands(16, 16, 32)
-    p = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 2, "blas": 1, "blas1": 3}))
+    p = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 2, "blas": 1, "blas1": 3}))
     assert p.choose("op", a, W, out) == "blas"
     assert json.loads(path.read_text())["machine"] == plan.machine_key()
 
@@ -124,12 +128,12 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path, content):
 def test_a_foreign_machines_cache_is_ignored(tmp_path):
     path = tmp_path / "plans.json"
     a, W, out = _operands(16, 16, 32)
-    first = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 1, "blas": 2, "blas1": 3}))
-    assert first.choose("op", a, W, out) == "tiled"
+    first = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 1, "blas": 2, "blas1": 3}))
+    assert first.choose("op", a, W, out) == "tile6x16"
     data = json.loads(path.read_text())
     data["machine"]["cpu"] = "Some Other CPU"                               # another machine's file
     path.write_text(json.dumps(data))
-    other = plan.Planner(path=str(path), timer=_fake_timer({"tiled": 2, "blas": 1, "blas1": 3}))
+    other = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 2, "blas": 1, "blas1": 3}))
     assert other.choose("op", a, W, out) == "blas"
 
 
@@ -137,6 +141,23 @@ def test_force_must_name_a_choice_and_falls_back_to_blas_where_it_cannot_run():
     with pytest.raises(ValueError):
         plan.Planner(path=False, force="gpu")
     a, W, out = _operands(8, 8, 8)
-    p = plan.Planner(path=False, force="split_tiled")
+    p = plan.Planner(path=False, force="split_tile5x64")
     assert p.choose("op", a, W, out, threads=1) == "blas"
     assert p.choose("op", a.astype(np.float64), W.astype(np.float64), out.astype(np.float64), 1) == "blas"
+
+
+def test_the_recurrent_step_tiles_agree():
+    from embed.nn.recurrent import GRU, LSTM
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 12, 20)).astype(np.float32)                # (T, B, D): 6 rows per thread
+    dy = rng.standard_normal((6, 12, 32)).astype(np.float32)
+    for cell in (LSTM, GRU):
+        results = []
+        for choice in plan.TILE_CHOICES:
+            layer = cell(32, seed=0)
+            with plan.using(plan.Planner(path=False, force=choice)):
+                y = layer.forward(x).copy()
+                dx = layer.backward(dy).copy()
+            results.append((y, dx, layer.grads["W_h"].copy()))
+        for got, want in zip(results[1], results[0]):                       # float32 round-off only
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
