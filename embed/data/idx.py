@@ -9,6 +9,7 @@ Type codes: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
 0x0E float64.  Files may be gzip-compressed (``*-ubyte.gz``).
 """
 import gzip
+import io
 import math
 import zlib
 
@@ -22,9 +23,17 @@ _IDX_TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
 
 
 def _open(path):
+    """The file's bytes as a binary stream: a gzip file is decoded in one zlib call on the
+    whole buffer (no chunked reads), falling back to gzip's reader for multi-member files."""
     with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+        raw = f.read()
+    if raw[:2] != b"\x1f\x8b":
+        return io.BytesIO(raw)
+    d = zlib.decompressobj(wbits=31)                 # 31: gzip header and trailer
+    data = d.decompress(raw)
+    if not d.eof or d.unused_data:                   # truncated, or more gzip members follow
+        return gzip.open(path, "rb")
+    return io.BytesIO(data)
 
 
 def read_idx(path):
