@@ -237,12 +237,18 @@ class LMTrainer:
     def _start_run(self, path, progress, log):
         from ..progress import bar
         total = self.total_steps()
-        pbar = bar(total=None if total is None else self._symbols_in_steps(self.step_, total),
-                   desc=f"{self.model.cell} lm", unit=self.vocab.level, show=progress)
+        timed = total is None and self.cfg.minutes is not None  # the bar shows the time budget
+        if timed:
+            pbar = bar(total=round(60 * self.cfg.minutes), desc=f"{self.model.cell} lm", unit="s",
+                       show=progress, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s, {remaining} left{postfix}")
+        else:
+            pbar = bar(total=None if total is None else self._symbols_in_steps(self.step_, total),
+                       desc=f"{self.model.cell} lm", unit=self.vocab.level, show=progress)
         if log is not None and not pbar.disable:
             log = _above_bar(pbar, log)
         self.saved_step_ = None
         return _Run(path=path, log=log, pbar=pbar, total_steps=total, budget=TimeBudget(self.cfg.minutes),
+                    timed=timed, first_step=self.step_,
                     max_norm=self.cfg.clip if self.cfg.clip else math.inf)   # inf: no clip, norm still checked
 
     def _keep_going(self, run, interrupt):
@@ -282,7 +288,13 @@ class LMTrainer:
         self.step_ += 1
         self.symbols_seen_ += tokens
         self.last_loss_ = loss
-        run.pbar.update(tokens)
+        if run.timed:  # seconds of the budget used
+            run.pbar.update(min(run.pbar.total, time.perf_counter() - run.t_begin) - run.pbar.n)
+        else:
+            run.pbar.update(tokens)
+        if self.step_ == run.first_step + 1 and run.log:  # a first line within seconds, not after an epoch
+            run.log(f"step {self.step_}: train {loss:.4f} nats per {self.vocab.level} "
+                    f"(validation at each epoch end: {self.streams.chunks_per_epoch} steps)")
         if self.step_ % 20 == 0:
             run.pbar.set_postfix(loss=f"{loss:.3f}", epoch=f"{self.epoch_float:.2f}", refresh=False)
         for cb in self.callbacks:
@@ -374,8 +386,11 @@ class _Run:
     budget: TimeBudget = None
     max_norm: float = math.inf  # gradient-norm clip
     lr_epoch: int = None        # the epoch optimizer.lr was set for
+    timed: bool = False         # the bar counts seconds of the time budget, not symbols
+    first_step: int = 0         # the step this run started from (a resumed run starts later)
     last_good: int = None       # step of the last checkpoint this run wrote
     t_start: float = dataclasses.field(default_factory=time.perf_counter)  # train_seconds_ counted from here
+    t_begin: float = dataclasses.field(default_factory=time.perf_counter)  # when this run began
 
     def close_progress(self, trainer):
         self.pbar.set_postfix(loss=f"{getattr(trainer, 'last_loss_', float('nan')):.3f}",
