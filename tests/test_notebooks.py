@@ -79,6 +79,16 @@ def prepared(path, settings, names):
     return nb
 
 
+def test_settings_go_after_the_parameters_cell_and_must_name_its_parameters(tmp_path):
+    script = tmp_path / "00_demo.py"
+    script.write_text('# %% tags=["parameters"]\nEPOCHS = 10\n\n# %%\nresult = EPOCHS * 2\n', encoding="utf-8")
+    nb = prepared(script, {"EPOCHS": 1}, ["result"])
+    assert [c.source for c in nb.cells[:3]] == ["EPOCHS = 10", "EPOCHS = 1", "result = EPOCHS * 2"]
+    assert "'result'" in nb.cells[-1].source and MARK in nb.cells[-1].source
+    with pytest.raises(AssertionError, match="lacks"):
+        prepared(script, {"EPOCH": 1}, ["result"])
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path, tmp_path):
     settings, names, check = CASES[path.stem]
