@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """A multilayer perceptron on MNIST-style images, with its two diagnostic plots.
 
-    python scripts/mnist_mlp.py [--data DIR] [--hidden 256] [--epochs 10] [--plots plots/]
+    python scripts/mnist_mlp.py [--data DIR] [--hidden 256] [--epochs 10] [--plots out/]
 
 1. Load the IDX files (Fashion-MNIST from Debian's package by default) and
    scale pixels to [0, 1]; hold out a validation set (stratified).
@@ -42,7 +42,7 @@ def main():
     ap.add_argument("--l2", type=float, default=0.0)
     ap.add_argument("--val-split", type=float, default=1 / 6, help="fraction of training images for validation")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--plots", default="plots", help="folder for the PNGs")
+    ap.add_argument("--plots", default="out", help="folder for the PNGs (default: ./out)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
