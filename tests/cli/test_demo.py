@@ -17,3 +17,26 @@ def test_demo_on_small_corpus(corpus, tmp_path, run, fails):
         assert str(out / name) in stdout
     fails("demo", "--corpus", tmp_path / "none.txt", "--out", out, match="not found")
     fails("demo", "--epochs", "0", match="argument --epochs: must be at least 1, got 0")
+
+
+def test_demo_without_the_network_says_so_in_one_line(corpus, tmp_path, run, monkeypatch):
+    from embed.data import download, offline
+
+    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("EMBED_DATA", raising=False)
+    monkeypatch.setattr(offline, "build_offline_corpus", lambda force=False: corpus)  # small and quick
+
+    def unreachable(request, timeout=None):
+        import urllib.error
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(download, "urlopen", unreachable)
+    code, stdout, err = run("demo", "--epochs", "1", "--out", tmp_path / "demo", "--dim", "16", "--workers", "1")
+    assert code == 0, err
+    first, second = stdout.splitlines()[:2]
+    assert first.startswith("text8 not downloaded (cannot download text8 from http://mattmahoney.net/")
+    assert first.endswith("training on the offline corpus instead") and "Name or service not known" in first
+    assert second.startswith("corpus: offline: ")
+    code, stdout, err = run("demo", "--offline", "--epochs", "1", "--out", tmp_path / "demo", "--dim", "16",
+                            "--workers", "1")
+    assert code == 0 and stdout.startswith("text8 not here and downloads are off")
