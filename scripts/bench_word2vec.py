@@ -167,7 +167,7 @@ FASTTEXT_CHILD = """
 import sys, fasttext
 corpus, out, sg, epochs, workers, seed = sys.argv[1], sys.argv[2], sys.argv[3] == "sg", *map(int, sys.argv[4:7])
 m = fasttext.train_unsupervised(corpus, model="skipgram" if sg else "cbow", dim=100, ws=5, neg=5, t=1e-3,
-                                minCount=5, epoch=epochs, thread=workers, minn=0, maxn=0, seed=seed, verbose=0)
+                                minCount=5, epoch=epochs, thread=workers, minn=0, maxn=0, verbose=0)  # no seed option
 with open(out, "w") as f:
     words = m.words
     f.write(f"{len(words)} 100\\n")
