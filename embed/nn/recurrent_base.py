@@ -27,9 +27,11 @@ spin waiting for each other.
 
 Paths, chosen per layer (attributes, so tests can compare them):
 
-* ``simd_gemm`` (default True): in float32 every product runs in
-  `recurrent_kernels.gemm_f32`, a register-tiled kernel, and each thread's
-  whole time loop, products included, is one Numba call;
+* ``simd_gemm`` (default True): in float32 each thread's whole time loop,
+  per-step products included, is one Numba call, the products in
+  `recurrent_kernels.gemm_f32` with the register tile `embed.nn.plan`
+  measured fastest for that shape (`step_tile`); the big T*B products run
+  in whichever of gemm_f32's tiles or single-threaded BLAS the planner chose;
 * otherwise (float64 gradient checks, or ``simd_gemm=False``) products use
   BLAS, with the step loop in Python, except when a step is at most
   ``small_step_work`` multiply-adds (B*H*G, e.g. min-char-rnn's B=1): then the
