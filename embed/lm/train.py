@@ -239,7 +239,7 @@ class LMTrainer:
         total = self.total_steps()
         timed = total is None and self.cfg.minutes is not None  # the bar shows the time budget
         if timed:
-            pbar = bar(total=round(60 * self.cfg.minutes), desc=f"{self.model.cell} lm", unit="s",
+            pbar = bar(total=60 * self.cfg.minutes, desc=f"{self.model.cell} lm", unit="s",
                        show=progress, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s, {remaining} left{postfix}")
         else:
             pbar = bar(total=None if total is None else self._symbols_in_steps(self.step_, total),
@@ -393,6 +393,8 @@ class _Run:
     t_begin: float = dataclasses.field(default_factory=time.perf_counter)  # when this run began
 
     def close_progress(self, trainer):
+        if self.timed and self.budget.expired():  # the whole budget used: show it full
+            self.pbar.update(self.pbar.total - self.pbar.n)
         self.pbar.set_postfix(loss=f"{getattr(trainer, 'last_loss_', float('nan')):.3f}",
                               epoch=f"{trainer.epoch_float:.2f}", refresh=False)
         self.pbar.close()
