@@ -23,7 +23,7 @@ import os
 import re
 import sys
 
-from embed.datasets import cache_dir
+from embed.data import cache_dir
 from embed.errors import EmbedError
 from embed.fileio import atomic_write
 
