@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from embed import datasets
+from embed import data as datasets
 from embed.errors import EmbedError
 from embed.text.corpus import encode_corpus
 
