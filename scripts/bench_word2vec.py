@@ -40,7 +40,7 @@ package (``--fasttext``; subwords off, minn=0 maxn=0: plain word2vec, its own
 learning rate 0.05), and trainer binaries you built (``--c-tool PATH``: the
 word2vec C tool; ``--pword2vec PATH``: Intel's pWord2Vec, skip-gram only; never
 committed).  Each row: wall seconds, training words/s (raw words x epochs / wall),
-peak RSS (the child's ru_maxrss from wait4) and the quality ratios against gensim
+peak RSS (GNU time's %M, else the child's ru_maxrss) and the quality ratios against gensim
 (the saved vectors, evaluated as above).  Minimum over --seeds runs.
 
     python scripts/bench_word2vec.py --whole --fasttext --c-tool ~/src/word2vec/word2vec
@@ -206,9 +206,13 @@ def whole_commands(args, mode, workers, seed, out):
 
 
 def run_whole(cmd):
-    """(wall seconds, peak RSS MB) of one command, launch to exit."""
+    """(wall seconds, peak RSS MB) of one command, launch to exit.
+
+    Peak RSS through /usr/bin/time when present: a child forked from this (by then
+    large) process would inherit its high-water mark in ru_maxrss."""
+    timer = ["/usr/bin/time", "-f", "PEAK_RSS_KB %M"] if os.path.exists("/usr/bin/time") else []
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(timer + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -216,7 +220,8 @@ def run_whole(cmd):
     proc.stderr.close()
     if proc.returncode != 0:
         sys.exit(f"bench_word2vec: {cmd[0]} failed ({proc.returncode}):\n{err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024.0
+    peaks = [int(line.split()[1]) for line in err.splitlines() if line.startswith("PEAK_RSS_KB ")]
+    return seconds, (peaks[-1] if peaks else usage.ru_maxrss) / 1024.0
 
 
 def read_text_vectors(path):
