@@ -1,4 +1,6 @@
-"""One progress bar for every long job (training word2vec, an MLP, an LSTM).
+"""What long jobs tell the user on stderr: one progress bar, and one-line notes.
+
+The bar serves every long job (training word2vec, an MLP, an LSTM).
 
 It draws on stderr when stderr is a terminal and stays silent otherwise (logs,
 CI, `--json` runs), so machine-readable output on stdout is never mixed with
@@ -25,3 +27,9 @@ def bar(total=None, desc=None, unit="it", show=None, **kwargs):
     from tqdm.auto import tqdm          # imported on first use: 0.2 s (asyncio) off every start
     return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True,
                 file=sys.stderr, disable=not enabled(show), **kwargs)
+
+
+def notice(message):
+    """One line on stderr about something embed adjusted for the user (a skipped word, a fallback,
+    a rebuilt cache, a repeated vector): ``embed: note: <message>``."""
+    print(f"embed: note: {message}", file=sys.stderr)

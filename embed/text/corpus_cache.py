@@ -27,18 +27,13 @@ import re
 import shutil
 import socket
 import stat
-import sys
 import tempfile
 
 from .. import settings as embed_settings
+from ..progress import notice
 from .shards import DamagedShards, ShardedCorpus
 
 HASH_BLOCK = 1 << 20  # bytes read per step while hashing a corpus
-
-
-def notice(message):
-    """One line on stderr about a cache we skipped or rebuilt."""
-    print(f"embed: note: {message}", file=sys.stderr)
 
 
 def root():

@@ -23,13 +23,13 @@ import codecs
 import contextlib
 import gzip
 import os
-import sys
 import zlib
 
 import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable
+from ..progress import notice
 
 BINARY_SUFFIXES = (".bin",)
 TEXT_SUFFIXES = (".txt", ".vec")
@@ -224,11 +224,6 @@ def read_vectors(path, fmt=None):
     first_row = {"vector": 1, "line": 2 if fmt == "text" else 1}[where]
     words, vectors = drop_duplicates(words, vectors, path, where, first_row)
     return words, vectors, bad
-
-
-def notice(message):
-    """One line on stderr about something the reader adjusted (gensim logs the same warnings)."""
-    print(f"embed: note: {message}", file=sys.stderr)
 
 
 def drop_duplicates(words, vectors, path="vectors", where="line", first_row=1):

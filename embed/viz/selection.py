@@ -5,16 +5,11 @@ also remembers what it is (`what`, for plot titles) and, for neighbourhoods,
 which seed each word belongs to (`groups`, for colouring).  Words the
 vocabulary does not know are named in a notice and skipped.
 """
-import sys
 
 import numpy as np
 
 from ..errors import EmbedError
-
-
-def notice(message):
-    """Tell the user about something we adjusted (a skipped word, a fallback) on stderr."""
-    print(f"embed: note: {message}", file=sys.stderr)
+from ..progress import notice
 
 
 class WordList(list):

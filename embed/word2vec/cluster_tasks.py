@@ -106,7 +106,7 @@ def train_round(job, weights, tabs):
           batch_words, by_sentence), round, rounds, alpha (start, end) of this
           round, rng (int64 state)
     weights : (syn0 (V, D), syn1neg (V, D), syn1 (H, D)) float32, the global weights
-    tabs : the kernel tables of `Word2Vec._tables`
+    tabs : the kernel tables of `Word2Vec.kernel_tables`
     """
     corpus = slot_corpus(job)
     tabs = {k: np.array(v, order="C") for k, v in tabs.items()}  # aligned, writeable copies of what arrived

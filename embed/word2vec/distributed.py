@@ -149,15 +149,14 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
     range_bytes : size of the byte ranges (default: about 4 per worker, at most 64 MiB).
     The model's `workers` is ignored: each Dask worker trains one slot on one thread.
     """
-    model._validate()
+    model.check_params()
     if isinstance(syncs_per_epoch, bool) or not isinstance(syncs_per_epoch, int) or syncs_per_epoch < 1:
         raise EmbedError(f"syncs_per_epoch must be a positive integer, got {syncs_per_epoch!r}")
     if merge not in MERGES:
         raise EmbedError(f"merge must be one of {', '.join(MERGES)}, got {merge!r}")
     if not isinstance(model.tokenizer, str):
         raise EmbedError("distributed training needs a tokenizer name (a callable cannot be sent to workers)")
-    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-        raise EmbedError(f"epochs must be a positive integer, got {epochs!r}")
+    planned = model.planned_epochs(epochs)
     check_vocab_settings(model.min_count, model.max_vocab_size)
     n_workers = len(client.scheduler_info()["workers"])
     if n_workers < 1:
@@ -179,23 +178,21 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
     if fresh:
         vocab, replaced = count_vocabulary(client, ranges, settings)
         model.vocab_ = vocab
-        model._init_weights()
-    if model.hs and model.syn1_.shape[0] != len(model.vocab_) - 1:
-        model.syn1_ = np.zeros((len(model.vocab_) - 1, model.vector_size), np.float32)
-    tabs = model._tables()
+        model.init_weights()
+    model.ensure_hs_layer()
+    tabs = model.kernel_tables()
     token = uuid.uuid4().hex
     slots = [ranges[i::n_workers] for i in range(n_workers)]
     slots = [s for s in slots if s]
     words = client.scatter([model.vocab_.words], broadcast=True, hash=False)[0]  # one future for the whole list
     tabs_f = client.scatter([tabs], broadcast=True, hash=False)[0]
-    done, planned = 0, int(epochs if epochs is not None else model.epochs)
+    done = 0
     rng = [int(tables.seed_state(model.seed + 7919 * model.epochs_done_, i)[0]) for i in range(len(slots))]
     params = {"sg": bool(model.sg), "hs": bool(model.hs), "window": int(model.window),
               "negative": int(model.negative), "batch_words": int(model.batch_words),
               "by_sentence": int(model.alpha_decay == "sentences")}
     a_hi, a_lo = model.start_alpha, float(model.min_alpha)
     rounds = planned * syncs_per_epoch
-    cbs = model.callbacks if isinstance(model.callbacks, (list, tuple)) else (model.callbacks,)
     raw_words = model.vocab_.total_words
     train_seconds = 0.0
     per_epoch_bytes = []
@@ -234,15 +231,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
                 train_seconds += time.perf_counter() - t0
                 done += 1
                 per_epoch_bytes.append(sent + received - bytes_before)
-                model.plan_ = (done, planned)
-                model.epochs_done_ += 1
-                model.epoch_loss_.append(epoch_loss)
-                model.train_seconds_ = train_seconds
-                model.words_per_sec_ = raw_words * done / max(train_seconds, 1e-9)
-                model._wv = None
-                for cb in cbs:
-                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(model, model.epochs_done_,
-                                                                             epoch_loss)
+                model.record_epoch(done, planned, epoch_loss, train_seconds, raw_words * done)
     finally:
         try:
             client.run(cluster_tasks.forget_run, token)

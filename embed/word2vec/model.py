@@ -148,7 +148,8 @@ class Word2Vec:
         return float(self.alpha) if self.alpha is not None else (0.025 if self.sg else 0.05)
 
     # ------------------------------------------------------------ validation
-    def _validate(self):
+    def check_params(self):
+        """Raise a one-line EmbedError for any hyper-parameter out of range."""
         def integer(name, low):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
@@ -189,8 +190,7 @@ class Word2Vec:
             raise EmbedError("nothing to train: set negative > 0 or hs=True")
         if self.negative > 1000:
             raise EmbedError(f"negative must be at most 1000, got {self.negative}", params=("negative",))
-        cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
-        for cb in cbs:
+        for cb in self.callback_list():
             if not (callable(cb) or hasattr(cb, "on_epoch_end")):
                 raise EmbedError(f"callback {cb!r} is neither callable nor has on_epoch_end")
 
@@ -236,7 +236,7 @@ class Word2Vec:
             raise EmbedError("corpus word ids do not match the model's vocabulary")
         return corpus
 
-    def _init_weights(self):
+    def init_weights(self):
         """word2vec init: inputs uniform in (-r, r) / dim (r = init_range), outputs zero."""
         V, D = len(self.vocab_), self.vector_size
         if self.hs and V < 2:
@@ -258,7 +258,7 @@ class Word2Vec:
         """train_chunk / alias_table / huffman_tree from the backend $EMBED_KERNELS picks (native.py)."""
         return native.load()
 
-    def _tables(self):
+    def kernel_tables(self):
         """Subsampling, noise and Huffman tables for the kernels (rebuilt per fit, cheap)."""
         keep = np.ascontiguousarray(self.vocab_.keep_probs(self.sample), np.float32)  # (V,)
         counts = np.asarray(self.vocab_.counts, np.float64)
@@ -296,32 +296,26 @@ class Word2Vec:
         if client is not None:
             from .distributed import fit_on_cluster
             return fit_on_cluster(self, source, client, epochs, **cluster_options)
-        self._validate()
-        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer))
-                                   or epochs < 1):
-            raise EmbedError(f"epochs must be a positive integer, got {epochs!r}")
+        self.check_params()
+        self.planned_epochs(epochs)
         fresh = not hasattr(self, "vocab_")
         corpus = self._encode(source)
         raw_words = int(corpus.raw_words)
         if fresh or not hasattr(self, "syn0_"):
-            self._init_weights()
+            self.init_weights()
         if self.syn0_.shape != (len(self.vocab_), self.vector_size):
             raise EmbedError("model weights do not match vector_size / vocabulary")
-        if self.hs and self.syn1_.shape[0] != len(self.vocab_) - 1:  # hs switched on later
-            if len(self.vocab_) < 2:
-                raise EmbedError("hierarchical softmax needs at least 2 words in the vocabulary")
-            self.syn1_ = np.zeros((len(self.vocab_) - 1, self.vector_size), np.float32)
+        self.ensure_hs_layer()
         done, planned = self.plan_
         if epochs is not None or done >= planned:
-            done, planned = 0, int(epochs if epochs is not None else self.epochs)
+            done, planned = 0, self.planned_epochs(epochs)
         if self.rng_.size < self.workers:  # more threads than before: seed the extra ones
             extra = [tables.seed_state(self.seed + 7919 * self.epochs_done_, t)[0]
                      for t in range(self.rng_.size, self.workers)]
             self.rng_ = np.concatenate([self.rng_, np.array(extra, np.int64)])
-        tabs = self._tables()
+        tabs = self.kernel_tables()
         chunks = plan_chunks(corpus, int(self.batch_words))
         n_tokens = corpus.n_tokens
-        cbs = self.callbacks if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
 
         seconds = 0.0
         raw_trained = 0
@@ -332,15 +326,39 @@ class Word2Vec:
                 seconds += time.perf_counter() - t0
                 raw_trained += raw_words
                 done += 1
-                self.plan_ = (done, planned)
-                self.epochs_done_ += 1
-                self.epoch_loss_.append(loss)
-                self.train_seconds_ = seconds
-                self.words_per_sec_ = raw_trained / max(seconds, 1e-9)
-                self._wv = None
-                for cb in cbs:
-                    (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, self.epochs_done_, loss)
+                self.record_epoch(done, planned, loss, seconds, raw_trained)
         return self
+
+    # ------------------------------------------------------------ shared by every driver
+    def planned_epochs(self, epochs=None):
+        """Epochs for one fit: `epochs` if given (a positive integer), else the model's `epochs`."""
+        if epochs is None:
+            return int(self.epochs)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise EmbedError(f"epochs must be a positive integer, got {epochs!r}")
+        return int(epochs)
+
+    def ensure_hs_layer(self):
+        """Give hierarchical softmax its (V-1, D) inner-node matrix if `hs` was switched on later."""
+        if self.hs and self.syn1_.shape[0] != len(self.vocab_) - 1:
+            if len(self.vocab_) < 2:
+                raise EmbedError("hierarchical softmax needs at least 2 words in the vocabulary")
+            self.syn1_ = np.zeros((len(self.vocab_) - 1, self.vector_size), np.float32)
+
+    def callback_list(self):
+        """`callbacks` as a tuple (a single callback may be given bare)."""
+        return tuple(self.callbacks) if isinstance(self.callbacks, (list, tuple)) else (self.callbacks,)
+
+    def record_epoch(self, done, planned, loss, seconds, words):
+        """Book one finished epoch (plan position, loss, rate over `words` in `seconds`) and call back."""
+        self.plan_ = (done, planned)
+        self.epochs_done_ += 1
+        self.epoch_loss_.append(loss)
+        self.train_seconds_ = seconds
+        self.words_per_sec_ = words / max(seconds, 1e-9)
+        self._wv = None                                    # the cached KeyedVectors are stale now
+        for cb in self.callback_list():
+            (cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb)(self, self.epochs_done_, loss)
 
     def _epoch(self, corpus, chunks, tabs, e, planned, pbar):
         """One pass over the corpus by `workers` threads; returns the mean loss per pair."""

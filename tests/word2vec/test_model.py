@@ -80,7 +80,7 @@ def test_hierarchical_softmax_trains(corpus):
 def test_initial_vectors_follow_word2vec(corpus, init_range):
     model = small(init_range=init_range)
     model.vocab_ = corpus.vocab
-    model._init_weights()
+    model.init_weights()
     bound = init_range / 24
     assert np.abs(model.syn0_).max() <= bound and np.abs(model.syn0_).max() > 0.9 * bound
     assert abs(model.syn0_.mean()) < 0.05 * bound
