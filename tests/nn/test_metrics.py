@@ -31,3 +31,17 @@ def test_a_callable_passes_through_and_an_unknown_name_lists_the_choices():
     assert metrics.get(f) is f
     with pytest.raises(EmbedError, match=r"unknown metric 'f1'; choose from: accuracy, mse"):
         metrics.get("f1")
+
+
+def test_accuracy_of_labels_logits_and_one_probability_column():
+    y = np.array([0, 1, 2, 2, 1])
+    p = np.array([0, 2, 2, 2, 1])
+    assert metrics.accuracy(y, p) == pytest.approx(0.8)
+    scores = np.eye(3)[p] * 5 - 1                          # logits / probabilities: argmax
+    assert metrics.accuracy(y, scores) == pytest.approx(0.8)
+    assert metrics.accuracy([0, 1, 1], np.array([[0.2], [0.7], [0.4]])) == pytest.approx(2 / 3)
+    cm = metrics.confusion_matrix(y, p)
+    np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 1, 1], [0, 0, 2]])
+    assert cm.sum() == len(y)
+    with pytest.raises(EmbedError, match="5 targets but 4 predictions"):
+        metrics.confusion_matrix(y, p[:-1])

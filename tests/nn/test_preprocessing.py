@@ -1,10 +1,9 @@
-"""Scalers (fit on train, apply to test), one-hot, splits, k-fold, metrics."""
+"""Scalers (fit on train, apply to test), one-hot, splits, k-fold, cross-validation."""
 import numpy as np
 import pytest
 
 from embed.errors import EmbedError
 from embed.nn.layers import Dense
-from embed.nn.metrics import accuracy, confusion_matrix
 from embed.nn.preprocessing import (KFold, MinMaxScaler, Normalizer, StandardScaler, cross_validate, one_hot,
                                     train_test_split)
 from embed.nn.sequential import Sequential
@@ -104,17 +103,3 @@ def test_cross_validate_runs_k_models():
 
     scores = cross_validate(build, X, y, n_splits=3, seed=0, epochs=30, batch_size=None)
     assert len(scores) == 3 and all(s["accuracy"] >= 0.8 for s in scores)
-
-
-def test_accuracy_and_confusion_matrix():
-    y = np.array([0, 1, 2, 2, 1])
-    p = np.array([0, 2, 2, 2, 1])
-    assert accuracy(y, p) == pytest.approx(0.8)
-    scores = np.eye(3)[p] * 5 - 1                          # logits / probabilities: argmax
-    assert accuracy(y, scores) == pytest.approx(0.8)
-    assert accuracy([0, 1, 1], np.array([[0.2], [0.7], [0.4]])) == pytest.approx(2 / 3)
-    cm = confusion_matrix(y, p)
-    np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 1, 1], [0, 0, 2]])
-    assert cm.sum() == len(y)
-    with pytest.raises(EmbedError):
-        confusion_matrix(y, p[:-1])
