@@ -38,10 +38,17 @@ vocabulary building and saving included, on the raw corpus file: ``embed train``
 gensim's ``corpus_file`` mode, and the optional peers: fastText through its pip
 package (``--fasttext``; subwords off, minn=0 maxn=0: plain word2vec, its own
 learning rate 0.05), and trainer binaries you built (``--c-tool PATH``: the
-word2vec C tool; ``--pword2vec PATH``: Intel's pWord2Vec, skip-gram only; never
-committed).  Each row: wall seconds, training words/s (raw words x epochs / wall),
-peak RSS (GNU time's %M, else the child's ru_maxrss) and the quality ratios against gensim
-(the saved vectors, evaluated as above).  Minimum over --seeds runs.
+word2vec C tool; ``--pword2vec PATH``: Intel's pWord2Vec, skip-gram only, repeat it
+for several builds, e.g. with BLAS and with its plain loops; never committed).  Both
+binaries take the same options (-train -output -size -window -negative -sample
+-min-count -iter -threads -binary; the C tool also -cbow/-hs, pWord2Vec -batch-size).
+Each row: wall seconds, training words/s (raw words x epochs / wall), peak RSS (GNU
+time's %M, else the child's ru_maxrss), the quality figures and their ratios against
+gensim (the saved vectors, evaluated as above).  Minimum over --seeds runs.
+``--trainers embed,gensim`` runs a subset (so a long table can be split into runs of
+a few minutes); ``--jsonl FILE`` appends every run to FILE.  The C tools split on
+whitespace only, so give every trainer a corpus tokenized once (lower-case words
+separated by spaces) to compare them on the same tokens.
 
     python scripts/bench_word2vec.py --whole --fasttext --c-tool ~/src/word2vec/word2vec
 """
@@ -200,8 +207,12 @@ def whole_commands(args, mode, workers, seed, out):
               "-binary", "0"]
     if args.c_tool:
         cmds["word2vec C tool"] = [args.c_tool] + c_opts + ["-cbow", "0" if sg else "1", "-hs", "0"]
-    if args.pword2vec and sg:
-        cmds["pWord2Vec"] = [args.pword2vec] + c_opts + ["-batch-size", "11"]
+    for path in (args.pword2vec or []) if sg else []:
+        # pWord2Vec takes the C tool's options minus -cbow/-hs (it is SGNS only), plus its batch size
+        cmds[f"pWord2Vec ({os.path.basename(path)})"] = [path] + c_opts + ["-batch-size", "11"]
+    if args.trainers:
+        wanted = [t.strip().lower() for t in args.trainers.split(",")]
+        cmds = {name: cmd for name, cmd in cmds.items() if any(t in name.lower() for t in wanted)}
     return cmds
 
 
@@ -246,9 +257,9 @@ def whole_table(args):
             raw_words += len(line.split())
     print(f"\n## Whole process, launch to exit ({raw_words:,} raw words, {args.epochs} epochs, "
           f"minimum of {args.seeds} run(s); load average {os.getloadavg()[0]:.1f})\n")
-    print("| mode | threads | trainer | seconds | words/s | peak RSS MB | analogy ratio | WS353 ratio "
-          "| SimLex ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| mode | threads | trainer | seconds | words/s | peak RSS MB | analogy | WS353 ρ | SimLex ρ "
+          "| ratios vs gensim (analogy, WS353, SimLex) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
@@ -259,14 +270,21 @@ def whole_table(args):
                         q = evaluate(*read_text_vectors(os.path.join(tmp, "v.txt")), args)
                         print(f"  whole {mode} w{workers} seed {seed} {name}: {seconds:.1f} s, {mb:.0f} MB, {q}",
                               file=sys.stderr, flush=True)
+                        if args.jsonl:
+                            with open(args.jsonl, "a") as log:
+                                log.write(json.dumps({"mode": mode, "workers": workers, "seed": seed,
+                                                      "trainer": name, "seconds": seconds, "rss_mb": mb,
+                                                      "raw_words": raw_words, "epochs": args.epochs,
+                                                      "corpus": args.corpus, **q}) + "\n")
                         if name not in best or seconds < best[name][0]:
                             best[name] = (seconds, mb, q)
-                g = best["gensim corpus_file"][2]
+                g = best.get("gensim corpus_file", (0, 0, None))[2]
                 for name, (seconds, mb, q) in best.items():
-                    ratios = [f"{q[k] / g[k]:.2f}" if g[k] else "—" for k in ("analogy", "ws353", "simlex")]
+                    ratios = ", ".join(f"{q[k] / g[k]:.2f}" if g and g[k] else "—"
+                                       for k in ("analogy", "ws353", "simlex"))
                     print(f"| {mode.upper()} | {workers} | {name} | {seconds:.1f} | "
-                          f"{fmt_speed(raw_words * args.epochs / seconds)} | {mb:.0f} | " + " | ".join(ratios) + " |",
-                          flush=True)
+                          f"{fmt_speed(raw_words * args.epochs / seconds)} | {mb:.0f} | {q['analogy']:.3f} | "
+                          f"{q['ws353']:.3f} | {q['simlex']:.3f} | {ratios} |", flush=True)
 
 
 def fmt_speed(x):
@@ -289,7 +307,12 @@ def main():
     ap.add_argument("--only-whole", action="store_true", help="skip the training-only table")
     ap.add_argument("--fasttext", action="store_true", help="whole process: add fastText (pip package)")
     ap.add_argument("--c-tool", default=None, metavar="PATH", help="whole process: the word2vec C tool binary")
-    ap.add_argument("--pword2vec", default=None, metavar="PATH", help="whole process: a pWord2Vec binary (SG)")
+    ap.add_argument("--pword2vec", action="append", metavar="PATH",
+                    help="whole process: a pWord2Vec binary (SG only; repeat for several builds)")
+    ap.add_argument("--trainers", default=None, metavar="LIST",
+                    help="whole process: run only the trainers whose names contain one of these "
+                         "comma-separated words (e.g. embed,gensim); ratios need gensim in the run")
+    ap.add_argument("--jsonl", default=None, metavar="FILE", help="whole process: append every run as JSON")
     ap.add_argument("--child", choices=["ours", "gensim"], help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="sg", help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
