@@ -7,14 +7,14 @@ part file starts over.  Only a complete file whose SHA-256 matches the catalog
 is renamed (or, for a zip, extracted) into place, so the cache never holds a
 half-written or corrupted data set.  A progress bar shows size and speed.
 `urlopen` is this module's opener (tests serve files from a loopback server or
-replace it; they never touch the network).
+replace it; they never touch the network); `urllib.request` is imported on the
+first download, not with this module (it costs every command's start).
 """
 import contextlib
 import hashlib
 import os
 import shutil
 import urllib.error
-import urllib.request
 import zipfile
 
 from .. import progress
@@ -24,9 +24,15 @@ from .catalog import dataset
 from .offline import build_offline_corpus, build_wiki_sample
 from .sources import cache_dir
 
-urlopen = urllib.request.urlopen
+
 PART_SUFFIX = ".part"  # the download in progress, kept across interruptions
 BLOCK = 1 << 16  # bytes per read
+
+
+def urlopen(request, timeout):
+    """urllib's opener (tests replace this function)."""
+    import urllib.request
+    return urllib.request.urlopen(request, timeout=timeout)
 
 
 class DownloadError(EmbedError):
@@ -123,6 +129,7 @@ def _hash_existing(f):
 
 def _open(url, have, timeout, name):
     """The response for `url`, asking for the bytes from `have` on; DownloadError if unreachable."""
+    import urllib.request
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
         return urlopen(request, timeout=timeout)
