@@ -46,7 +46,8 @@ def register(subparsers):
     p.add_argument("--val-split", dest="val_split", type=probability, default=0.0,
                    help="fraction of the training set held out for per-epoch validation (default 0)")
     p.add_argument("--limit", type=int_at_least(2), default=None,
-                   help="use only the first N training images (default: all)")
+                   help="use only the first N training images; the test accuracy is still measured on "
+                        "the whole test set, so runs with different limits compare (default: all)")
     p.add_argument("--seed", type=non_negative_int, default=0,
                    help="random seed for initialisation, shuffling and splits (default 0)")
     p.add_argument("--threads", type=positive_int, default=None, help="cores to train on (default: all)")
@@ -114,9 +115,7 @@ def cmd_mnist(args):
     if args.save:  # the data files are inputs: never overwrite one
         check_distinct(args.save, [os.path.join(data.source, f) for f in os.listdir(data.source)
                                    if "-idx" in f and "-ubyte" in f])
-    X_train, y_train, X_test, y_test = data.flat()
-    if args.limit is not None:
-        X_train, y_train = X_train[:args.limit], y_train[:args.limit]
+    X_train, y_train, X_test, y_test = data.flat(limit=args.limit)   # the test set stays whole
     if args.model == "cnn":                 # rows of 784 pixels -> (N, 28, 28, 1) images
         from ..nn.models import as_images
         X_train, X_test = as_images(X_train), as_images(X_test)

@@ -11,6 +11,10 @@ in order:
 4. the download cache (``<cache dir>/<dataset>``), downloading the files
    there by URL (MD5-checked, atomic) when ``download_ok=True`` and online.
 
+The decoded arrays of the large gzip files are cached as ``.npy`` in
+``<cache dir>/idx`` and memory-mapped by later runs (`embed.data.idx.load_idx`),
+so a run does not spend half a second in zlib before it starts.
+
 Without an explicit folder, the first folder holding the full set (train and
 test) wins; a folder that holds only the 10k test files (``t10k-*``) is used
 only when no full set exists, and is split into a train and a test part
@@ -18,7 +22,6 @@ only when no full set exists, and is split into a train and a test part
 """
 import hashlib
 import os
-import urllib.request
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +29,7 @@ import numpy as np
 from ..errors import EmbedError
 from ..fileio import atomic_write
 from ..nn.preprocessing import train_test_split
-from .idx import read_idx, write_idx  # noqa: F401  (re-exported: the MNIST files' format)
+from .idx import load_idx, read_idx, write_idx  # noqa: F401  (re-exported: the MNIST files' format)
 from .sources import cache_dir, data_dirs
 
 DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"
@@ -63,7 +66,9 @@ CLASS_NAMES = {
 
 @dataclass
 class MnistData:
-    """Images uint8 (n, 28, 28), labels uint8 (n,), plus where they came from."""
+    """Images uint8 (n, 28, 28), labels uint8 (n,), plus where they came from.
+
+    The arrays may be read-only (memory-mapped from the decoded-data cache)."""
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
@@ -73,11 +78,15 @@ class MnistData:
     note: str = ""              # e.g. that a test-only folder was split
     class_names: list = field(default_factory=list)
 
-    def flat(self, dtype=np.float32):
-        """(X_train, y_train, X_test, y_test) with pixels scaled to [0, 1], rows of 784."""
-        def f(X):
-            return (X.reshape(X.shape[0], -1).astype(dtype) / dtype(255.0)).astype(dtype, copy=False)
-        return f(self.X_train), self.y_train.astype(np.int64), f(self.X_test), self.y_test.astype(np.int64)
+    def flat(self, dtype=np.float32, limit=None):
+        """(X_train, y_train, X_test, y_test) with pixels scaled to [0, 1], rows of 784.
+
+        limit : only the first `limit` training images are converted (the test set stays whole).
+        """
+        def f(X):  # one pass: uint8 -> dtype (exact), divided by 255 in dtype
+            return np.divide(X.reshape(X.shape[0], -1), dtype(255.0), dtype=dtype)
+        X_train, y_train = self.X_train[:limit], self.y_train[:limit]
+        return f(X_train), y_train.astype(np.int64), f(self.X_test), self.y_test.astype(np.int64)
 
 
 def _find_file(folder, stem):
@@ -118,6 +127,7 @@ def candidate_dirs(data=None):
 
 def download(dataset="fashion", folder=None, timeout=60):
     """Download the four .gz files of `dataset` into `folder` (MD5-checked); returns the folder."""
+    import urllib.request                         # here, not at import: it costs every start
     if dataset not in SOURCES:
         raise EmbedError(f"unknown data set {dataset!r}; choose from: {', '.join(SOURCES)}")
     folder = folder or os.path.join(cache_dir(), "fashion-mnist" if dataset == "fashion" else "mnist")
@@ -157,7 +167,8 @@ def _md5(path):
 
 
 def _read_pair(images_path, labels_path):
-    X, y = read_idx(images_path), read_idx(labels_path)
+    decoded = os.path.join(cache_dir(), "idx")
+    X, y = load_idx(images_path, decoded), load_idx(labels_path, decoded)
     if X.ndim != 3:
         raise EmbedError(f"{images_path}: expected images of shape (n, rows, cols), got {X.shape}")
     if y.ndim != 1:

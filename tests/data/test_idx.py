@@ -64,3 +64,56 @@ def test_idx_corrupt_files(tmp_path):
         read_idx(junk)
     with pytest.raises(EmbedError, match="not found"):
         read_idx(tmp_path / "missing")
+
+
+def _big_gz(tmp_path, monkeypatch, seed=0):
+    """A gzip IDX file that `load_idx` caches (the size threshold lowered for a small file)."""
+    from embed.data import idx
+    monkeypatch.setattr(idx, "CACHE_MIN_BYTES", 0)
+    a = np.random.default_rng(seed).integers(0, 256, (50, 7, 6)).astype(np.uint8)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    write_idx(path, a)
+    return path, a
+
+
+def test_load_idx_caches_the_decoded_array_and_maps_it_next_time(tmp_path, monkeypatch):
+    from embed.data.idx import load_idx
+    path, a = _big_gz(tmp_path, monkeypatch)
+    cache = tmp_path / "cache"
+    first = load_idx(path, str(cache))
+    entries = list(cache.iterdir())
+    assert len(entries) == 1 and entries[0].suffix == ".npy"
+    second = load_idx(path, str(cache))
+    np.testing.assert_array_equal(first, a)
+    np.testing.assert_array_equal(second, a)
+    assert not second.flags.writeable                      # memory-mapped from the cache
+    assert type(second) is np.ndarray
+
+
+def test_load_idx_rebuilds_a_damaged_entry_and_follows_a_changed_file(tmp_path, monkeypatch):
+    import os
+    from embed.data.idx import cache_name, load_idx
+    path, a = _big_gz(tmp_path, monkeypatch)
+    cache = tmp_path / "cache"
+    load_idx(path, str(cache))
+    entry = cache / cache_name(path)
+    entry.write_bytes(entry.read_bytes()[:60])             # truncated
+    np.testing.assert_array_equal(load_idx(path, str(cache)), a)
+    np.save(entry, np.zeros((50, 7, 5), np.uint8))         # well-formed, wrong shape
+    np.testing.assert_array_equal(load_idx(path, str(cache)), a)
+    b = a[::-1].copy()                                     # the file is replaced
+    write_idx(path, b)
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+    np.testing.assert_array_equal(load_idx(path, str(cache)), b)
+
+
+def test_load_idx_without_a_usable_cache_only_decodes(tmp_path, monkeypatch):
+    from embed.data import idx
+    path, a = _big_gz(tmp_path, monkeypatch)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    np.testing.assert_array_equal(idx.load_idx(path, str(blocker / "cache")), a)
+    monkeypatch.setattr(idx, "CACHE_MIN_BYTES", 1 << 20)   # a small file is never cached
+    cache = tmp_path / "cache"
+    np.testing.assert_array_equal(idx.load_idx(path, str(cache)), a)
+    assert not cache.exists()

@@ -38,6 +38,16 @@ def test_load_from_folder_plain_and_gz(tmp_path):
         assert d.note == ""
         X, y, Xt, yt = d.flat()
         assert X.dtype == np.float32 and X.shape == (400, 784) and 0 <= X.min() and X.max() <= 1
+        np.testing.assert_array_equal(X, d.X_train.reshape(400, 784) / np.float32(255))
+
+
+def test_flat_limit_converts_only_the_first_training_images(tmp_path):
+    d = load_mnist(str(write_set(tmp_path / "d")))
+    X, y, Xt, yt = d.flat(limit=30)
+    full = d.flat()
+    assert X.shape == (30, 784) and y.shape == (30,) and Xt.shape == (200, 784)   # the test set stays whole
+    np.testing.assert_array_equal(X, full[0][:30])
+    np.testing.assert_array_equal(y, full[1][:30])
 
 
 def test_test_only_folder_is_split_and_says_so(tmp_path):
