@@ -51,6 +51,11 @@ whitespace only, so give every trainer a corpus tokenized once (lower-case words
 separated by spaces) to compare them on the same tokens.
 
     python scripts/bench_word2vec.py --whole --fasttext --c-tool ~/src/word2vec/word2vec
+
+Kernel grid (``--grid``): what bounds our kernels.  Training-only words/s for dim
+50/100/300 x window 2/5/10, one thread, one epoch, with per kept centre word the
+arithmetic (grows with window x dim) and the random output rows read and written
+(grows with dim only: the noise words are shared by the window).
 """
 import argparse
 import json
@@ -287,6 +292,76 @@ def whole_table(args):
                           f"{q['ws353']:.3f} | {q['simlex']:.3f} | {ratios} |", flush=True)
 
 
+# ------------------------------------------------------------------ what bounds the kernel
+GRID_DIMS, GRID_WINDOWS = (50, 100, 300), (2, 5, 10)
+
+
+def grid_child(args):
+    """Training-only words/s of our kernels for dim x window, one thread, one epoch: one JSON line per cell."""
+    import numpy as np
+
+    from embed.text.corpus import encode_corpus
+    from embed.word2vec.model import Word2Vec
+
+    corpus = encode_corpus(args.corpus, min_count=SETTINGS["min_count"], max_words=10000)
+    counts = np.asarray(corpus.vocab.counts, np.float64)
+    f = counts / counts.sum()
+    keep = np.minimum(1.0, np.sqrt(SETTINGS["sample"] / f) + SETTINGS["sample"] / f)
+    kept = float((counts * keep).sum())  # expected centre words per epoch after subsampling
+    warm = encode_corpus([["a", "b", "c", "d"]] * 50, min_count=1)
+    for sg in (True, False):
+        Word2Vec(vector_size=8, sg=sg, min_count=1, epochs=1).fit(warm)
+    for mode in args.modes.split(","):
+        for dim in GRID_DIMS:
+            for window in GRID_WINDOWS:
+                model = Word2Vec(**{**SETTINGS, "vector_size": dim, "window": window}, sg=mode == "sg",
+                                 epochs=1, workers=1, seed=args.seed, progress=False)
+                t0 = time.perf_counter()
+                model.fit(corpus)
+                seconds = time.perf_counter() - t0
+                print(json.dumps({"mode": mode, "dim": dim, "window": window, "seconds": seconds,
+                                  "raw_words": corpus.raw_words, "kept": kept, "vocab": len(counts)}), flush=True)
+
+
+def grid_table(args):
+    """dim x window table with the arithmetic and the random-row bytes per kept centre word.
+
+    Per kept centre word, with M context words (a reduced window b drawn uniformly
+    from 1..window gives M = window + 1 on average, fewer at sentence edges) and
+    K = negative noise words shared by the window (HogBatch):
+    - arithmetic, skip-gram: the M x (1+K) logits, the input gradients and the
+      output gradients are three products of 2*M*(1+K)*dim flops each:
+      6*M*(1+K)*dim; CBOW: one hidden vector (the mean of M rows, then M row
+      updates: 3*M*dim) against 1+K outputs (6*(1+K)*dim);
+    - random rows: the 1+K output rows (centre and noise words) are read and
+      written once per centre, 2*(1+K)*dim*4 bytes; the context rows slide with
+      the window (each enters once per centre: 2*dim*4 bytes) and stay in cache.
+    """
+    cmd = [sys.executable, os.path.abspath(__file__), "--grid-child", "--corpus", args.corpus,
+           "--modes", args.modes, "--seed", "1"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench_word2vec: grid failed:\n{out.stderr[-3000:]}")
+    cells = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    k = SETTINGS["negative"]
+    print(f"\n## Kernel grid: training only, 1 thread, 1 epoch, negative {k}, sample 1e-3 "
+          f"({cells[0]['raw_words']:,} raw words, {cells[0]['kept']:,.0f} kept after subsampling, "
+          f"vocabulary {cells[0]['vocab']:,}; load average {os.getloadavg()[0]:.1f})\n")
+    print("| mode | dim | window | seconds | raw words/s | kept centres/s | ns per centre | ns per centre "
+          "per (context x dim) | GFLOP/s | random-row GB/s (2·(2+K)·dim·4 B) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for c in cells:
+        m = c["window"] + 1
+        centres = c["kept"] / c["seconds"]
+        ns = 1e9 / centres
+        per_centre = 6 * m * (1 + k) if c["mode"] == "sg" else 6 * (1 + k) + 3 * m
+        flops = per_centre * c["dim"] * centres
+        row_bytes = 2 * (2 + k) * c["dim"] * 4 * centres
+        print(f"| {c['mode'].upper()} | {c['dim']} | {c['window']} | {c['seconds']:.2f} | "
+              f"{fmt_speed(c['raw_words'] / c['seconds'])} | {fmt_speed(centres)} | {ns:.0f} | "
+              f"{ns / (m * c['dim']):.2f} | {flops / 1e9:.1f} | {row_bytes / 1e9:.2f} |", flush=True)
+
+
 def fmt_speed(x):
     return f"{x / 1e3:.0f}k"
 
@@ -313,6 +388,10 @@ def main():
                     help="whole process: run only the trainers whose names contain one of these "
                          "comma-separated words (e.g. embed,gensim); ratios need gensim in the run")
     ap.add_argument("--jsonl", default=None, metavar="FILE", help="whole process: append every run as JSON")
+    ap.add_argument("--grid", action="store_true",
+                    help="only the kernel grid: our training words/s for dim 50/100/300 x window 2/5/10, "
+                         "1 thread, 1 epoch, with the arithmetic and random-row traffic per word")
+    ap.add_argument("--grid-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--child", choices=["ours", "gensim"], help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="sg", help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
@@ -321,6 +400,8 @@ def main():
     args.analogies = args.analogies or data_file("questions-words.txt", args)
     args.ws353 = args.ws353 or data_file("wordsim353.tsv", args)
     args.simlex = args.simlex or data_file("simlex999.txt", args)
+    if args.grid_child:
+        return grid_child(args)
     if args.child:
         args.side = args.child
         args.workers = int(args.workers)
@@ -332,6 +413,8 @@ def main():
     from bench_env import header
     print(f"# word2vec benchmark: embed vs gensim {version('gensim')}")
     print(header(with_torch=False))
+    if args.grid:
+        return grid_table(args)
     if args.only_whole:
         return whole_table(args)
     print(f"corpus {args.corpus}, {args.epochs} epochs, {args.seeds} seed(s), dim 100, window 5, "
