@@ -258,10 +258,9 @@ class SymbolVocab(BaseVocab):
     def encode(self, text, what="text"):
         """int32 ids of `text`; unknown symbols raise an EmbedError that names them."""
         if self.level == "char":
-            try:
-                return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
-            except KeyError:
-                pass
+            ids = self._char_ids(text)
+            if ids is not None:
+                return ids
         parts = self.split(text)  # (words outside the vocabulary are named, not mapped to UNK)
         missing = self.missing(parts)
         if missing:
@@ -270,6 +269,19 @@ class SymbolVocab(BaseVocab):
             kind = "character" if self.level == "char" else "word"
             raise EmbedError(f"{what} has {kind}(s) not in the model's vocabulary: {shown}{more}")
         return np.array([self.index[p] for p in parts], dtype=np.int32)
+
+    def _char_ids(self, text):
+        """int32 ids of the characters of `text` through a code-point table, or None when a
+        character is not in the vocabulary (or a symbol is not one character)."""
+        if any(len(s) != 1 for s in self.symbols):
+            return None
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")   # (n,)
+        known = np.fromiter(map(ord, self.symbols), dtype=np.int64, count=len(self.symbols))
+        top = int(max(points.max(initial=0), known.max(initial=0)))
+        table = np.full(top + 1, -1, dtype=np.int32)       # code point -> id (-1: unknown)
+        table[known] = np.arange(len(known), dtype=np.int32)
+        ids = table[points]
+        return None if (ids < 0).any() else ids
 
     def decode(self, ids):
         """Text for a sequence of ids (words joined by spaces, newlines kept)."""

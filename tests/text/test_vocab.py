@@ -90,6 +90,16 @@ def test_symbol_vocab_round_trips_words_and_names_unknown_symbols():
     assert SymbolVocab.from_dict(s.to_dict()) == s
 
 
+def test_char_encode_matches_the_symbol_index_for_any_code_point():
+    text = "Zebra é\n🙂 a lone \ud800 surrogate; ZZ"
+    s = SymbolVocab(sorted(set(text), reverse=True), "char")     # ids not in code-point order
+    ids = s.encode(text)
+    assert ids.dtype == np.int32
+    assert ids.tolist() == [s.index[c] for c in text]
+    assert s.decode(ids) == text
+    assert s.encode("").shape == (0,)
+
+
 def test_all_words_below_min_count_or_no_tokens_is_an_error():
     with pytest.raises(EmbedError, match="min_count=5"):
         Vocab.build([["a", "b"], ["c"]], min_count=5)
