@@ -1,5 +1,7 @@
 import os
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 # Headless plots, and a Numba cache that works in a fresh clone.
@@ -30,3 +32,37 @@ def _settings_follow_monkeypatched_env(monkeypatch):
     yield
     monkeypatch.undo()
     settings.reload()
+
+
+def synthetic_digits(n, seed):
+    """10 separable classes: class c lights a 6x6 block at a class-specific place.
+    Returns X uint8 (n, 28, 28) and y uint8 (n,) with y = 0, 1, ..., 9, 0, 1, ..."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 10
+    X = (rng.random((n, 28, 28)) * 60).astype(np.uint8)
+    for i, c in enumerate(y):
+        r, col = 2 + 8 * (c // 4), 2 + 6 * (c % 4)
+        X[i, r:r + 6, col:col + 6] = 250
+    return X, y.astype(np.uint8)
+
+
+def write_mnist(folder, n_train=400, n_test=200, train=True, gz=True, images=synthetic_digits):
+    """Write an MNIST-style folder of IDX files (train-* unless train=False, and t10k-*), gzipped or not.
+    images(n, seed) -> (X uint8 (n, 28, 28), y uint8 (n,)); the training set uses seed 0, the test set 1."""
+    from embed.data import write_idx     # embed is imported after the environment above is set
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = ".gz" if gz else ""
+    parts = ([("train", n_train, 0)] if train else []) + [("t10k", n_test, 1)]
+    for stem, n, seed in parts:
+        X, y = images(n, seed)
+        write_idx(folder / f"{stem}-images-idx3-ubyte{ext}", X)
+        write_idx(folder / f"{stem}-labels-idx1-ubyte{ext}", y)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist_set():
+    """The IDX writer: mnist_set(folder, n_train=400, n_test=200, train=True, gz=True, images=...) -> folder."""
+    return write_mnist

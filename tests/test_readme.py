@@ -22,7 +22,6 @@ import pytest
 
 from embed import settings
 from embed.cli import main
-from embed.data import write_idx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
@@ -90,7 +89,7 @@ def commands(script):
 
 
 @pytest.fixture
-def session(tmp_path, monkeypatch):
+def session(tmp_path, monkeypatch, mnist_set):
     """A folder with the README's data files; EMBED_DATA and the cache point into it."""
     rng = np.random.default_rng(0)
     topics = list(WORDS.values())
@@ -100,13 +99,8 @@ def session(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
     (data / "tinyshakespeare.txt").write_text(SHAKESPEARE * 60)
-    mnist = tmp_path / "mnist_dir"
-    mnist.mkdir()
-    for kind, n in (("train", 300), ("t10k", 100)):
-        write_idx(str(mnist / f"{kind}-images-idx3-ubyte"), rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        write_idx(str(mnist / f"{kind}-labels-idx1-ubyte"), (np.arange(n) % 10).astype(np.uint8))
-        write_idx(str(data / f"{kind}-images-idx3-ubyte"), rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        write_idx(str(data / f"{kind}-labels-idx1-ubyte"), (np.arange(n) % 10).astype(np.uint8))
+    for folder in (tmp_path / "mnist_dir", data):
+        mnist_set(folder, n_train=300, n_test=100, gz=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("EMBED_NATIVE_DIR", settings.get().native_dir)  # compiled kernels: not again
     monkeypatch.setenv("EMBED_DATA", str(data))

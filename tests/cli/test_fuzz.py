@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 
 from embed import settings as embed_settings
 from embed.cli import build_parser, main
-from embed.data.idx import write_idx
 from embed.vectors import formats
 
 WORDS = [f"w{i}" for i in range(24)]
@@ -99,7 +98,7 @@ def test_every_command_is_fuzzed():
 
 # ------------------------------------------------------------------ the sandbox
 
-def _make_inputs(folder):
+def _make_inputs(folder, mnist_set):
     rng = np.random.default_rng(0)
     os.makedirs(folder)
     sentences = ["w{} w{} w{} w{} w{} w{}".format(*rng.integers(0, len(WORDS), 6)) for _ in range(200)]
@@ -114,12 +113,7 @@ def _make_inputs(folder):
         f.write(": test\n" + "".join(f"w{i} w{i + 1} w{i + 2} w{i + 3}\n" for i in range(10)))
     with open(os.path.join(folder, "text.txt"), "w") as f:
         f.write("the cat sat on the mat.\n" * 10)
-    data = os.path.join(folder, "mnist")
-    os.makedirs(data)
-    for stem, n in (("train", 30), ("t10k", 10)):
-        write_idx(os.path.join(data, f"{stem}-images-idx3-ubyte"),
-                  rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8))
-        write_idx(os.path.join(data, f"{stem}-labels-idx1-ubyte"), (np.arange(n) % 10).astype(np.uint8))
+    mnist_set(os.path.join(folder, "mnist"), n_train=30, n_test=10, gz=False)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         assert main(["lm", "train", os.path.join(folder, "text.txt"), "-o", os.path.join(folder, "m.lm"),
                      "--epochs", "1", "--hidden", "8", "--layers", "1", "--batch", "2", "--seq-length", "8",
@@ -127,7 +121,7 @@ def _make_inputs(folder):
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
+def pristine(tmp_path_factory, mnist_set):
     """A folder of small valid inputs, copied afresh for every example; caches go to a private folder."""
     root = tmp_path_factory.mktemp("fuzz")
     folder = str(root / "inputs")
@@ -137,7 +131,7 @@ def pristine(tmp_path_factory):
     os.environ.pop("EMBED_DATA", None)
     embed_settings.reload()
     try:
-        _make_inputs(folder)
+        _make_inputs(folder, mnist_set)
         yield folder
     finally:
         for k, v in old.items():

@@ -2,39 +2,13 @@
 import gzip
 import json
 
-import numpy as np
 import pytest
 
 from embed.cli import main
-from embed.data import write_idx
 
 
-def synthetic_digits(n, seed):
-    """10 separable classes: class c lights a 6x6 block at a class-specific place."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 10
-    X = (rng.random((n, 28, 28)) * 60).astype(np.uint8)
-    for i, c in enumerate(y):
-        r, col = 2 + 8 * (c // 4), 2 + 6 * (c % 4)
-        X[i, r:r + 6, col:col + 6] = 250
-    return X, y.astype(np.uint8)
-
-
-def write_set(folder, n_train=400, n_test=200, train=True, gz=True):
-    folder.mkdir(parents=True, exist_ok=True)
-    ext = ".gz" if gz else ""
-    if train:
-        X, y = synthetic_digits(n_train, 0)
-        write_idx(folder / f"train-images-idx3-ubyte{ext}", X)
-        write_idx(folder / f"train-labels-idx1-ubyte{ext}", y)
-    X, y = synthetic_digits(n_test, 1)
-    write_idx(folder / f"t10k-images-idx3-ubyte{ext}", X)
-    write_idx(folder / f"t10k-labels-idx1-ubyte{ext}", y)
-    return folder
-
-
-def test_cli_trains_and_prints_json(tmp_path, capsys):
-    folder = write_set(tmp_path / "digits")
+def test_cli_trains_and_prints_json(tmp_path, capsys, mnist_set):
+    folder = mnist_set(tmp_path / "digits")
     plots = tmp_path / "plots"
     rc = main(["mnist", "--data", str(folder), "--hidden", "32", "--epochs", "3", "--batch-size", "32",
                "--lr", "0.01", "--seed", "1", "--json", "--plots", str(plots), "--save", str(tmp_path / "m.npz")])
@@ -51,8 +25,8 @@ def test_cli_trains_and_prints_json(tmp_path, capsys):
     assert (tmp_path / "m.npz").exists()
 
 
-def test_cli_human_output_and_errors(tmp_path, capsys):
-    folder = write_set(tmp_path / "digits", n_train=100, n_test=50)
+def test_cli_human_output_and_errors(tmp_path, capsys, mnist_set):
+    folder = mnist_set(tmp_path / "digits", n_train=100, n_test=50)
     assert main(["mnist", "--data", str(folder), "--hidden", "16", "--epochs", "2", "--val-split", "0.2"]) == 0
     out = capsys.readouterr().out
     assert "epoch   1/2" in out and "val_accuracy" in out and "test accuracy" in out
@@ -65,7 +39,7 @@ def test_cli_human_output_and_errors(tmp_path, capsys):
     assert main(["mnist", "--data", str(tmp_path / "missing"), "--optimizer", "nadam"]) == 2
     assert "unknown optimizer" in capsys.readouterr().err
     corrupt = tmp_path / "corrupt"
-    write_set(corrupt, n_train=20, n_test=20)
+    mnist_set(corrupt, n_train=20, n_test=20)
     (corrupt / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"\x00" * 5))
     assert main(["mnist", "--data", str(corrupt)]) == 2
     assert "truncated" in capsys.readouterr().err

@@ -4,7 +4,7 @@ import json
 import numpy as np
 
 from embed.cli import main
-from embed.data import load_mnist, write_idx
+from embed.data import load_mnist
 from embed.nn.models import as_images, cnn_model
 
 
@@ -19,17 +19,8 @@ def blocks(n, seed):
     return X, y.astype(np.uint8)
 
 
-def write_set(folder):
-    folder.mkdir(parents=True)
-    for part, n, seed in (("train", 240, 0), ("t10k", 100, 1)):
-        X, y = blocks(n, seed)
-        write_idx(folder / f"{part}-images-idx3-ubyte.gz", X)
-        write_idx(folder / f"{part}-labels-idx1-ubyte.gz", y)
-    return folder
-
-
-def test_cnn_option_trains_the_convolutional_network(tmp_path, capsys):
-    folder = write_set(tmp_path / "blocks")
+def test_cnn_option_trains_the_convolutional_network(tmp_path, capsys, mnist_set):
+    folder = mnist_set(tmp_path / "blocks", n_train=240, n_test=100, images=blocks)
     rc = main(["mnist", "--data", str(folder), "--model", "cnn", "--epochs", "2", "--batch-size", "32",
                "--seed", "0", "--json", "--save", str(tmp_path / "cnn.npz")])
     assert rc == 0

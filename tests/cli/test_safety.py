@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from embed import fileio
-from embed.data.idx import write_idx
 from embed.errors import EmbedError
 from embed.vectors import formats
 
@@ -73,16 +72,6 @@ def readonly_dir(tmp_path):
         ro.chmod(0o755)
 
 
-def _mnist_folder(folder, n_train=20, n_test=10):
-    rng = np.random.default_rng(0)
-    os.makedirs(folder, exist_ok=True)
-    for stem, n in (("train", n_train), ("t10k", n_test)):
-        write_idx(os.path.join(folder, f"{stem}-images-idx3-ubyte"),
-                  rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8))
-        write_idx(os.path.join(folder, f"{stem}-labels-idx1-ubyte"), (np.arange(n) % 10).astype(np.uint8))
-    return str(folder)
-
-
 LM_OPTS = ["--epochs", "1", "--hidden", "8", "--layers", "1", "--batch", "2", "--seq-length", "8",
            "--quiet", "--threads", "1"]
 
@@ -125,8 +114,8 @@ def test_lm_train_refuses_to_overwrite_its_text(tmp_path, fails):
     assert text.read_text() == "hello world\n" * 20
 
 
-def test_mnist_refuses_to_overwrite_a_data_file(tmp_path, fails):
-    data = _mnist_folder(tmp_path / "d")
+def test_mnist_refuses_to_overwrite_a_data_file(tmp_path, fails, mnist_set):
+    data = mnist_set(tmp_path / "d", n_train=20, n_test=10, gz=False)
     before = _snapshot(data)
     fails("mnist", "--data", data, "--save", os.path.join(data, "t10k-images-idx3-ubyte"), "--epochs", "1",
           match="is the input file")
@@ -171,8 +160,8 @@ def test_lm_train_checks_the_output_folder_before_training(tmp_path, readonly_di
     assert time.perf_counter() - t0 < 10  # refused up front, not after 1000 epochs
 
 
-def test_mnist_checks_the_save_folder_before_training(tmp_path, readonly_dir, fails):
-    data = _mnist_folder(tmp_path / "d")
+def test_mnist_checks_the_save_folder_before_training(tmp_path, readonly_dir, fails, mnist_set):
+    data = mnist_set(tmp_path / "d", n_train=20, n_test=10, gz=False)
     fails("mnist", "--data", data, "--save", os.path.join(readonly_dir, "m.npz"), "--epochs", "1",
           match="cannot write")
 
@@ -219,8 +208,8 @@ def test_bad_numbers_are_one_line_usage_errors(tmp_path, fails, argv):
     assert os.listdir(tmp_path) == []
 
 
-def test_mnist_with_zero_images_is_one_line(tmp_path, fails):
-    data = _mnist_folder(tmp_path / "d", n_train=0, n_test=0)
+def test_mnist_with_zero_images_is_one_line(tmp_path, fails, mnist_set):
+    data = mnist_set(tmp_path / "d", n_train=0, n_test=0, gz=False)
     fails("mnist", "--data", data, "--epochs", "1", match="holds no images")
 
 

@@ -7,33 +7,9 @@ from embed.data import load_mnist, write_idx
 from embed.data import mnist
 
 
-def synthetic_digits(n, seed):
-    """10 separable classes: class c lights a 6x6 block at a class-specific place."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 10
-    X = (rng.random((n, 28, 28)) * 60).astype(np.uint8)
-    for i, c in enumerate(y):
-        r, col = 2 + 8 * (c // 4), 2 + 6 * (c % 4)
-        X[i, r:r + 6, col:col + 6] = 250
-    return X, y.astype(np.uint8)
-
-
-def write_set(folder, n_train=400, n_test=200, train=True, gz=True):
-    folder.mkdir(parents=True, exist_ok=True)
-    ext = ".gz" if gz else ""
-    if train:
-        X, y = synthetic_digits(n_train, 0)
-        write_idx(folder / f"train-images-idx3-ubyte{ext}", X)
-        write_idx(folder / f"train-labels-idx1-ubyte{ext}", y)
-    X, y = synthetic_digits(n_test, 1)
-    write_idx(folder / f"t10k-images-idx3-ubyte{ext}", X)
-    write_idx(folder / f"t10k-labels-idx1-ubyte{ext}", y)
-    return folder
-
-
-def test_load_from_folder_plain_and_gz(tmp_path):
+def test_load_from_folder_plain_and_gz(tmp_path, mnist_set):
     for gz in (True, False):
-        d = load_mnist(str(write_set(tmp_path / f"d{gz}", gz=gz)))
+        d = load_mnist(str(mnist_set(tmp_path / f"d{gz}", gz=gz)))
         assert d.X_train.shape == (400, 28, 28) and d.X_test.shape == (200, 28, 28)
         assert d.note == ""
         X, y, Xt, yt = d.flat()
@@ -41,8 +17,8 @@ def test_load_from_folder_plain_and_gz(tmp_path):
         np.testing.assert_array_equal(X, d.X_train.reshape(400, 784) / np.float32(255))
 
 
-def test_flat_limit_converts_only_the_first_training_images(tmp_path):
-    d = load_mnist(str(write_set(tmp_path / "d")))
+def test_flat_limit_converts_only_the_first_training_images(tmp_path, mnist_set):
+    d = load_mnist(str(mnist_set(tmp_path / "d")))
     X, y, Xt, yt = d.flat(limit=30)
     full = d.flat()
     assert X.shape == (30, 784) and y.shape == (30,) and Xt.shape == (200, 784)   # the test set stays whole
@@ -50,35 +26,35 @@ def test_flat_limit_converts_only_the_first_training_images(tmp_path):
     np.testing.assert_array_equal(y, full[1][:30])
 
 
-def test_test_only_folder_is_split_and_says_so(tmp_path):
-    d = load_mnist(str(write_set(tmp_path / "mnist", n_test=500, train=False)))
+def test_test_only_folder_is_split_and_says_so(tmp_path, mnist_set):
+    d = load_mnist(str(mnist_set(tmp_path / "mnist", n_test=500, train=False)))
     assert len(d.y_train) == 400 and len(d.y_test) == 100
     assert "only the t10k" in d.note
     assert np.bincount(d.y_test, minlength=10).tolist() == [10] * 10     # stratified
 
 
-def test_env_var_source(tmp_path, monkeypatch):
-    write_set(tmp_path / "data" / "mnist")
+def test_env_var_source(tmp_path, monkeypatch, mnist_set):
+    mnist_set(tmp_path / "data" / "mnist")
     monkeypatch.setenv("EMBED_DATA", str(tmp_path / "data"))
     d = load_mnist()
     assert d.source == str(tmp_path / "data" / "mnist")
 
 
-def test_full_set_preferred_over_earlier_test_only_folder(tmp_path, monkeypatch):
-    write_set(tmp_path / "a", train=False)                  # $EMBED_DATA itself: test files only
-    write_set(tmp_path / "a" / "fashion-mnist")             # a full set further down the list
+def test_full_set_preferred_over_earlier_test_only_folder(tmp_path, monkeypatch, mnist_set):
+    mnist_set(tmp_path / "a", train=False)                  # $EMBED_DATA itself: test files only
+    mnist_set(tmp_path / "a" / "fashion-mnist")             # a full set further down the list
     monkeypatch.setenv("EMBED_DATA", str(tmp_path / "a"))
     d = load_mnist()
     assert d.source == str(tmp_path / "a" / "fashion-mnist") and d.note == "" and d.dataset == "fashion"
 
 
-def test_bad_sources(tmp_path):
+def test_bad_sources(tmp_path, mnist_set):
     with pytest.raises(EmbedError, match="not found"):
         load_mnist(str(tmp_path / "nope"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmbedError, match="no MNIST IDX files"):
         load_mnist(str(tmp_path / "empty"))
-    folder = write_set(tmp_path / "mismatch")
+    folder = mnist_set(tmp_path / "mismatch")
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
     with pytest.raises(EmbedError, match="200 images but .* 3 labels"):
         load_mnist(str(folder))
