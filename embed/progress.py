@@ -24,7 +24,10 @@ def enabled(default=None):
 
 def bar(total=None, desc=None, unit="it", show=None, **kwargs):
     """A tqdm bar on stderr; `show=None` means 'only on a terminal'."""
-    from tqdm.auto import tqdm          # imported on first use: 0.2 s (asyncio) off every start
+    if "IPython" in sys.modules:        # a notebook: tqdm.auto draws a widget there
+        from tqdm.auto import tqdm
+    else:                               # imported on first use; tqdm.auto would also import asyncio
+        from tqdm.std import tqdm
     return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True,
                 file=sys.stderr, disable=not enabled(show), **kwargs)
 
