@@ -11,7 +11,9 @@ def test_demo_on_small_corpus(corpus, tmp_path, run, fails):
     assert "france - paris + rome = " in stdout
     assert stdout.count(" = ") >= 2  # at least one more analogy answered
     assert "embed corpora fetch text8" in stdout  # small-corpus honesty note
-    assert (out / "vectors.bin").exists()
+    from embed.vectors.keyedvectors import KeyedVectors
+    kv = KeyedVectors.load(out / "vectors.bin")
+    assert kv.vector_size == 16 and "france" in kv and "paris" in kv
     for name in ("clusters.png", "analogies.png"):
         assert (out / name).stat().st_size > 1000
         assert str(out / name) in stdout

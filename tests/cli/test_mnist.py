@@ -22,7 +22,13 @@ def test_cli_trains_and_prints_json(tmp_path, capsys, mnist_set):
         assert (plots / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         img = imread(plots / name)[..., :3]  # (H, W, 3)
         assert min(img.shape[:2]) > 200 and img.std() > 0.05
-    assert (tmp_path / "m.npz").exists()
+    from embed.data import load_mnist
+    from embed.nn.metrics import accuracy
+    from embed.nn.sequential import Sequential
+    _, _, X_test, y_test = load_mnist(str(folder)).flat()
+    saved = Sequential.load(tmp_path / "m.npz")                # the trained model, reloaded: same accuracy
+    assert accuracy(y_test, saved.predict(X_test).argmax(axis=1)) == pytest.approx(result["test_accuracy"],
+                                                                                  abs=1e-6)
 
 
 def test_cli_human_output_and_errors(tmp_path, capsys, mnist_set):
