@@ -9,7 +9,7 @@ any worker and run it again elsewhere when a worker is lost:
   synchronisation round: it opens (encoding on first use) the worker slot's
   shards, trains its part of the epoch with the kernels, starting from the
   global weights, and returns the rows it changed as deltas, with how often it
-  touched each row, its RNG state and its loss statistics.
+  trained each word (expected occurrences after subsampling), its RNG state and its loss statistics.
 - `forget_run(token)`: delete this worker's encoded shards of a finished run.
 
 Encoded shards are kept per worker process in `_LOCAL`, keyed by the run and
@@ -86,48 +86,54 @@ def slot_corpus(job):
     return corpus
 
 
-def _round_chunks(chunks, n_tokens, r, rounds):
-    """The chunks whose start falls in the r-th of `rounds` equal token slices of the slot."""
-    lo, hi = n_tokens * r / rounds, n_tokens * (r + 1) / rounds
-    return [c for c in chunks if lo <= c.tok0 < hi]
+def _round_chunks(chunks, n_units, r, rounds, by_sentence):
+    """The chunks whose start falls in the r-th of `rounds` equal slices of the slot.
+
+    Slices count sentences when the learning rate decays with sentences (else
+    tokens), so that every round is the same share of the schedule as the
+    single-process run's.
+    """
+    lo, hi = n_units * r / rounds, n_units * (r + 1) / rounds
+    return [c for c in chunks if lo <= (c.sent0 if by_sentence else c.tok0) < hi]
 
 
-def _changed(before, after, weights):
-    """Rows that differ: ``(rows int32 (k,), delta float32 (k, D), weight float32 (k,))``."""
+def _changed(before, after, counts):
+    """Rows that differ: ``(rows int32 (k,), delta float32 (k, D), count float32 (k,))``."""
     diff = after - before  # (V, D)
     rows = np.flatnonzero(np.any(diff != 0, axis=1)).astype(np.int32)  # (k,)
-    return rows, diff[rows], weights[rows].astype(np.float32) + 1.0
+    return rows, diff[rows], counts[rows].astype(np.float32)
 
 
 def train_round(job, weights, tabs):
     """Train slot `job['slot']` for round `job['round']`; returns its changes (see the module docstring).
 
     job : token, slot, ranges, words, settings, params (sg, hs, window, negative,
-          batch_words, by_sentence), round, rounds, alpha (start, end) of this
-          round, rng (int64 state)
+          batch_words, by_sentence), round, rounds (per epoch), epoch, epochs
+          (planned), alpha (start, end) of the whole plan, rng (int64 state)
     weights : (syn0 (V, D), syn1neg (V, D), syn1 (H, D)) float32, the global weights
     tabs : the kernel tables of `Word2Vec.kernel_tables`
     """
     corpus = slot_corpus(job)
     tabs = {k: np.array(v, order="C") for k, v in tabs.items()}  # aligned, writeable copies of what arrived
     p = job["params"]
-    chunks = _round_chunks(plan_chunks(corpus, p["batch_words"]), corpus.n_tokens,
-                           job["round"], job["rounds"])
+    by_sent = p["by_sentence"]
+    per_epoch = corpus.n_sentences if by_sent else corpus.n_tokens  # what the schedule counts
+    chunks = _round_chunks(plan_chunks(corpus, p["batch_words"]), per_epoch, job["round"], job["rounds"],
+                           by_sent)
     syn0, syn1neg, syn1 = (np.array(w, dtype=np.float32, order="C") for w in weights)  # own copies
     start = [w.copy() for w in (syn0, syn1neg, syn1)]
     rng = np.array([job["rng"]], np.int64)
     stats = np.zeros(4, np.float64)  # loss, pairs, tokens, kept
-    touched = np.zeros(syn0.shape[0], np.float64)  # (V,) occurrences trained, per word
+    touched = np.zeros(syn0.shape[0], np.float64)  # (V,) occurrences read, per word
     train_chunk = native.load().train_chunk
     a_hi, a_lo = job["alpha"]
     if chunks:
-        by_sent = p["by_sentence"]
-        first = chunks[0].sent0 if by_sent else chunks[0].tok0
-        span = max((chunks[-1].sent1 if by_sent else chunks[-1].tok1) - first, 1)
+        done = job["epoch"] * per_epoch
+        total = max(per_epoch * job["epochs"], 1)
 
-        def alpha_at(c, end):
+        def alpha_at(c, end):  # the single-process rule, on this slot's share of the corpus
             pos = (c.sent1 if end else c.sent0) if by_sent else (c.tok1 if end else c.tok0)
-            return a_hi + (a_lo - a_hi) * (pos - first) / span
+            return a_hi - (a_hi - a_lo) * (done + pos) / total
 
         t = tabs
         for c in chunks:
@@ -141,9 +147,10 @@ def train_round(job, weights, tabs):
             seg = tokens[offsets[c.s0]:offsets[c.s1]]
             touched += np.bincount(seg, minlength=touched.size)
             del tokens, offsets, seg
+    trained = touched * tabs["keep"]  # (V,) expected occurrences left after subsampling
     no_hs = np.zeros(syn1.shape[0], np.float64)
     return {"slot": job["slot"], "rng": int(rng[0]), "stats": stats,
-            "syn0": _changed(start[0], syn0, touched), "syn1neg": _changed(start[1], syn1neg, touched),
+            "syn0": _changed(start[0], syn0, trained), "syn1neg": _changed(start[1], syn1neg, trained),
             "syn1": _changed(start[2], syn1, no_hs)}
 
 

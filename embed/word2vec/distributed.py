@@ -16,13 +16,21 @@ be readable under the same path by every worker (a shared filesystem).
    at the start); a worker encodes its slot's ranges to shards in its local
    directory on first use and keeps them for the whole run.
 3. Training, in rounds: an epoch is ``syncs_per_epoch`` rounds; in round r
-   every slot trains the r-th slice of its shards, starting from the same
-   global weights (sent once per round), with the learning rate that slice
-   has in the global schedule ``alpha -> min_alpha`` over all epochs, and
-   returns the rows it changed.  The driver merges them:
+   every slot trains the r-th slice of its shards (slices of equal sentences,
+   or tokens with alpha_decay="words"), starting from the same global weights
+   (sent once per round), and returns the rows it changed.  Each chunk gets
+   the learning rate of the single-process rule ``alpha -> min_alpha`` over
+   all epochs, computed from the chunk's position in its slot: every slot is
+   at the same share of the plan after each round, and one slot trained in
+   any number of rounds gives the single-process vectors.  The driver merges:
 
        merge="sum":      w <- w + sum_i d_i                      (default)
-       merge="average":  w <- w + sum_i c_i d_i / sum_i c_i      c_i = how often slot i touched the row
+       merge="average":  w <- w + sum_i (n_i + 1) d_i / sum_i (n_i + 1)
+       merge="adaptive": w <- w + sum_i d_i g(n_i) / g(N),  N = sum_i n_i,  g(n) = beta n / (1 - exp(-beta n))
+
+   with n_i how often slot i trained the row's word this round (expected
+   occurrences after subsampling) and beta = saturation x the round's
+   learning rate.
 
    "sum" adds the slots' updates as if they had run one after the other from
    the same start (first order in the learning rate: the delayed-update view of
@@ -30,6 +38,12 @@ be readable under the same path by every worker (a shared filesystem).
    single-process update either way.  "average" (model averaging weighted by
    touches) divides the update of the frequent words by up to W, which is what
    makes plain model averaging (Spark MLlib) lose accuracy as partitions grow.
+   "adaptive" sits between them: if each of a row's n updates pulls it a share
+   beta of the way to where that slot's data wants it, n updates move it a
+   share 1 - exp(-beta n); merging by that model sums rows trained a few times
+   (beta n << 1: g -> 1) and averages rows every slot trained to saturation
+   (g(n) ~ beta n: the touch-weighted mean), so the most frequent words do
+   not get W overlapping steps.
 4. Faults: a round's tasks are pure functions of (weights, slot, round, RNG
    state); the driver changes the model only when every slot of the round has
    returned.  A lost worker's task is rerun by Dask on another worker (which
@@ -53,7 +67,8 @@ from ..text.vocab import Vocab, check_vocab_settings
 from . import cluster_tasks, tables
 
 INSTALL_HINT = 'distributed training needs Dask: pip install "embed[distributed]"'
-MERGES = ("sum", "average")
+MERGES = ("sum", "average", "adaptive")
+SATURATION = 20.0  # merge="adaptive": beta = SATURATION x learning rate (see `_merge`)
 
 
 def require_dask():
@@ -126,15 +141,37 @@ def count_vocabulary(client, ranges, settings):
     return vocab, replaced
 
 
-def _merge(base, parts, how):
-    """Apply the slots' changed rows to `base` (V, D) in place (see the module docstring)."""
+def _gain(n, beta):
+    """``g(n) = beta n / (1 - exp(-beta n))``, with g(0) = 1; n float (k,)."""
+    x = beta * np.asarray(n, np.float64)
+    out = np.ones_like(x)
+    big = x > 1e-8
+    out[big] = x[big] / -np.expm1(-x[big])
+    return out
+
+
+def _merge(base, parts, how, beta=0.0):
+    """Apply the slots' changed rows to `base` (V, D) in place (see the module docstring).
+
+    parts : [(rows int32 (k,), delta (k, D), count (k,))] per slot, rows unique within a slot;
+    beta : per-occurrence saturation rate of merge="adaptive".
+    """
     if how == "sum":
         for rows, delta, _ in parts:
-            base[rows] += delta  # rows are unique within a slot
+            base[rows] += delta
+        return
+    if how == "adaptive":
+        total = np.zeros(base.shape[0], np.float64)  # (V,) N = sum_i n_i
+        for rows, _, count in parts:
+            total[rows] += count
+        for rows, delta, count in parts:
+            scale = _gain(count, beta) / _gain(total[rows], beta)  # (k,) in (0, 1]
+            base[rows] += (scale[:, None] * delta).astype(base.dtype)
         return
     num = np.zeros_like(base)  # (V, D) sum of weighted deltas
     den = np.zeros(base.shape[0], np.float64)  # (V,) sum of weights
-    for rows, delta, weight in parts:
+    for rows, delta, count in parts:
+        weight = count + 1.0  # (k,) a row changed only as a noise word still counts
         num[rows] += weight[:, None] * delta
         den[rows] += weight
     hit = den > 0
@@ -142,11 +179,12 @@ def _merge(base, parts, how):
 
 
 def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge="sum",
-                   range_bytes=None):
+                   range_bytes=None, saturation=None):
     """Train `model` (a `Word2Vec`) on `source` with the Dask `client`; returns the model.
 
-    syncs_per_epoch : merges per epoch (>= 1); merge : "sum" or "average";
-    range_bytes : size of the byte ranges (default: about 4 per worker, at most 64 MiB).
+    syncs_per_epoch : merges per epoch (>= 1); merge : "sum", "average" or "adaptive";
+    range_bytes : size of the byte ranges (default: about 4 per worker, at most 64 MiB);
+    saturation : merge="adaptive"'s beta per unit of learning rate (default `SATURATION`).
     The model's `workers` is ignored: each Dask worker trains one slot on one thread.
     """
     model.check_params()
@@ -154,6 +192,9 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
         raise EmbedError(f"syncs_per_epoch must be a positive integer, got {syncs_per_epoch!r}")
     if merge not in MERGES:
         raise EmbedError(f"merge must be one of {', '.join(MERGES)}, got {merge!r}")
+    if saturation is not None and not (isinstance(saturation, (int, float)) and not isinstance(saturation, bool)
+                                       and 0 <= saturation < float("inf")):
+        raise EmbedError(f"saturation must be a number >= 0, got {saturation!r}")
     if not isinstance(model.tokenizer, str):
         raise EmbedError("distributed training needs a tokenizer name (a callable cannot be sent to workers)")
     planned = model.planned_epochs(epochs)
@@ -193,6 +234,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
               "by_sentence": int(model.alpha_decay == "sentences")}
     a_hi, a_lo = model.start_alpha, float(model.min_alpha)
     rounds = planned * syncs_per_epoch
+    sat = SATURATION if saturation is None else float(saturation)
     raw_words = model.vocab_.total_words
     train_seconds = 0.0
     per_epoch_bytes = []
@@ -204,13 +246,13 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
                 bytes_before = sent + received
                 for r in range(syncs_per_epoch):
                     k = e * syncs_per_epoch + r
-                    alpha = (a_hi - (a_hi - a_lo) * k / rounds, a_hi - (a_hi - a_lo) * (k + 1) / rounds)
+                    beta = sat * (a_hi - (a_hi - a_lo) * (k + 0.5) / rounds)  # at the round's mean rate
                     weights = (model.syn0_, model.syn1neg_, model.syn1_)
                     w_future = client.scatter([weights], broadcast=True, hash=False)[0]
                     sent += len(slots) * sum(w.nbytes for w in weights)
                     jobs = [{"token": token, "slot": i, "ranges": slots[i], "words": words,
                              "settings": settings, "params": params, "round": r, "rounds": syncs_per_epoch,
-                             "alpha": alpha, "rng": rng[i]} for i in range(len(slots))]
+                             "epoch": e, "epochs": planned, "alpha": (a_hi, a_lo), "rng": rng[i]} for i in range(len(slots))]
                     futures = [client.submit(_train_round_task, job, w_future, tabs_f, pure=False,
                                              retries=3) for job in jobs]
                     results = sorted(client.gather(futures), key=lambda res: res["slot"])
@@ -218,7 +260,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
                                        ("syn1", model.syn1_)):
                         parts = [res[name] for res in results]
                         received += sum(p[0].nbytes + p[1].nbytes + p[2].nbytes for p in parts)
-                        _merge(base, parts, merge)
+                        _merge(base, parts, merge, beta)
                     for res in results:
                         rng[res["slot"]] = res["rng"]
                         loss += res["stats"][tables.STAT_LOSS]

@@ -111,6 +111,8 @@ def test_bad_options_are_one_line_errors(client, corpus):
         _model().fit(str(corpus), client=client, syncs_per_epoch=0)
     with pytest.raises(EmbedError, match="merge"):
         _model().fit(str(corpus), client=client, merge="median")
+    with pytest.raises(EmbedError, match="saturation"):
+        _model().fit(str(corpus), client=client, merge="adaptive", saturation=-1)
     with pytest.raises(EmbedError, match="not found"):
         _model().fit(str(corpus / "missing*.txt"), client=client)
     with pytest.raises(EmbedError, match="local:N"):
@@ -147,3 +149,77 @@ def test_embed_train_cluster_without_dask_is_one_line(monkeypatch, corpus, tmp_p
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and 'pip install "embed[distributed]"' in err[0]
     assert not (tmp_path / "v.vec").exists()
+
+
+# ------------------------------------------------------------------ merge rules and schedule, no cluster
+def _parts():
+    """Two slots' changes of a 4-row matrix: row 0 by slot 0 only, row 1 by both, row 3 by slot 1 only."""
+    d0 = np.array([[1.0, 2.0], [0.5, 0.5]], np.float32)
+    d1 = np.array([[0.25, 0.25], [4.0, -4.0]], np.float32)
+    return [(np.array([0, 1], np.int32), d0, np.array([3.0, 1.0], np.float32)),
+            (np.array([1, 3], np.int32), d1, np.array([3.0, 0.0], np.float32))]
+
+
+def test_sum_merge_adds_every_slots_delta():
+    base = np.zeros((4, 2), np.float32)
+    distributed._merge(base, _parts(), "sum")
+    np.testing.assert_allclose(base, [[1, 2], [0.75, 0.75], [0, 0], [4, -4]])
+
+
+def test_average_merge_weights_by_trained_count_plus_one():
+    base = np.zeros((4, 2), np.float32)
+    distributed._merge(base, _parts(), "average")
+    # row 1: slot 0 trained it once (weight 2), slot 1 three times (weight 4)
+    np.testing.assert_allclose(base[1], (2 * 0.5 + 4 * 0.25) / 6 * np.ones(2), rtol=1e-6)
+    np.testing.assert_allclose(base[[0, 3]], [[1, 2], [4, -4]])  # one slot: its full delta
+    assert not base[2].any()
+
+
+def test_adaptive_merge_interpolates_between_sum_and_average():
+    g = lambda n, b: 1.0 if n == 0 else b * n / -np.expm1(-b * n)  # noqa: E731
+    beta = 0.3
+    base = np.zeros((4, 2), np.float32)
+    distributed._merge(base, _parts(), "adaptive", beta)
+    np.testing.assert_allclose(base[[0, 3]], [[1, 2], [4, -4]])  # a row one slot changed: its full delta
+    want = (g(1, beta) * 0.5 + g(3, beta) * 0.25) / g(4, beta)
+    np.testing.assert_allclose(base[1], [want, want], rtol=1e-6)
+    # the limits: beta -> 0 is the sum; a saturated row trained equally by both slots gets the mean
+    small = np.zeros((4, 2), np.float32)
+    distributed._merge(small, _parts(), "adaptive", 1e-9)
+    np.testing.assert_allclose(small[1], [0.75, 0.75], rtol=1e-6)
+    rows = np.array([0], np.int32)
+    same = [(rows, np.array([[2.0, 0.0]], np.float32), np.array([500.0], np.float32)),
+            (rows, np.array([[4.0, 0.0]], np.float32), np.array([500.0], np.float32))]
+    sat = np.zeros((1, 2), np.float32)
+    distributed._merge(sat, same, "adaptive", 1.0)
+    np.testing.assert_allclose(sat[0], [3.0, 0.0], rtol=1e-6)
+
+
+def test_rounds_follow_the_single_process_learning_rate_schedule(corpus):
+    """One slot trained in 3 rounds per epoch gives the single-process vectors (same chunks, same rates)."""
+    from embed.text.byte_ranges import corpus_files, split
+    from embed.word2vec import tables
+    path = str(corpus / "part0.txt")
+    single = _model(batch_words=1000).fit(path)  # 4 epochs of 7 chunks
+    model = _model(batch_words=1000)
+    model.vocab_ = single.vocab_
+    model.init_weights()
+    tabs = model.kernel_tables()
+    settings = {"tokenizer": "regexp", "lowercase": True, "min_count": 2, "max_vocab_size": None,
+                "max_words": 10000}
+    params = {"sg": True, "hs": False, "window": 3, "negative": 5, "batch_words": 1000, "by_sentence": 1}
+    ranges = split(corpus_files(path), 1 << 30)
+    rng = int(tables.seed_state(model.seed, 0)[0])
+    try:
+        for e in range(4):
+            for r in range(3):
+                job = {"token": "schedule-test", "slot": 0, "ranges": ranges, "words": model.vocab_.words,
+                       "settings": settings, "params": params, "round": r, "rounds": 3, "epoch": e,
+                       "epochs": 4, "alpha": (model.start_alpha, model.min_alpha), "rng": rng}
+                res = cluster_tasks.train_round(job, (model.syn0_, model.syn1neg_, model.syn1_), tabs)
+                for name, base in (("syn0", model.syn0_), ("syn1neg", model.syn1neg_)):
+                    distributed._merge(base, [res[name]], "sum")
+                rng = res["rng"]
+    finally:
+        cluster_tasks.forget_run("schedule-test")
+    np.testing.assert_allclose(model.syn0_, single.syn0_, atol=1e-4)
