@@ -3,8 +3,10 @@
 
 Model (both sides): conv 32 3×3 ReLU → max-pool 2 → conv 64 3×3 ReLU →
 max-pool 2 → dense 128 ReLU → 10 softmax (valid padding), categorical
-cross-entropy, Adam lr 1e-3, batch 128 reshuffled every epoch, 3 epochs,
-pixels scaled to [0, 1].  Both read the IDX files through `embed.data.mnist`.
+cross-entropy, Adam lr 1e-3, pixels scaled to [0, 1], batches reshuffled every
+epoch; by default the batch size and epochs of `embed mnist --model cnn`
+(`embed.cli.mnist.MODEL_DEFAULTS`), with which both sides pass 0.90 test
+accuracy on Fashion-MNIST.  Both read the IDX files through `embed.data.mnist`.
 
 Each trial runs in its own Python process with the same thread count on both
 sides (torch.set_num_threads; ours: `fit(threads=…)`), interleaved so load
@@ -20,7 +22,7 @@ The header names the CPU, its widest SIMD level, numpy's BLAS with its kernel
 family (threadpoolctl), PyTorch's version and threads, and OPENBLAS_CORETYPE
 when it is set (the script never sets it).
 
-    python scripts/bench_cnn.py                       # 3 epochs, 3 repeats
+    python scripts/bench_cnn.py                       # the CLI's CNN settings, 3 repeats
     python scripts/bench_cnn.py --repeats 1 --epochs 1 --limit 10000   # quick look
 """
 import argparse
@@ -31,7 +33,11 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))   # embed from this checkout
+from embed.cli.mnist import MODEL_DEFAULTS  # noqa: E402
+
 PEERS = ("embed", "torch")
+CNN = MODEL_DEFAULTS["cnn"]          # epochs and batch size of `embed mnist --model cnn`
 
 
 def load(args):
@@ -130,8 +136,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder with the IDX files (default: Debian's Fashion-MNIST)")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=CNN["epochs"], help=f"default {CNN['epochs']}")
+    ap.add_argument("--batch-size", type=int, default=CNN["batch_size"], help=f"default {CNN['batch_size']}")
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                     help="threads for both sides (default: the CPUs this process may use)")
     ap.add_argument("--thread-mode", choices=["blas", "pool"], default="pool",

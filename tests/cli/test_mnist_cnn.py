@@ -44,3 +44,29 @@ def test_cnn_model_shape_and_parameters():
 def test_unknown_model_is_a_usage_error(tmp_path, capsys):
     assert main(["mnist", "--data", str(tmp_path), "--model", "resnet"]) == 2
     assert "resnet" in capsys.readouterr().err
+
+
+def test_cnn_defaults_differ_from_the_mlp_and_options_override_them(tmp_path, capsys, monkeypatch, mnist_set):
+    """Without --epochs / --batch-size / --thread-mode the CNN trains with its own defaults
+    (those of the Fashion-MNIST benchmark, on our thread team); the MLP keeps 10 x 128 on BLAS threads."""
+    from embed.cli.mnist import MODEL_DEFAULTS
+    from embed.nn.sequential import Sequential
+    seen = []
+    fit = Sequential.fit
+
+    def recording_fit(self, X, y, **kw):
+        seen.append({k: kw[k] for k in ("epochs", "batch_size", "thread_mode")})
+        return fit(self, X[:8], y[:8], **dict(kw, epochs=1))      # keep the test short
+    monkeypatch.setattr(Sequential, "fit", recording_fit)
+    folder = mnist_set(tmp_path / "blocks", n_train=40, n_test=20, images=blocks)
+    cnn = MODEL_DEFAULTS["cnn"]
+    assert cnn["thread_mode"] == "pool" and cnn["epochs"] > 3 and MODEL_DEFAULTS["mlp"] == {
+        "epochs": 10, "batch_size": 128, "thread_mode": "blas"}
+    for argv, expected in (
+            (["--model", "cnn"], cnn),
+            (["--model", "cnn", "--epochs", "2", "--batch-size", "16", "--thread-mode", "blas"],
+             {"epochs": 2, "batch_size": 16, "thread_mode": "blas"}),
+            ([], MODEL_DEFAULTS["mlp"])):
+        assert main(["mnist", "--data", str(folder), "--json", *argv]) == 0
+        assert seen[-1] == expected
+        assert json.loads(capsys.readouterr().out.strip())["epochs"] == expected["epochs"]
