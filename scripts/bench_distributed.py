@@ -48,7 +48,7 @@ def run_one(path, workers, seed, epochs, syncs, merge, client=None, saturation=N
     t0 = time.perf_counter()
     if client is None:
         model.fit(path)
-        stats = {"bytes_per_epoch": 0.0, "bytes_sent": 0, "bytes_received": 0}
+        stats = {"bytes_per_epoch": 0.0, "bytes_sent": 0, "bytes_received": 0, "changed_rows": 0.0}
     else:
         model.fit(path, client=client, syncs_per_epoch=syncs, merge=merge, saturation=saturation)
         stats = model.cluster_stats_
@@ -59,7 +59,8 @@ def run_one(path, workers, seed, epochs, syncs, merge, client=None, saturation=N
            "seconds": model.train_seconds_, "wall": wall,
            "words_per_sec": model.vocab_.total_words * epochs / model.train_seconds_,
            "bytes_per_epoch": stats["bytes_per_epoch"], "sent_per_epoch": stats["bytes_sent"] / epochs,
-           "received_per_epoch": stats["bytes_received"] / epochs, "loss": model.epoch_loss_[-1],
+           "received_per_epoch": stats["bytes_received"] / epochs, "changed_rows": stats["changed_rows"],
+           "loss": model.epoch_loss_[-1],
            "vocab": len(model.vocab_), "words": model.vocab_.total_words}
     row.update(evaluate(model))
     return row

@@ -52,7 +52,9 @@ be readable under the same path by every worker (a shared filesystem).
    without a failure.
 
 Network per round: the weights to every worker (W * (syn0 + syn1neg [+ syn1])
-bytes) and the changed rows back; `cluster_stats_` on the model counts them.
+bytes) and the changed rows back; `cluster_stats_` on the model counts them, and
+`changed_rows` is the mean share of the vocabulary some slot changed in a round
+(what sending only changed rows to the workers would save).
 """
 import os
 import time
@@ -238,6 +240,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
     raw_words = model.vocab_.total_words
     train_seconds = 0.0
     per_epoch_bytes = []
+    changed = []  # per round: share of the rows of syn0 and syn1neg that some slot changed
     try:
         with bar(total=rounds, desc="word2vec rounds", unit="round", show=model.progress) as pbar:
             for e in range(planned):
@@ -260,6 +263,8 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
                                        ("syn1", model.syn1_)):
                         parts = [res[name] for res in results]
                         received += sum(p[0].nbytes + p[1].nbytes + p[2].nbytes for p in parts)
+                        if name != "syn1":
+                            changed.append(np.unique(np.concatenate([p[0] for p in parts])).size / len(base))
                         _merge(base, parts, merge, beta)
                     for res in results:
                         rng[res["slot"]] = res["rng"]
@@ -282,6 +287,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=8, merge=
     model.cluster_stats_ = {"workers": len(slots), "replaced_bytes": replaced, "ranges": len(ranges), "rounds": rounds,
                             "bytes_sent": sent, "bytes_received": received,
                             "bytes_per_epoch": float(np.mean(per_epoch_bytes)) if per_epoch_bytes else 0.0,
+                            "changed_rows": float(np.mean(changed)) if changed else 0.0,
                             "seconds": time.perf_counter() - t_start}
     return model
 
