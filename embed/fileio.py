@@ -10,15 +10,26 @@ next write to the same destination.
 Before any long work, commands call `check_distinct` (an output must never be
 one of the inputs, however it is spelled) and `check_writable` (the output's
 folder exists and accepts files).
+
+Inputs are opened with `open_input`: it decompresses .gz/.bz2/.xz files while
+reading, and never blocks forever on a named pipe (mkfifo) that nobody writes
+to.  A pipe or FIFO is read once, front to back; `open_seekable` holds such an
+input in memory for readers that must seek (.npz archives).
 """
 import contextlib
+import functools
+import importlib
+import io
 import os
 import re
 import secrets
+import select
 import socket
+import stat
 import time
 import zlib
 
+from . import settings
 from .errors import EmbedError
 
 TEMP_SUFFIX = ".embed.tmp"  # ends in .tmp, like every temporary file
@@ -174,6 +185,96 @@ def check_readable(path, what="file"):
     if not os.access(path, os.R_OK):
         raise EmbedError(f"{what} is not readable: {path}")
     return path
+
+
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module with open()
+
+
+def is_compressed(path):
+    """True for .gz, .bz2 and .xz files, which are decompressed while reading."""
+    return os.path.splitext(os.fspath(path))[1].lower() in _COMPRESSED
+
+
+@functools.lru_cache(maxsize=1)
+def _pipe_device():
+    """st_dev of anonymous pipes (Linux: the pipefs mount), told apart from FIFOs on a file system."""
+    r, w = os.pipe()
+    try:
+        return os.fstat(r).st_dev
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def is_named_fifo(path):
+    """True for a FIFO made with mkfifo.  False for regular files, devices, and anonymous pipes
+    such as /dev/stdin in ``cmd | embed ...``, whose writer (cmd) exists before embed starts."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(st.st_mode) and st.st_dev != _pipe_device()
+
+
+def _open_fifo(path, what, wait):
+    """A plain open() of a FIFO waits, without limit, for a writer to open the other end.  Open
+    without blocking instead, and wait at most `wait` seconds for the first bytes (or for a writer
+    that came and left: end of file)."""
+    wait = settings.get().fifo_wait if wait is None else float(wait)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)          # a writer that closed shows up as POLLHUP
+        if not poller.poll(max(1, int(wait * 1000))):
+            raise EmbedError(f"{what} {path} is a FIFO with no writer: nothing arrived in {wait:g} s "
+                             "(start the program that writes to it, or give a regular file)")
+        os.set_blocking(fd, True)                   # from now on: read like any pipe, to its end
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_input(path, what="file", wait=None, decompress=True):
+    """Open the input `path` for reading bytes (a file object; close it, e.g. with ``with``).
+
+    what : how errors name the input ("corpus file")
+    wait : seconds a named FIFO may stay silent before a one-line EmbedError
+        (default: the ``fifo_wait`` setting, ``EMBED_FIFO_WAIT``)
+    decompress : .gz, .bz2 and .xz files are decompressed while reading
+    OSError from opening a regular file is left to the caller, which knows what to say.
+    """
+    path = os.fspath(path)
+    raw = _open_fifo(path, what, wait) if is_named_fifo(path) else None
+    module = _COMPRESSED.get(os.path.splitext(path)[1].lower()) if decompress else None
+    if module is None:
+        return raw if raw is not None else open(path, "rb")
+    if raw is None:
+        return importlib.import_module(module).open(path, "rb")
+    try:
+        stream = importlib.import_module(module).open(raw, "rb")
+    except BaseException:
+        raw.close()
+        raise
+    close_stream = stream.close
+
+    def close_both():                               # a decompressor does not close a file object it was given
+        try:
+            close_stream()
+        finally:
+            raw.close()
+    stream.close = close_both
+    return stream
+
+
+def open_seekable(path, what="file", wait=None):
+    """Like `open_input` without decompression, for readers that seek (zip archives): a pipe or
+    FIFO is read into memory first."""
+    path = os.fspath(path)
+    if stat.S_ISREG(os.stat(path).st_mode):
+        return open(path, "rb")
+    with open_input(path, what, wait, decompress=False) as f:
+        return io.BytesIO(f.read())
 
 
 def check_writable(path, what="output"):

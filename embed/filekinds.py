@@ -47,6 +47,8 @@ def sniff(path):
             return "corpus_cache" if _is_manifest(os.path.join(path, "manifest.json")) else None
         if os.path.basename(path) == "manifest.json":
             return "corpus_cache" if _is_manifest(path) else None
+        if not os.path.isfile(path):  # a pipe or FIFO: its first bytes, once read, are gone for the loader
+            return None
         with open(path, "rb") as f:
             head = f.read(4096)
         if head.startswith(_ZIP_MAGIC):

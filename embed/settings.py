@@ -21,6 +21,8 @@ variable                 meaning
 ``EMBED_KERNELS``        word2vec kernels: ``auto`` (default), ``native``, ``jit``
 ``EMBED_NATIVE_DIR``     where the compiled word2vec kernels are kept
                          (default ``<cache>/native``)
+``EMBED_FIFO_WAIT``      seconds an input that is a named pipe (mkfifo) may
+                         stay silent before embed gives up on it (default 5)
 ``NUMBA_CACHE_DIR``      Numba's own cache (default ``<cache>/numba``);
                          embed only reads it, Numba applies it
 =======================  ==================================================
@@ -45,6 +47,7 @@ class Settings:
     kernels: str            # 'auto' | 'native' | 'jit'
     native_dir: str         # compiled word2vec kernels
     numba_cache_dir: str    # where Numba caches JIT-compiled kernels
+    fifo_wait: float        # seconds to wait for the first bytes of a named pipe given as input
 
 
 def _cpu_count():
@@ -78,6 +81,18 @@ def _kernels(raw):
     return mode
 
 
+def _seconds(raw, name, default):
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise EmbedError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def read(environ=None):
     """A Settings built from `environ` (default: this process's environment)."""
     env = os.environ if environ is None else environ
@@ -97,6 +112,7 @@ def read(environ=None):
             env.get("EMBED_NATIVE_DIR") or os.path.join(cache, "native"))),
         numba_cache_dir=os.path.abspath(os.path.expanduser(
             env.get("NUMBA_CACHE_DIR") or os.path.join(cache, "numba"))),
+        fifo_wait=_seconds(env.get("EMBED_FIFO_WAIT"), "EMBED_FIFO_WAIT", 5.0),
     )
 
 

@@ -1,4 +1,7 @@
+import contextlib
+import errno
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +69,51 @@ def write_mnist(folder, n_train=400, n_test=200, train=True, gz=True, images=syn
 def mnist_set():
     """The IDX writer: mnist_set(folder, n_train=400, n_test=200, train=True, gz=True, images=...) -> folder."""
     return write_mnist
+
+
+def _feed_fifo(path, payload, stop):
+    """Open the FIFO for writing once a reader has it open (ENXIO before), write, close."""
+    while not stop.is_set():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:
+                raise
+            stop.wait(0.01)
+            continue
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        return
+
+
+def _rescue_fifo(path, stop, after):
+    """If a reader is still blocked in open() after `after` s, open and close the writing end: the
+    reader then sees an empty input and the test fails instead of hanging the suite."""
+    if not stop.wait(after):
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+@pytest.fixture
+def fifo():
+    """fifo(path, data=None) -> str: a named pipe (mkfifo) at `path`.  With `data` (bytes or str) a
+    thread writes it as soon as a reader opens the pipe, then closes it.  Without, nobody writes
+    (a reader that blocks forever is released after 15 s, so a regression fails rather than hangs)."""
+    stop, threads = threading.Event(), []
+
+    def make(path, data=None):
+        path = str(path)
+        os.mkfifo(path)
+        if data is None:
+            target, args = _rescue_fifo, (path, stop, 15.0)
+        else:
+            target, args = _feed_fifo, (path, data.encode("utf-8") if isinstance(data, str) else data, stop)
+        threads.append(threading.Thread(target=target, args=args, daemon=True))
+        threads[-1].start()
+        return path
+
+    yield make
+    stop.set()
+    for t in threads:
+        t.join(timeout=5)

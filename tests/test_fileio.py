@@ -166,3 +166,77 @@ def test_a_symlinked_output_is_written_through_and_the_link_stays(tmp_path):
         f.write("new")
     assert os.path.islink(tmp_path / "link.txt")
     assert (tmp_path / "real.txt").read_text() == "new"
+
+
+# ------------------------------------------------------------------ opening inputs
+
+def test_a_fifo_with_no_writer_fails_within_the_wait(tmp_path, fifo):
+    path = fifo(tmp_path / "pipe")
+    t0 = time.monotonic()
+    with pytest.raises(EmbedError, match=f"^corpus file {path} is a FIFO with no writer: nothing arrived in 0.2 s"):
+        fileio.open_input(path, "corpus file", wait=0.2)
+    assert time.monotonic() - t0 < 3
+
+
+def test_the_fifo_wait_comes_from_the_settings(tmp_path, fifo, monkeypatch):
+    monkeypatch.setenv("EMBED_FIFO_WAIT", "0.1")                    # conftest re-reads settings
+    with pytest.raises(EmbedError, match="nothing arrived in 0.1 s"):
+        fileio.open_input(fifo(tmp_path / "pipe"))
+
+
+@pytest.mark.parametrize("name", ["pipe.txt", "pipe.txt.gz", "pipe.txt.xz"])
+def test_a_fifo_with_a_writer_is_read_to_its_end_and_decompressed(tmp_path, fifo, name):
+    import gzip
+    import lzma
+
+    text = b"one line\n" * 20000                                     # more than a pipe holds
+    packed = {".gz": gzip.compress, ".xz": lzma.compress}.get(os.path.splitext(name)[1], bytes)(text)
+    path = fifo(tmp_path / name, data=packed)
+    f = fileio.open_input(path, wait=10)
+    with f:
+        assert f.read() == text
+    assert f.closed
+
+
+def test_a_writer_that_sends_nothing_gives_an_empty_input(tmp_path, fifo):
+    path = fifo(tmp_path / "pipe", data=b"")
+    with fileio.open_input(path, wait=10) as f:
+        assert f.read() == b""
+
+
+def test_an_anonymous_pipe_is_not_timed_out(tmp_path):
+    """`slow | embed ...`: the writer exists from the start, so a slow first byte is waited for."""
+    import threading
+
+    r, w = os.pipe()
+
+    def slow():
+        time.sleep(0.5)
+        os.write(w, b"late but fine\n")
+        os.close(w)
+
+    writer = threading.Thread(target=slow)
+    writer.start()
+    try:
+        assert not fileio.is_named_fifo(f"/dev/fd/{r}")
+        with fileio.open_input(f"/dev/fd/{r}", wait=0.1) as f:
+            assert f.read() == b"late but fine\n"
+    finally:
+        writer.join()
+        os.close(r)
+
+
+def test_open_seekable_holds_a_fifo_in_memory(tmp_path, fifo):
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, a=np.arange(5))
+    path = fifo(tmp_path / "m.npz", data=buffer.getvalue())
+    with fileio.open_seekable(path, "model file", wait=10) as f, np.load(f) as z:
+        assert z["a"].tolist() == [0, 1, 2, 3, 4]
+    regular = tmp_path / "r.npz"
+    regular.write_bytes(buffer.getvalue())
+    with fileio.open_seekable(regular) as f:
+        assert f.name == str(regular)                               # a file on disk is opened, not copied

@@ -70,3 +70,17 @@ def test_the_right_kind_and_unknown_files_still_load(files):
     assert len(load_vectors(str(files / "v.bin"))) == 3
     assert len(load_vectors(str(files / "glove.txt"))) == 2  # GloVe: not sniffed, loaded
     assert Sequential.load(str(files / "mlp.npz")).predict(np.zeros((1, 3))).shape == (1, 2)
+
+
+def test_a_pipe_is_not_sniffed_so_its_bytes_stay_for_the_loader(tmp_path):
+    import os
+
+    r, w = os.pipe()
+    try:
+        os.write(w, b"2 3\ncat 1 2 3\ndog 4 5 6\n")
+        os.close(w)
+        assert filekinds.sniff(f"/dev/fd/{r}") is None
+        assert filekinds.check_kind(f"/dev/fd/{r}", "lm") == f"/dev/fd/{r}"
+        assert os.read(r, 100) == b"2 3\ncat 1 2 3\ndog 4 5 6\n"    # nothing consumed
+    finally:
+        os.close(r)

@@ -70,7 +70,7 @@ def find(name, where=WHERE):
     A path with a folder part is taken as given: it exists or it is None.
     """
     name = os.fspath(name)
-    if os.path.isfile(name):
+    if os.path.exists(name) and not os.path.isdir(name):   # a file, or a pipe such as /dev/stdin
         return os.path.abspath(name)
     if _has_separator(name):
         return None

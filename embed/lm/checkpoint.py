@@ -15,7 +15,7 @@ import zipfile
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import atomic_write, check_readable
+from ..fileio import atomic_write, check_readable, open_seekable
 from ..filekinds import check_kind
 
 FORMAT = "embed-lm/1"
@@ -69,7 +69,7 @@ def load(path):
     """The tree saved by `save`; a one-line EmbedError if the file is missing, corrupt or not ours."""
     check_readable(check_kind(path, "lm"), "model file")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open_seekable(path, "model file") as f, np.load(f, allow_pickle=False) as z:
             if "__meta__" not in z.files:
                 raise EmbedError(f"not an embed language model: {path}")
             meta = json.loads(z["__meta__"].tobytes().decode("utf-8"))

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data.sources import resolve_file
 from ..errors import EmbedError
-from ..fileio import check_readable
+from ..fileio import check_readable, open_input
 from ..text.reader import encoding_from_bom, looks_like_utf16
 from ..text.vocab import NEWLINE, UNK, SymbolVocab, Vocab, tokenize_lines
 
@@ -36,7 +36,7 @@ def read_text(path):
     `path` may also name a data set (``tinyshakespeare``): see `embed.data.resolve_file`.
     """
     path = check_readable(resolve_file(path, "text file"), "text file")
-    with open(path, "rb") as f:
+    with open_input(path, "text file", decompress=False) as f:   # a FIFO with no writer: EmbedError
         raw = f.read()
     codec = encoding_from_bom(raw[:4])  # a byte-order mark picks UTF-8/16/32 and is not text
     if codec == "utf-8" and looks_like_utf16(raw):

@@ -13,7 +13,7 @@ import zipfile
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import atomic_write, check_readable
+from ..fileio import atomic_write, check_readable, open_seekable
 from ..filekinds import check_kind
 from . import optimizers
 from .base import layer_from_config
@@ -72,9 +72,11 @@ def load_model(cls, path):
     """The `cls` (Sequential) model saved at `path`; a one-line EmbedError for a bad file."""
     check_readable(check_kind(path, "sequential"), "model file")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open_seekable(path, "model file") as f, np.load(f, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         config = json.loads(str(arrays.pop("__config__")))
+    except EmbedError:                              # e.g. a FIFO nobody writes to
+        raise
     except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, json.JSONDecodeError) as e:
         raise EmbedError(f"{path} is not a valid embed model file (corrupt or truncated: "
                          f"{type(e).__name__})") from None

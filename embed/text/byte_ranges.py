@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass
 
 from ..errors import EmbedError
-from ..fileio import check_readable
-from .reader import encoding_from_bom, is_compressed, iter_pieces
+from ..fileio import check_readable, is_compressed
+from .reader import encoding_from_bom, iter_pieces
 
 MAX_SCAN = 1 << 20  # bytes searched for a line break after a nominal cut
 _SCAN_BLOCK = 1 << 16

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import check_readable
+from ..fileio import check_readable, is_compressed
 from . import corpus_cache, reader
 from .encoder import encode_to_folder
 from .shards import ShardedCorpus, read_manifest
@@ -126,7 +126,7 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
         path = check_readable(os.fspath(source), "corpus file")
         regular = corpus_cache.is_regular_file(path)
         pieces = lambda stats: _file_pieces(path, tokenize, stats)  # noqa: E731
-        size = os.path.getsize(path) if regular and not reader.is_compressed(path) else None
+        size = os.path.getsize(path) if regular and not is_compressed(path) else None
         if cache and not (isinstance(tokenizer, str) and vocab is None and regular):
             why = ("it is not a regular file (read once)" if not regular else
                    "a custom tokenizer or fixed vocabulary cannot be keyed")

@@ -24,14 +24,12 @@ Two views of the same stream:
   several strings of at most `max_words` words each (never truncated).
 """
 import codecs
-import importlib
-import os
 import threading
 import zlib
 from dataclasses import dataclass
 
 from ..errors import EmbedError
-from ..fileio import check_readable
+from ..fileio import check_readable, open_input
 
 # 64 KiB per read.  Larger blocks are no faster, and strings of ~1 MiB make
 # glibc's malloc fragment (its dynamic mmap threshold): 100+ MB of RSS on text8.
@@ -64,21 +62,6 @@ codecs.register_error("embed.replace_count", _replace_and_count)
 def _decode(decoder, data, stats, final=False):
     _active.stats = stats
     return decoder.decode(data, final)
-
-
-_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module with open()
-
-
-def is_compressed(path):
-    """True for .gz, .bz2 and .xz files, which are decompressed while streaming."""
-    return os.path.splitext(os.fspath(path))[1].lower() in _COMPRESSED
-
-
-def _open_binary(path):
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in _COMPRESSED:
-        return importlib.import_module(_COMPRESSED[suffix]).open(path, "rb")
-    return open(path, "rb")
 
 
 # Longest marks first: UTF-32-LE's starts with UTF-16-LE's.
@@ -139,7 +122,7 @@ def iter_pieces(path, stats=None, block_bytes=None, span=None):
     decoder = None  # chosen from the first bytes (byte-order mark)
     pending = ""  # start of a line whose end has not been read yet
     try:
-        f = _open_binary(path)
+        f = open_input(path, "corpus file")         # decompresses; a FIFO with no writer: EmbedError
     except OSError as e:
         raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
     left = None  # bytes of the span still to read

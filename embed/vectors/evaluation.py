@@ -22,7 +22,7 @@ import numpy as np
 from ..jit import njit, prange
 from ..errors import EmbedError
 from ..data.sources import eval_file, resolve_file
-from ..fileio import check_readable
+from ..fileio import check_readable, open_input
 
 _COS_BUDGET = 32 * 1024 * 1024  # floats in one cosine block (128 MB float32)
 
@@ -80,7 +80,7 @@ def _known_words(kv, restrict_vocab, case_insensitive):
 
 def _open_lines(path, what):
     path = check_readable(resolve_file(path, what), what)  # a data set name works too
-    with open(path, "rb") as f:
+    with open_input(path, what, decompress=False) as f:
         data = f.read()
     return data.decode("utf-8-sig", "replace").splitlines()  # a UTF-8 byte-order mark is not text
 

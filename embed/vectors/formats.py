@@ -22,13 +22,14 @@ Words that are not valid UTF-8 (old C-tool files in Latin-1) are decoded with
 import codecs
 import contextlib
 import gzip
+import lzma
 import os
 import zlib
 
 import numpy as np
 
 from ..errors import EmbedError
-from ..fileio import atomic_write, check_readable
+from ..fileio import atomic_write, check_readable, open_input
 from ..progress import notice
 
 BINARY_SUFFIXES = (".bin",)
@@ -45,10 +46,8 @@ def _suffix(path):
 
 
 def _open_read(path):
-    """Binary file object; gzip-compressed files (.gz) are decompressed."""
-    if os.fspath(path).lower().endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+    """Binary file object; .gz (.bz2, .xz) files are decompressed; a FIFO nobody writes to is an error."""
+    return open_input(path, "vector file")
 
 
 def format_from_suffix(path):
@@ -170,7 +169,7 @@ def sniff(path):
     try:
         with _open_read(path) as f:
             head = f.read(1 << 16)
-    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError; zlib.error is not
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:  # BadGzipFile is an OSError; these are not
         raise EmbedError(f"{path}: cannot read: {e}") from None
     return sniff_bytes(head, path)
 
@@ -208,7 +207,7 @@ def read_vectors(path, fmt=None):
     try:  # read once: /dev/stdin or a FIFO cannot be sniffed and then read again
         with _open_read(path) as f:
             data = f.read()
-    except (OSError, EOFError, zlib.error) as e:
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:
         raise EmbedError(f"{path}: cannot read: {e}") from None
     if fmt is None:
         fmt = sniff_bytes(data, path)

@@ -45,7 +45,7 @@ import numpy as np
 
 from .. import parallel
 from ..errors import EmbedError
-from ..fileio import atomic_write, check_readable
+from ..fileio import atomic_write, check_readable, open_seekable
 from ..progress import bar
 from . import native, tables
 from .chunks import OpenShards
@@ -456,7 +456,7 @@ class Word2Vec:
 
         check_readable(path, "checkpoint")
         try:
-            with np.load(path, allow_pickle=False) as z:
+            with open_seekable(path, "checkpoint") as f, np.load(f, allow_pickle=False) as z:
                 state = json.loads(str(z["state"]))
                 arrays = {k: z[k] for k in ("syn0", "syn1neg", "syn1", "rng")}
             if state.get("format") != _FORMAT:

@@ -294,6 +294,58 @@ def test_analogy_reads_vectors_from_a_pipe(tmp_path):
     assert "1." in r.stdout
 
 
+def test_analogy_reads_vectors_from_a_real_pipe(tmp_path):
+    vec = _vectors(tmp_path / "v.txt")
+    with open(vec, "rb") as f:                      # input=: stdin is a pipe, not the file itself
+        r = subprocess.run([sys.executable, "-m", "embed", "similar", "/dev/stdin", "w1"], input=f.read(),
+                           capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith("nearest to 'w1':")
+
+
+# A FIFO (mkfifo) as an input: a plain open() waits forever for a writer.
+FIFO_INPUTS = {
+    "train": lambda fifo, out: ("train", fifo, "-o", out / "v.txt", "--dim", "6", "--epochs", "1",
+                                "--workers", "1", "--min-count", "1"),
+    "similar": lambda fifo, out: ("similar", fifo, "w1"),
+    "evaluate": lambda fifo, out: ("evaluate", _vectors(out / "v.txt"), "--pairs", fifo),
+    "lm train": lambda fifo, out: ("lm", "train", fifo, "-o", out / "m.lm", *LM_OPTS),
+    "lm generate": lambda fifo, out: ("lm", "generate", fifo, "--length", "5"),
+}
+
+
+@pytest.mark.parametrize("command", list(FIFO_INPUTS))
+def test_a_fifo_with_no_writer_fails_in_one_line_after_the_wait(tmp_path, fifo, fails, monkeypatch, command):
+    monkeypatch.setenv("EMBED_FIFO_WAIT", "0.3")
+    out = tmp_path / "out"
+    out.mkdir()
+    path = fifo(tmp_path / "pipe")
+    argv = FIFO_INPUTS[command](path, out)
+    before = _snapshot(out)
+    t0 = time.monotonic()
+    fails(*argv, match=f"{path} is a FIFO with no writer: nothing arrived in 0.3 s")
+    assert time.monotonic() - t0 < 5
+    assert _snapshot(out) == before                 # nothing written
+
+
+def test_a_fifo_with_a_writer_is_read_once(tmp_path, fifo, run, text_corpus, lm_model):
+    out = tmp_path / "out"
+    out.mkdir()
+    code, stdout, err = run(*FIFO_INPUTS["train"](fifo(tmp_path / "corpus", data=text_corpus.read_bytes()), out))
+    assert code == 0, err
+    assert sorted(formats.read_vectors(str(out / "v.txt"))[0]) == sorted(WORDS[:12])
+    with open(out / "v.txt", "rb") as f:
+        code, stdout, err = run(*FIFO_INPUTS["similar"](fifo(tmp_path / "vectors", data=f.read()), out))
+    assert code == 0 and stdout.startswith("nearest to 'w1':"), err
+    code, stdout, err = run(*FIFO_INPUTS["lm train"](fifo(tmp_path / "text", data=text_corpus.read_bytes()), out))
+    assert code == 0, err
+    from embed.lm.model import load_model
+    assert load_model(str(out / "m.lm")).vocab.symbols == sorted(set(text_corpus.read_text()))  # the whole text
+    with open(lm_model, "rb") as f:
+        code, stdout, err = run(*FIFO_INPUTS["lm generate"](fifo(tmp_path / "model", data=f.read()), out))
+    assert code == 0 and len(stdout) >= 5, err
+
+
 def test_lm_generate_streams_an_endless_sample(lm_model):
     p = subprocess.Popen([sys.executable, "-m", "embed", "lm", "generate", lm_model, "--length", str(10 ** 12)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)

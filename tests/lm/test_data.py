@@ -32,3 +32,13 @@ def test_char_vocab_is_code_points_and_round_trips():
     assert vocab.decode(encode_stream(UNICODE, vocab)) == UNICODE
     with pytest.raises(EmbedError, match="'Z'.*U\\+005A"):
         vocab.encode("Zebra 🙂", what="prime text")
+
+
+def test_read_text_from_a_fifo_once_and_from_one_with_no_writer(tmp_path, fifo, monkeypatch):
+    from embed.lm.data import read_text
+
+    assert read_text(fifo(tmp_path / "text.txt", data=UNICODE)) == UNICODE
+    monkeypatch.setenv("EMBED_FIFO_WAIT", "0.2")
+    silent = fifo(tmp_path / "silent.txt")
+    with pytest.raises(EmbedError, match=f"^text file {silent} is a FIFO with no writer"):
+        read_text(silent)

@@ -4,7 +4,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -121,19 +120,10 @@ def test_a_cache_folder_others_can_write_is_not_trusted(tmp_path, cache, capsys,
     assert "not caching" in capsys.readouterr().err
 
 
-def test_a_fifo_is_read_once_and_never_cached(tmp_path, cache, capsys):
+def test_a_fifo_is_read_once_and_never_cached(tmp_path, cache, capsys, fifo):
     text = open(_corpus_file(tmp_path / "data")).read()
-    fifo = str(tmp_path / "pipe")
-    os.mkfifo(fifo)
-
-    def feed():
-        with open(fifo, "w") as f:
-            f.write(text)
-
-    writer = threading.Thread(target=feed)
-    writer.start()
-    c = encode_corpus(fifo, min_count=2, cache=True, max_vocab_size=5)  # pruning: no second read
-    writer.join()
+    path = fifo(tmp_path / "pipe", data=text)
+    c = encode_corpus(path, min_count=2, cache=True, max_vocab_size=5)  # pruning: no second read
     assert len(c.vocab) == 5 and c.raw_words == 2400
     assert "not caching" in capsys.readouterr().err
     assert _entries(cache) == []

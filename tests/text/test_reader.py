@@ -1,4 +1,6 @@
 """The streaming reader: bounded pieces, long lines split without loss, bad bytes counted."""
+import gzip
+
 import pytest
 
 from embed.errors import EmbedError
@@ -113,3 +115,15 @@ def test_utf16_without_a_mark_is_refused(tmp_path):
 def test_a_file_shorter_than_a_mark_reads(tmp_path):
     assert list(reader.iter_lines(_write(tmp_path / "a.txt", b"a"))) == ["a"]
     assert list(reader.iter_lines(_write(tmp_path / "e.txt", b"\xef\xbb\xbf"))) == []
+
+
+def test_a_fifo_corpus_with_no_writer_is_one_line_after_the_wait(tmp_path, fifo, monkeypatch):
+    monkeypatch.setenv("EMBED_FIFO_WAIT", "0.2")
+    path = fifo(tmp_path / "corpus")
+    with pytest.raises(EmbedError, match=f"^corpus file {path} is a FIFO with no writer: nothing arrived in 0.2 s"):
+        list(reader.iter_pieces(path))
+
+
+def test_a_fifo_corpus_with_a_writer_streams_its_lines(tmp_path, fifo):
+    path = fifo(tmp_path / "corpus.gz", data=gzip.compress("a b\nc d\n".encode() * 3))
+    assert [text for text, _ in reader.iter_pieces(path)] == ["a b", "c d"] * 3

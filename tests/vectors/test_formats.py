@@ -235,3 +235,11 @@ def test_format_from_suffix():
     assert formats.format_from_suffix("x.vec") == "text"
     with pytest.raises(EmbedError, match=r"\.bin"):
         formats.format_from_suffix("vectors.model")
+
+
+def test_vectors_from_a_fifo_are_read_once(tmp_path, fifo):
+    data = _text_file(tmp_path / "v.txt", [("cat", [1.0, 0.0]), ("dog", [0.5, 0.5])])
+    with open(data, "rb") as f:
+        path = fifo(tmp_path / "pipe", data=f.read())
+    kv = KeyedVectors.load(path)                    # the format is sniffed from the bytes read, not reopened
+    assert kv.index_to_key == ["cat", "dog"] and kv["dog"].tolist() == [0.5, 0.5]
