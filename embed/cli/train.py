@@ -52,7 +52,8 @@ def register(subparsers):
                    help="random seed; with --workers 1 runs are identical (default 1)")
     p.add_argument("--tokenizer", default="regexp",
                    help="regexp (default), wordpunct, treebank, tweet or word_tokenize")
-    p.add_argument("--no-lowercase", dest="lowercase", action="store_false", help="keep the case of words")
+    p.add_argument("--no-lowercase", dest="lowercase", action="store_false",
+                   help="keep the case of words (default: lower-case every word)")
     p.add_argument("--cache", action="store_true",
                    help="keep the tokenized corpus in your cache folder (~/.cache/embed, or $EMBED_CACHE) "
                         "so the next run on the same text and settings skips tokenizing")

@@ -1,5 +1,7 @@
 """The `embed` dispatcher: help for every option, one-line usage errors, library errors told in flags."""
 import argparse
+import os
+import re
 import subprocess
 import sys
 
@@ -39,9 +41,65 @@ def test_every_option_has_a_one_line_help_with_its_default(path, parser):
         assert action.help and action.help.strip(), f"{' '.join(path)} {name} has no help"
         assert "\n" not in action.help
         assert "(default: None)" not in action.help and "(default: True)" not in action.help
+        assert action.help.count("(default") <= 1, f"{' '.join(path)} {name}: two defaults in {action.help!r}"
         has_value = action.nargs != 0 and action.option_strings  # not a switch, not a positional
         if has_value and not action.required and action not in one_of:  # an optional value: say its default
             assert "default" in action.help, f"{' '.join(path)} {name}: help does not give the default"
+        if action.nargs == 0 and action.default is True:  # --no-X: what happens without it is not obvious
+            assert "default" in action.help, f"{' '.join(path)} {name}: help does not say what is done by default"
+        check_stated_default(path, name, action)
+
+
+def check_stated_default(path, name, action):
+    """A number or a word the help gives as the default is the value the option really takes."""
+    stated, real = stated_default(action.help), real_default(path, action)
+    if isinstance(real, list) and len(real) == 1:                    # --hidden 256: a list of layer sizes
+        real = real[0]
+    where = f"{' '.join(path)} {name}: help says default {stated!r}, the real one is {real!r}"
+    if stated is None or real is None or isinstance(real, bool) or real == "":
+        return
+    if isinstance(real, (int, float)):
+        try:
+            assert float(stated) == real, where
+        except ValueError:                                          # prose: '(default: one-hot)'
+            pass
+    elif isinstance(real, str):
+        assert os.path.normpath(stated) == os.path.normpath(real), where
+
+
+def real_default(path, action):
+    """The value an option takes when not given: its argparse default, or for `lm train` (whose
+    options default to None so a resumed run keeps its own settings) the config field's default."""
+    if action.default is not None:
+        return action.default
+    if path == ("lm", "train"):
+        from embed.lm.train import ModelConfig, TrainConfig
+        for config in (ModelConfig, TrainConfig):
+            field = config.__dataclass_fields__.get(action.dest)
+            if field is not None:
+                return field.default
+    return None
+
+
+def stated_default(help_text):
+    """The first word of the default a help line states: '(default 5)' -> '5',
+    '(default: pca; umap needs umap-learn)' -> 'pca'; None when it states none."""
+    found = re.search(r"\(default:? ([^)]*)\)", help_text)
+    return None if found is None else re.split(r"[ ,;:]", found.group(1))[0]
+
+
+def test_stated_default_reads_the_first_word():
+    assert stated_default("vector size (default 100)") == "100"
+    assert stated_default("learning rate (default 2e-3)") == "2e-3"
+    assert stated_default("(default: pca; umap needs umap-learn)") == "pca"
+    assert stated_default("dropout (default 0: none)") == "0" and stated_default("no default here") is None
+
+
+@pytest.mark.parametrize("help_text, default", [("(default 5)", 6), ("(default: adam)", "sgd"), ("(default 1e-3)", 0.01)])
+def test_a_stale_default_in_a_help_line_is_caught(help_text, default):
+    action = argparse.ArgumentParser().add_argument("--x", default=default, help=help_text)
+    with pytest.raises(AssertionError, match="help says default"):
+        check_stated_default(("train",), "--x", action)
 
 
 @pytest.mark.parametrize("command", ["analogy", "similar", "plot", "export", "evaluate"])
