@@ -51,6 +51,12 @@ def _cell_class(cell):
 class LanguageModel:
     """Recurrent language model over a `SymbolVocab` of characters or words.
 
+    A one-layer SimpleRNN on one-hot input with a small batch (min-char-rnn's
+    setting) runs each chunk as one compiled call, forward and backward together
+    (`embed.lm.kernels.rnn_lm_chunk`, same math as the layers; ``fused_chunk =
+    False`` turns it off): there the layers' Python between the products costs
+    more than the products.
+
     Parameters
     ----------
     vocab : SymbolVocab (or a list of symbols: characters)
@@ -61,6 +67,8 @@ class LanguageModel:
     dropout : drop probability on each recurrent layer's output while training
     seed : int, seeds the weight initialisation and the dropout masks
     """
+
+    fused_chunk = True   # one compiled call per chunk where `_fused_fits` (see the class docstring)
 
     def __init__(self, vocab, cell="lstm", layers=2, hidden=128, embedding=0, dropout=0.0, seed=0):
         self.vocab = vocab if isinstance(vocab, SymbolVocab) else SymbolVocab(vocab, "char")
@@ -205,11 +213,16 @@ class LanguageModel:
 
     def loss(self, ids, targets, state=None, training=True):
         """Mean cross-entropy (nats per symbol) of predicting `targets` (T, B) from `ids` (T, B)."""
+        self._fused_grads = False
+        if self._fused_fits(np.shape(ids), training):
+            return self._fused_loss(ids, targets, state, training)
         logits = self.forward(ids, state, training)
         return self.loss_.forward(logits, targets.reshape(-1))
 
     def backward(self):
         """Back-propagate the last `loss` through decoder, dropout, cells and input; sets grads."""
+        if self._fused_grads:                                  # the fused chunk has set them
+            return
         T, B = self._shape_tb
         dz = self.loss_.backward()                             # (T·B, V)
         with _one_blas_thread(T * B):
@@ -220,6 +233,68 @@ class LanguageModel:
             dh = cell.backward(dh)                             # (T, B, D)
         if self.embed_ is not None:
             self.embed_.backward(dh)
+
+    # ---- the fused chunk (small one-layer RNN) ----------------------------------
+    def _fused_fits(self, shape, training):
+        """One compiled call can run a (T, B) chunk: one SimpleRNN layer on one-hot ids, no
+        dropout while training, and B·H·H within the layer's single-thread size
+        (`small_step_work`: beyond it the layers' threads and tiled products win)."""
+        if not self.fused_chunk or self.cell != "rnn" or len(self.cells_) != 1 or self.embed_ is not None:
+            return False
+        if len(shape) != 2 or (training and self.drops_[0].rate > 0):
+            return False
+        c = self.cells_[0]
+        return (shape[1] * c.units * c.units <= c.small_step_work
+                and c.params["W_h"].dtype == self.out_.params["W"].dtype)
+
+    def _fused_buffers(self, T, B, dtype):
+        """Scratch arrays and product tiles of `rnn_lm_chunk` for (T, B, dtype), made once."""
+        key = (T, B, np.dtype(dtype))
+        buf = getattr(self, "_fused_buf", None)
+        if buf is None or buf["key"] != key:
+            from ..nn import plan
+            H, V, N = self.cells_[0].units, self.out_.units, T * B
+            h, z, dy, da = (np.empty((n, B, H), dtype) for n in (T + 1, T, T, T))
+            tile = (lambda op, M, K, Nc: plan.get().choose_tile(op, M, K, Nc)
+                    if dtype == np.float32 and M >= 5 else 0)
+            buf = {"key": key, "h": h, "h2": h.reshape((T + 1) * B, H), "z": z, "z2": z.reshape(N, H),
+                   "logits": np.empty((N, V), dtype), "dy": dy, "dy2": dy.reshape(N, H), "da": da,
+                   "da2": da.reshape(N, H), "dh": np.empty((B, H), dtype), "W_hT": np.empty((H, H), dtype),
+                   "W_oT": np.empty((V, H), dtype),
+                   "tiles": np.array([tile("rnn.step", B, H, H), tile("rnn.step_back", B, H, H),
+                                      tile("lm.chunk.out", N, H, V), tile("lm.chunk.dW", H, N, V),
+                                      tile("lm.chunk.dh", N, V, H)], dtype=np.int64)}
+            self._fused_buf = buf
+        return buf
+
+    def _fused_loss(self, ids, targets, state, training):
+        from .kernels import rnn_lm_chunk
+        cell, out = self.cells_[0], self.out_
+        T, B = ids.shape
+        H = cell.units
+        dtype = cell.params["W_h"].dtype
+        if np.shape(targets) != (T, B):
+            raise EmbedError(f"targets must have the shape of ids {(T, B)}, got {np.shape(targets)}")
+        buf = self._fused_buffers(T, B, dtype)
+        h0 = None if state is None else state[0]
+        if h0 is not None and (len(h0) != 1 or np.shape(h0[0]) != (B, H)):
+            raise EmbedError(f"SimpleRNN: state must be a tuple (h,) of shape {(B, H)}")
+        buf["h"][0] = 0 if h0 is None else h0[0]
+        p, g = cell.params, cell.grads
+        total = rnn_lm_chunk(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1),
+                             np.ascontiguousarray(targets, dtype=np.int64).reshape(-1),
+                             p["W_x"], p["W_h"], p["b"], out.params["W"], out.params["b"],
+                             buf["h"], buf["h2"], buf["z"], buf["z2"], buf["logits"], buf["dy"], buf["dy2"],
+                             buf["da"], buf["da2"], buf["dh"], buf["W_hT"], buf["W_oT"],
+                             g["W_x"], g["W_h"], g["b"], out.grads["W"], out.grads["b"], bool(training),
+                             buf["tiles"])
+        if total < 0:
+            what, n = ("ids", cell.input_dim_) if total == -2.0 else ("targets", out.units)
+            raise EmbedError(f"{what} must lie in [0, {n})")
+        self.state_ = [(buf["h"][T].copy(),)]                  # detached, like the layers' state
+        self._shape_tb = (T, B)
+        self._fused_grads = bool(training)
+        return float(total / (T * B))
 
     # ---- generation: one symbol at a time -------------------------------------
     def step(self, ids, state):
