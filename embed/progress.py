@@ -22,8 +22,18 @@ def enabled(default=None):
     return sys.stderr.isatty()
 
 
+# tqdm writes the unit after the speed only; a byte count needs it after the sizes too (31.3MB/31.3MB)
+BYTES_FORMAT = "{l_bar}{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
+
+
 def bar(total=None, desc=None, unit="it", show=None, **kwargs):
-    """A tqdm bar on stderr; `show=None` means 'only on a terminal'."""
+    """A tqdm bar on stderr; `show=None` means 'only on a terminal'.
+
+    Counts are scaled with SI prefixes (12.3k, 4.5M); with ``unit="B"`` sizes and
+    speed read in bytes: ``text8: 40%|####      | 12.5MB/31.3MB [00:03<00:04, 4.2MB/s]``.
+    """
+    if unit == "B" and total is not None:
+        kwargs.setdefault("bar_format", BYTES_FORMAT)
     if "IPython" in sys.modules:        # a notebook: tqdm.auto draws a widget there
         from tqdm.auto import tqdm
     else:                               # imported on first use; tqdm.auto would also import asyncio

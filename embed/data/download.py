@@ -159,8 +159,7 @@ def _download(url, f, d, timeout, show):
         length = (getattr(response, "headers", None) or {}).get("Content-Length")
         total = have + int(length) if length and length.isdigit() else None
         f.seek(0, os.SEEK_END)
-        with progress.bar(total=total, initial=have, desc=d.name, unit="B", unit_divisor=1024,
-                          show=show) as bar:
+        with progress.bar(total=total, initial=have, desc=d.name, unit="B", show=show) as bar:
             try:
                 while True:
                     block = response.read(BLOCK)

@@ -5,6 +5,7 @@ import hashlib
 import http.server
 import io
 import os
+import re
 import threading
 import zipfile
 
@@ -143,5 +144,6 @@ def test_the_progress_bar_shows_size_and_speed(capsys, monkeypatch):
     with Server(ARCHIVE) as server:
         ds.fetch("text8", url=server.url, show_progress=True)
     err = capsys.readouterr().err
-    size = f"{len(ARCHIVE) / 1024:.1f}k"  # bytes in KiB, then the speed
-    assert "text8: 100%" in err and f"{size}/{size}" in err and "B/s]" in err
+    size = f"{len(ARCHIVE) / 1000:.1f}kB"  # sizes in kB (1000 bytes), then the speed in B/s, kB/s or MB/s
+    assert "text8: 100%" in err and f"| {size}/{size} [" in err
+    assert re.search(r", \d+(\.\d+)?[kMG]?B/s\]", err), err
