@@ -152,3 +152,40 @@ def test_skipped_lines_are_the_listed_ones():
     python = [code for language, code in blocks() if language == "python"]
     for part in PYTHON_SKIPPED:
         assert any(part in code for code in python), part
+
+
+def layout_groups():
+    """{folder under embed/ ('' for the shared base): module names the README's Layout block gives it},
+    and the top-level folders it names."""
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    block = re.search(r"^## Layout\n+```\n(.*?)```", text, flags=re.S | re.M).group(1)
+    groups, top, current = {}, [], None
+    for line in block.splitlines():
+        if not line.startswith(" "):                                    # corpora/, scripts/, ...
+            top.append(line.split()[0])
+            current = None
+            continue
+        folder = re.match(r"  (\w+)/\s", line)
+        if folder:
+            current = folder.group(1)
+        elif re.match(r"  \w+\.py,", line):                             # the shared base's modules
+            current = ""
+        if current is not None:
+            groups.setdefault(current, set()).update(re.findall(r"\b(\w+)\.py\b", line))
+    return groups, top
+
+
+def test_the_layout_section_names_every_module_and_only_those():
+    groups, top = layout_groups()
+    package = os.path.join(ROOT, "embed")
+    folders = {d for d in os.listdir(package) if os.path.isfile(os.path.join(package, d, "__init__.py"))}
+    assert set(groups) == folders | {""}, "a package is missing from README's Layout, or is gone"
+    for folder, named in groups.items():
+        path = os.path.join(package, folder)
+        modules = {f[:-3] for f in os.listdir(path) if f.endswith(".py") and f != "__main__.py"} - {"__init__"}
+        named = named - {"__init__"}
+        assert named == modules, (f"README Layout, embed/{folder}: missing {sorted(modules - named)}, "
+                                  f"not in the tree {sorted(named - modules)}")
+    for name in top[1:]:                                                 # after embed/ itself
+        assert os.path.isdir(os.path.join(ROOT, name)), name
