@@ -117,3 +117,38 @@ def fifo():
     stop.set()
     for t in threads:
         t.join(timeout=5)
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """EMBED_CACHE in tmp_path/cache and no EMBED_DATA: data-source tests see only the files they make."""
+    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("EMBED_DATA", raising=False)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def readonly_dir(tmp_path):
+    """A folder (str) the current user cannot create files in (root ignores chmod: then /sys)."""
+    from embed import fileio
+    from embed.errors import EmbedError
+
+    def refuses(folder):
+        try:
+            fileio.check_writable(os.path.join(str(folder), "probe"))
+        except EmbedError:
+            return True
+        return False
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if refuses(ro):
+            yield str(ro)
+        elif os.path.isdir("/sys") and refuses("/sys"):
+            yield "/sys"
+        else:
+            pytest.skip("no read-only folder available to this user")
+    finally:
+        ro.chmod(0o755)

@@ -11,31 +11,6 @@ from embed import fileio
 from embed.errors import EmbedError
 
 
-def _probe_fails(folder):
-    try:
-        fileio.check_writable(os.path.join(str(folder), "probe"))
-    except EmbedError:
-        return True
-    return False
-
-
-@pytest.fixture
-def readonly_dir(tmp_path):
-    """A folder the current user cannot create files in (root ignores chmod: then /sys)."""
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        if _probe_fails(ro):
-            yield ro
-        elif os.path.isdir("/sys") and _probe_fails("/sys"):
-            yield "/sys"
-        else:
-            pytest.skip("no read-only folder available to this user")
-    finally:
-        ro.chmod(0o755)
-
-
 def test_import_does_not_touch_umask():
     code = ("import os; os.umask(0o027); import embed.fileio; "
             "print(oct(os.umask(0)))")

@@ -10,10 +10,7 @@ from embed.data import download
 from embed.cli import main
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("EMBED_DATA", raising=False)
+pytestmark = pytest.mark.usefixtures("private_cache")  # tests/conftest.py
 
 
 def test_list_shows_every_data_set_with_location_and_url(tmp_path, monkeypatch, capsys):

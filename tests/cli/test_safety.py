@@ -48,30 +48,6 @@ def text_corpus(tmp_path):
     return path
 
 
-@pytest.fixture
-def readonly_dir(tmp_path):
-    """A folder the current user cannot create files in (root ignores chmod: then /sys)."""
-    def refuses(folder):
-        try:
-            fileio.check_writable(os.path.join(str(folder), "probe"))
-        except EmbedError:
-            return True
-        return False
-
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        if refuses(ro):
-            yield str(ro)
-        elif os.path.isdir("/sys") and refuses("/sys"):
-            yield "/sys"
-        else:
-            pytest.skip("no read-only folder available to this user")
-    finally:
-        ro.chmod(0o755)
-
-
 LM_OPTS = ["--epochs", "1", "--hidden", "8", "--layers", "1", "--batch", "2", "--seq-length", "8",
            "--quiet", "--threads", "1"]
 

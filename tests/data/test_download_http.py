@@ -72,9 +72,8 @@ class Server:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("EMBED_DATA", raising=False)
+def _isolated(private_cache, monkeypatch):
+    """A private cache (tests/conftest.py), and text8 is the small archive served here."""
     monkeypatch.setitem(ds.DATASETS, "text8", dataclasses.replace(
         ds.DATASETS["text8"], sha256=hashlib.sha256(ARCHIVE).hexdigest(), size=len(TEXT)))
 

@@ -7,10 +7,7 @@ from embed import data as ds
 from embed.data import catalog, offline
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("EMBED_DATA", raising=False)
+pytestmark = pytest.mark.usefixtures("private_cache")  # tests/conftest.py
 
 
 def test_default_corpus_order(tmp_path, monkeypatch):

@@ -9,10 +9,7 @@ from embed.data import offline, sources
 from embed.errors import EmbedError
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("EMBED_DATA", raising=False)
+pytestmark = pytest.mark.usefixtures("private_cache")  # tests/conftest.py
 
 
 def _sha(data):

@@ -5,21 +5,12 @@ import pytest
 from embed.errors import EmbedError
 from embed.lm.model import load_model
 from embed.lm.sample import generate, sample_index
-from embed.lm.train import LMTrainer, ModelConfig, TrainConfig
 
 UNICODE = "Καλημέρα κόσμε 🙂 — naïve café, 東京 🚀!\n"
 
 
-def _trainer(text, seed=0, **kw):
-    mkw = {k: kw.pop(k) for k in list(kw) if k in ModelConfig.__dataclass_fields__}
-    mc = ModelConfig(**{"cell": "lstm", "layers": 1, "hidden": 24, **mkw})
-    tc = TrainConfig(**{"batch": 4, "seq_length": 12, "epochs": 2, "lr": 1e-2, "checkpoint_every": 0,
-                        "seed": seed, **kw})
-    return LMTrainer.new(text, mc, tc)
-
-
-def test_sampling_is_reproducible_and_unicode_round_trips(tmp_path):
-    tr = _trainer(UNICODE * 6, epochs=3)
+def test_sampling_is_reproducible_and_unicode_round_trips(tmp_path, small_trainer):
+    tr = small_trainer(UNICODE * 6, epochs=3)
     path = str(tmp_path / "uni.lm")
     tr.fit(path)
     m = load_model(path)

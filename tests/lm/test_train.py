@@ -18,17 +18,9 @@ POEM = ("the quick brown fox jumps over the lazy dog.\n"
 UNICODE = "Καλημέρα κόσμε 🙂 — naïve café, 東京 🚀!\n"
 
 
-def _trainer(text, seed=0, **kw):
-    mkw = {k: kw.pop(k) for k in list(kw) if k in ModelConfig.__dataclass_fields__}
-    mc = ModelConfig(**{"cell": "lstm", "layers": 1, "hidden": 24, **mkw})
-    tc = TrainConfig(**{"batch": 4, "seq_length": 12, "epochs": 2, "lr": 1e-2, "checkpoint_every": 0,
-                        "seed": seed, **kw})
-    return LMTrainer.new(text, mc, tc)
-
-
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_tiny_text_is_memorised(cell):
-    tr = _trainer(POEM * 2, cell=cell, hidden=48, epochs=60, lr=2e-2, val_fraction=0.0, lr_decay=1.0,
+def test_tiny_text_is_memorised(cell, small_trainer):
+    tr = small_trainer(POEM * 2, cell=cell, hidden=48, epochs=60, lr=2e-2, val_fraction=0.0, lr_decay=1.0,
                   eval_every=-1)
     tr.fit(None)
     assert tr.last_loss_ < 0.05
@@ -36,8 +28,8 @@ def test_tiny_text_is_memorised(cell):
     assert tr.evaluate(encode_stream(POEM * 2, tr.vocab)) < 0.05
 
 
-def test_dropout_and_layers_train_and_report_history():
-    tr = _trainer(POEM * 3, layers=2, dropout=0.2, epochs=3, eval_every=5)
+def test_dropout_and_layers_train_and_report_history(small_trainer):
+    tr = small_trainer(POEM * 3, layers=2, dropout=0.2, epochs=3, eval_every=5)
     tr.fit(None)
     h = tr.history_
     assert h[-1]["step"] == tr.step_ and all(math.isfinite(e["val_loss"]) for e in h)
@@ -51,8 +43,8 @@ def test_dropout_and_layers_train_and_report_history():
     assert h[0]["val_loss"] > h[-1]["val_loss"]
 
 
-def test_learning_rate_decays_per_epoch_after_decay_after():
-    tr = _trainer(POEM * 3, epochs=3, lr=0.01, decay_after=1, lr_decay=0.5).fit(None)
+def test_learning_rate_decays_per_epoch_after_decay_after(small_trainer):
+    tr = small_trainer(POEM * 3, epochs=3, lr=0.01, decay_after=1, lr_decay=0.5).fit(None)
     assert [e["lr"] for e in tr.history_] == pytest.approx([0.01, 0.005, 0.0025])
 
 
@@ -67,14 +59,14 @@ class _StopAt:
 
 
 @pytest.mark.parametrize("optimizer,dropout", [("adam", 0.3), ("rmsprop", 0.0)])
-def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, optimizer, dropout):
+def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, optimizer, dropout, small_trainer):
     text = (POEM + UNICODE) * 3
     # threads=1: a multi-threaded BLAS may sum in a different order from run to run (1-ulp noise)
     kw = dict(layers=2, dropout=dropout, epochs=3, optimizer=optimizer, checkpoint_every=4, decay_after=1,
               lr_decay=0.9, threads=1)
-    full = _trainer(text, **kw).fit(str(tmp_path / "full.lm"))
+    full = small_trainer(text, **kw).fit(str(tmp_path / "full.lm"))
 
-    part = _trainer(text, **kw)
+    part = small_trainer(text, **kw)
     k = part.streams.chunks_per_epoch + 3              # mid-epoch, after a decay, not on a checkpoint
     part.callbacks.append(_StopAt(k))
     part.fit(str(tmp_path / "part.lm"))
@@ -89,8 +81,8 @@ def test_resume_after_interrupt_equals_uninterrupted_run(tmp_path, optimizer, dr
     assert resumed.val_loss_ == full.val_loss_
 
 
-def test_ctrl_c_saves_a_consistent_checkpoint(tmp_path):
-    tr = _trainer(POEM * 3, epochs=5)
+def test_ctrl_c_saves_a_consistent_checkpoint(tmp_path, small_trainer):
+    tr = small_trainer(POEM * 3, epochs=5)
     tr.callbacks.append(lambda t: t.step_ == 3 and os.kill(os.getpid(), signal.SIGINT))
     path = str(tmp_path / "m.lm")
     tr.fit(path)
@@ -99,9 +91,9 @@ def test_ctrl_c_saves_a_consistent_checkpoint(tmp_path):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, small_trainer):
     path = str(tmp_path / "m.lm")
-    tr = _trainer(POEM * 3, epochs=5, checkpoint_every=2)
+    tr = small_trainer(POEM * 3, epochs=5, checkpoint_every=2)
 
     def poison(t):
         if t.step_ == 5:
@@ -114,7 +106,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     assert ck["step"] == 4 and all(np.isfinite(w).all() for w in ck["weights"])
 
 
-def test_training_runs_blas_on_one_thread_and_the_recurrent_layers_on_threads():
+def test_training_runs_blas_on_one_thread_and_the_recurrent_layers_on_threads(small_trainer):
     from threadpoolctl import threadpool_info
 
     from embed.nn import recurrent
@@ -125,7 +117,7 @@ def test_training_runs_blas_on_one_thread_and_the_recurrent_layers_on_threads():
         seen.append((recurrent.num_threads(), blas))
 
     before = recurrent.num_threads()
-    tr = _trainer(POEM, epochs=1, threads=3, clip=0)
+    tr = small_trainer(POEM, epochs=1, threads=3, clip=0)
     tr.callbacks.append(look)
     tr.fit()
     assert seen and all(n == 3 and all(b == 1 for b in blas) for n, blas in seen)
@@ -136,7 +128,7 @@ def test_training_runs_blas_on_one_thread_and_the_recurrent_layers_on_threads():
 # ---- word level ---------------------------------------------------------------
 
 
-def test_word_embedding_initialised_from_vectors(tmp_path):
+def test_word_embedding_initialised_from_vectors(tmp_path, small_trainer):
     from embed.lm.train import init_embedding
 
     class KV:  # the KeyedVectors surface init_embedding reads
@@ -144,7 +136,7 @@ def test_word_embedding_initialised_from_vectors(tmp_path):
         key_to_index = {"cat": 0, "dog": 1}
         vectors = np.array([[1, 2, 3], [4, 5, 6]], np.float32)
 
-    tr = _trainer("the cat sat\nthe dog sat\n" * 5, level="word", embedding=3, epochs=1)
+    tr = small_trainer("the cat sat\nthe dog sat\n" * 5, level="word", embedding=3, epochs=1)
     assert init_embedding(tr.model, KV()) == 2
     W = tr.model.embed_.params["W"]
     np.testing.assert_array_equal(W[tr.vocab.index["dog"]], [4, 5, 6])
@@ -181,11 +173,11 @@ def test_resume_rules_fixed_and_changeable_options():
         resume_config("m.lm", saved_m, saved_t, None, {"lr": -1.0})
 
 
-def test_resume_refuses_missing_file_other_text_and_init_vectors(tmp_path):
+def test_resume_refuses_missing_file_other_text_and_init_vectors(tmp_path, small_trainer):
     path = str(tmp_path / "m.lm")
     with pytest.raises(EmbedError, match="no checkpoint at"):
         LMTrainer.resume(path, POEM)
-    _trainer(POEM * 3, epochs=1).fit(path)
+    small_trainer(POEM * 3, epochs=1).fit(path)
     with pytest.raises(EmbedError, match="not the one"):
         LMTrainer.resume(path, POEM * 2)
     with pytest.raises(EmbedError, match="only applies to a new model"):
