@@ -25,6 +25,11 @@ Candidates (those that apply to the operands and thread count):
 `choose_tile` answers only among the tiles, for products inside Numba loops
 (the recurrent time step), as a gemm_f32 tile code.
 
+A measurement on a shared machine can be spoiled by a burst of other work (BLAS's
+threads spin-waiting for a descheduled partner run tens of times slower), so a
+plan is measured again by the first `CONFIRM` processes that use it, each
+candidate keeping its best time over them; then it is only read.
+
 The cache, ``<cache_dir>/plans.json``, holds a machine key (CPU model, SIMD
 flags, LLVM's CPU name, numpy / BLAS library / kernel family / numba / embed
 versions) and the choices; a file whose key differs (another CPU, an upgraded
@@ -49,6 +54,7 @@ CHOICES = ("tile5x64", "tile6x16", "blas", "blas1", "split_tile5x64", "split_til
 TILE_CHOICES = tuple("tile" + t for t in TILES)
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
                "avx512_fp16", "amx_tile", "asimd", "sve", "sve2")
+CONFIRM = 3              # processes that measure a plan (best time per candidate) before it is fixed
 _BUDGET = 0.002          # seconds of timing per candidate (after one warm-up call)
 _MAX_REPEATS = 20
 
@@ -200,9 +206,24 @@ def rows_bucket(m):
     return 1 << max(0, int(m) - 1).bit_length()
 
 
+def merge_timings(old, new, options):
+    """A plan from the measurement `new` and the earlier plan `old` (None: first time):
+    each candidate keeps its best time, the choice is the fastest (ties: the earlier
+    option), and ``runs`` counts the measurements."""
+    seconds = dict(new["seconds"])
+    if old is not None:
+        for c, t in old.get("seconds", {}).items():
+            if c in seconds:
+                seconds[c] = min(seconds[c], float(t))
+    best = min(options, key=lambda c: (seconds.get(c, float("inf")), options.index(c)))
+    runs = (int(old.get("runs", 1)) if old is not None else 0) + 1
+    return {"choice": best, "seconds": seconds, "runs": runs}
+
+
 # -- the planner --------------------------------------------------------------------
 class Planner:
-    """Chooses, measures once, remembers (in memory and in `path`) the fastest product kernel.
+    """Chooses, measures (once per process, in the first `CONFIRM` processes), remembers (in
+    memory and in `path`) the fastest product kernel.
 
     path  : the JSON cache (None: ``<settings cache_dir>/plans.json``; False: memory only)
     force : one of CHOICES answered for every product it applies to (others fall back to 'blas')
@@ -219,6 +240,7 @@ class Planner:
         self._machine = None
         self._memo = {}              # (op, shapes, layouts, dtype, threads) -> choice: the per-step fast path
         self._lock = threading.Lock()  # one planning at a time (pool threads may ask together)
+        self._measured = set()       # plan keys measured by this planner (once each)
         self.used = {}               # plan key -> choice, for the products this process ran
 
     def key(self, op, a, W, out, threads):
@@ -246,7 +268,11 @@ class Planner:
                 plans = self._load()
                 found = plans.get(key)
                 if found is None or found.get("choice") not in options:
-                    found = plans[key] = self.measure(a, W, out, threads, options)
+                    found = None                                     # unknown, or stale candidates
+                if found is None or (key not in self._measured and found.get("runs", 1) < CONFIRM):
+                    found = plans[key] = merge_timings(found, self.measure(a, W, out, threads, options),
+                                                       options)
+                    self._measured.add(key)
                     self._save()
             choice = found["choice"]
             self.used[key] = choice

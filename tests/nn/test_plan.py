@@ -81,22 +81,37 @@ def test_injected_timings_make_planning_deterministic():
     assert p.choose_tile("step", 50, 64, 256) == 1
 
 
-def test_a_plan_is_measured_once_then_read_from_disk(tmp_path):
+def test_a_plan_is_measured_by_the_first_processes_then_read_from_disk(tmp_path):
     path = tmp_path / "plans.json"
     a, W, out = _operands(40, 50, 60)
-    calls = []
-    p = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 1, "blas": 2, "blas1": 3}, calls))
-    assert p.choose("dense.fwd", a, W, out) == "tile6x16"
-    assert p.choose("dense.fwd", a, W, out) == "tile6x16"
-    assert len(calls) == len(plan.candidates(a, W, out, 1))                 # measured once
-    data = json.loads(path.read_text())
-    assert data["machine"] == plan.machine_key()
-    assert list(data["plans"].values())[0]["choice"] == "tile6x16"
+    for run in range(1, plan.CONFIRM + 1):                                  # one Planner per process
+        calls = []
+        p = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 1, "blas": 2, "blas1": 3}, calls))
+        assert p.choose("dense.fwd", a, W, out) == "tile6x16"
+        assert p.choose("dense.fwd", a, W, out) == "tile6x16"
+        assert len(calls) == len(plan.candidates(a, W, out, 1))             # once per process
+        data = json.loads(path.read_text())
+        assert data["machine"] == plan.machine_key()
+        assert list(data["plans"].values())[0]["choice"] == "tile6x16"
+        assert list(data["plans"].values())[0]["runs"] == run
 
     def must_not_time(choice, fn):
         raise AssertionError("a cached plan was measured again")
     again = plan.Planner(path=str(path), timer=must_not_time)
     assert again.choose("dense.fwd", a, W, out) == "tile6x16"
+
+
+def test_a_measurement_spoiled_by_load_is_corrected_by_the_next_process(tmp_path):
+    path = tmp_path / "plans.json"
+    a, W, out = _operands(40, 50, 60)
+    busy = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 3, "blas": 90, "blas1": 2}))
+    assert busy.choose("dense.fwd", a, W, out) == "blas1"                  # BLAS threads starved
+    quiet = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 3, "blas": 1, "blas1": 2}))
+    assert quiet.choose("dense.fwd", a, W, out) == "blas"
+    busy_again = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 3, "blas": 90, "blas1": 2}))
+    assert busy_again.choose("dense.fwd", a, W, out) == "blas"             # best times are kept
+    seconds = list(json.loads(path.read_text())["plans"].values())[0]["seconds"]
+    assert seconds["blas"] == 1 and seconds["blas1"] == 2
 
 
 def test_the_cache_key_names_the_cpu_and_versions():
