@@ -137,48 +137,123 @@ def _noise_bucket(state, V):
 # between the cores.  (train_chunk, which allocates its scratch, keeps them:
 # once per chunk.)
 
+# Register tiling.  A dot product or update of one row pair per pass over d loads
+# two rows for one multiply-add per element; the passes below take two context
+# rows and three output rows at once (six products for five loads), or fold two
+# to four rows into one read-modify-write of the row they update.  The blocks are
+# padded (a context row repeated, the centre repeated as an output) and the padding
+# gets zero errors, so it costs a few wasted products and changes nothing else.
+
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
 def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_table, logits, grad):
     """HogBatch skip-gram step for one centre word; returns the summed loss of its n_ctx pairs.
 
     syn0, syn1neg : float32 (V, D), updated in place
-    ctx  : int32 (>= n_ctx,)  context word ids (inputs)
-    outs : int32 (>= n_out,)  outs[0] = centre word (label 1), then the shared noise words (label 0)
-    logits : float32 (>= n_ctx, >= n_out) scratch; grad : float32 (>= n_ctx, D) scratch
+    ctx  : int32 (>= n_ctx + 1,)  context word ids (inputs); one slot of room for padding
+    outs : int32 (>= n_out + 2,)  outs[0] = centre word (label 1), then the shared noise words
+        (label 0); two slots of room for padding
+    logits : float32 (>= n_ctx + 1, >= n_out + 2) scratch; grad : float32 (>= n_ctx + 1, D) scratch
     """
     D = syn0.shape[1]
     loss = 0.0
-    # logits block and output errors g = alpha (y - s(v_c . u_o))            # (M, 1+K)
-    for m in range(n_ctx):
-        c = ctx[m]
-        for k in range(n_out):
-            o = outs[k]
-            f = np.float32(0.0)
+    m2 = n_ctx + (n_ctx & 1)                 # contexts padded to pairs
+    if m2 > n_ctx:
+        ctx[n_ctx] = ctx[0]
+    n3 = ((n_out + 2) // 3) * 3               # outputs padded to triples
+    for k in range(n_out, n3):
+        outs[k] = outs[0]
+    # logits, 2 contexts x 3 outputs per pass                               # (M, 1+K)
+    for m in range(0, m2, 2):
+        c0 = ctx[m]
+        c1 = ctx[m + 1]
+        for k in range(0, n3, 3):
+            o0 = outs[k]
+            o1 = outs[k + 1]
+            o2 = outs[k + 2]
+            f00 = np.float32(0.0)
+            f01 = np.float32(0.0)
+            f02 = np.float32(0.0)
+            f10 = np.float32(0.0)
+            f11 = np.float32(0.0)
+            f12 = np.float32(0.0)
             for d in range(D):
-                f += syn0[c, d] * syn1neg[o, d]
-            if k == 0:
+                a0 = syn0[c0, d]
+                a1 = syn0[c1, d]
+                b0 = syn1neg[o0, d]
+                b1 = syn1neg[o1, d]
+                b2 = syn1neg[o2, d]
+                f00 += a0 * b0
+                f01 += a0 * b1
+                f02 += a0 * b2
+                f10 += a1 * b0
+                f11 += a1 * b1
+                f12 += a1 * b2
+            logits[m, k] = f00
+            logits[m, k + 1] = f01
+            logits[m, k + 2] = f02
+            logits[m + 1, k] = f10
+            logits[m + 1, k + 1] = f11
+            logits[m + 1, k + 2] = f12
+    # output errors g = alpha (y - s(v_c . u_o)), zero on the padding        # (M, 1+K)
+    for m in range(m2):
+        for k in range(n3):
+            f = logits[m, k]
+            if m >= n_ctx or k >= n_out:
+                logits[m, k] = 0.0
+            elif k == 0:
                 loss -= _logsig(f, logsig_table)
                 logits[m, k] = alpha * (1.0 - _sig(f, sig_table))
             else:
                 loss -= _logsig(-f, logsig_table)
                 logits[m, k] = -alpha * _sig(f, sig_table)
-    # input gradients from the old outputs: grad = G @ U_out                  # (M, D)
-    for m in range(n_ctx):
-        for d in range(D):
-            grad[m, d] = 0.0
-        for k in range(n_out):
-            g = logits[m, k]
-            o = outs[k]
-            for d in range(D):
-                grad[m, d] += g * syn1neg[o, d]
-    # outputs from the (still old) inputs: U_out += G^T @ V_ctx               # (1+K, D)
+    # input gradients from the old outputs: grad = G @ U_out, 2 x 3 per pass   # (M, D)
+    for m in range(0, m2, 2):
+        for k in range(0, n3, 3):
+            o0 = outs[k]
+            o1 = outs[k + 1]
+            o2 = outs[k + 2]
+            g00 = logits[m, k]
+            g01 = logits[m, k + 1]
+            g02 = logits[m, k + 2]
+            g10 = logits[m + 1, k]
+            g11 = logits[m + 1, k + 1]
+            g12 = logits[m + 1, k + 2]
+            if k == 0:
+                for d in range(D):
+                    b0 = syn1neg[o0, d]
+                    b1 = syn1neg[o1, d]
+                    b2 = syn1neg[o2, d]
+                    grad[m, d] = g00 * b0 + g01 * b1 + g02 * b2
+                    grad[m + 1, d] = g10 * b0 + g11 * b1 + g12 * b2
+            else:
+                for d in range(D):
+                    b0 = syn1neg[o0, d]
+                    b1 = syn1neg[o1, d]
+                    b2 = syn1neg[o2, d]
+                    grad[m, d] += g00 * b0 + g01 * b1 + g02 * b2
+                    grad[m + 1, d] += g10 * b0 + g11 * b1 + g12 * b2
+    # outputs from the (still old) inputs: U_out += G^T @ V_ctx, 4 then 2 contexts per pass  # (1+K, D)
+    m4 = m2 - (m2 & 3)
     for k in range(n_out):
         o = outs[k]
-        for m in range(n_ctx):
-            g = logits[m, k]
-            c = ctx[m]
+        for m in range(0, m4, 4):
+            g0 = logits[m, k]
+            g1 = logits[m + 1, k]
+            g2 = logits[m + 2, k]
+            g3 = logits[m + 3, k]
+            c0 = ctx[m]
+            c1 = ctx[m + 1]
+            c2 = ctx[m + 2]
+            c3 = ctx[m + 3]
             for d in range(D):
-                syn1neg[o, d] += g * syn0[c, d]
+                syn1neg[o, d] += (g0 * syn0[c0, d] + g1 * syn0[c1, d]) + (g2 * syn0[c2, d] + g3 * syn0[c3, d])
+        if m4 < m2:
+            g0 = logits[m4, k]
+            g1 = logits[m4 + 1, k]
+            c0 = ctx[m4]
+            c1 = ctx[m4 + 1]
+            for d in range(D):
+                syn1neg[o, d] += g0 * syn0[c0, d] + g1 * syn0[c1, d]
     # then the inputs
     for m in range(n_ctx):
         c = ctx[m]
@@ -202,10 +277,10 @@ def hs_step(syn1, x, points, codes, w, n_code, alpha, sig_table, logsig_table, e
             f += x[d] * syn1[p, d]
         if codes[w, j] == 0:     # label 1: -log s(f)
             loss -= _logsig(f, logsig_table)
-            g = alpha * (1.0 - _sig(f, sig_table))
+            g = np.float32(alpha * (1.0 - _sig(f, sig_table)))   # float32 (see cbow_step)
         else:                    # label 0: -log s(-f)
             loss -= _logsig(-f, logsig_table)
-            g = -alpha * _sig(f, sig_table)
+            g = np.float32(-alpha * _sig(f, sig_table))
         for d in range(D):
             err[d] += g * syn1[p, d]
             syn1[p, d] += g * x[d]
@@ -214,37 +289,62 @@ def hs_step(syn1, x, points, codes, w, n_code, alpha, sig_table, logsig_table, e
 
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
 def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_code, alpha,
-              sig_table, logsig_table, h, err):
+              sig_table, logsig_table, h, err, logits):
     """CBOW (mean of context) step for one centre word; returns its loss (one pair).
 
     The outputs take an exact SGD step; each context row moves by -alpha dL/dh (word2vec's rule).
 
-    outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off);
-    points/codes row w, n_code long = the centre's Huffman path (n_code = 0 turns hierarchical
-    softmax off).  h, err : float32 (D,) scratch."""
+    outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off), with
+    two slots of room for padding; points/codes row w, n_code long = the centre's Huffman path
+    (n_code = 0 turns hierarchical softmax off).  h, err : float32 (D,) scratch;
+    logits : float32 (>= n_out + 2,) scratch."""
     D = syn0.shape[1]
     inv = np.float32(1.0 / n_ctx)
-    for d in range(D):
-        h[d] = 0.0
-        err[d] = 0.0
-    for m in range(n_ctx):
-        c = ctx[m]
+    m2 = n_ctx - (n_ctx & 1)
+    if m2 == n_ctx:
         for d in range(D):
-            h[d] += syn0[c, d]
+            h[d] = 0.0
+    else:
+        c = ctx[m2]
+        for d in range(D):
+            h[d] = syn0[c, d]
+    for m in range(0, m2, 2):                # two context rows per pass
+        c0 = ctx[m]
+        c1 = ctx[m + 1]
+        for d in range(D):
+            h[d] += syn0[c0, d] + syn0[c1, d]
     for d in range(D):
         h[d] *= inv                                                         # (D,) mean
+        err[d] = 0.0
     loss = 0.0
+    # logits of 3 outputs per pass over h, from the old outputs (padded with copies of the centre)
+    n3 = ((n_out + 2) // 3) * 3
+    for k in range(n_out, n3):
+        outs[k] = outs[0]
+    for k in range(0, n3, 3):
+        o0 = outs[k]
+        o1 = outs[k + 1]
+        o2 = outs[k + 2]
+        f0 = np.float32(0.0)
+        f1 = np.float32(0.0)
+        f2 = np.float32(0.0)
+        for d in range(D):
+            x = h[d]
+            f0 += x * syn1neg[o0, d]
+            f1 += x * syn1neg[o1, d]
+            f2 += x * syn1neg[o2, d]
+        logits[k] = f0
+        logits[k + 1] = f1
+        logits[k + 2] = f2
     for k in range(n_out):
         o = outs[k]
-        f = np.float32(0.0)
-        for d in range(D):
-            f += h[d] * syn1neg[o, d]
+        f = logits[k]
         if k == 0:
             loss -= _logsig(f, logsig_table)
-            g = alpha * (1.0 - _sig(f, sig_table))
+            g = np.float32(alpha * (1.0 - _sig(f, sig_table)))   # float32: the row loops stay float32 SIMD
         else:
             loss -= _logsig(-f, logsig_table)
-            g = -alpha * _sig(f, sig_table)
+            g = np.float32(-alpha * _sig(f, sig_table))
         for d in range(D):
             err[d] += g * syn1neg[o, d]
             syn1neg[o, d] += g * h[d]
@@ -286,11 +386,11 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     for s in range(s_begin, s_end):
         max_len = max(max_len, offsets[s + 1] - offsets[s])
     sen = np.empty(max_len, np.int32)                  # kept words of one sentence
-    ctx = np.empty(2 * window, np.int32)
-    outs = np.empty(negative + 1, np.int32)
+    ctx = np.empty(2 * window + 1, np.int32)        # + padding (sg_ns_step)
+    outs = np.empty(negative + 3, np.int32)
     nxt = np.empty(max(negative, 1), np.int32)         # noise words of the next centre
-    logits = np.empty((2 * window, negative + 1), np.float32)
-    grad = np.empty((2 * window, D), np.float32)
+    logits = np.empty((2 * window + 1, negative + 3), np.float32)
+    grad = np.empty((2 * window + 1, D), np.float32)
     h = np.empty(D, np.float32)
     err = np.empty(D, np.float32)
     loss = 0.0
@@ -366,7 +466,7 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
             else:
                 loss += cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out,
                                   points, codes, centre, n_code, alpha,
-                                  sig_table, logsig_table, h, err)
+                                  sig_table, logsig_table, h, err, logits[0])
                 pairs += 1
     rng[0] = state
     stats[STAT_LOSS] += loss

@@ -130,9 +130,11 @@ def test_sg_ns_step_is_one_sgd_step_on_the_reference_loss(seed):
     outs = rng.integers(0, V, size=int(rng.integers(2, 7))).astype(np.int32)
     s0, s1 = syn0.astype(np.float32), syn1neg.astype(np.float32)
     ref0, ref1 = s0.astype(np.float64), s1.astype(np.float64)  # the weights before the step
-    logits = np.empty((len(ctx), len(outs)), np.float32)
-    grad = np.empty((len(ctx), D), np.float32)
-    loss = kernels.sg_ns_step(s0, s1, ctx, len(ctx), outs, len(outs), np.float32(alpha),
+    # the step pads contexts to pairs and outputs to triples in the room after them
+    ctx_room, outs_room = np.append(ctx, -1).astype(np.int32), np.append(outs, [-1, -1]).astype(np.int32)
+    logits = np.empty((len(ctx) + 1, len(outs) + 2), np.float32)
+    grad = np.empty((len(ctx) + 1, D), np.float32)
+    loss = kernels.sg_ns_step(s0, s1, ctx_room, len(ctx), outs_room, len(outs), np.float32(alpha),
                               SIG, LOGSIG, logits, grad)
     g0, g1 = sg_ns_grad(ref0, ref1, ctx, outs)
     _check_step(s0, ref0, g0, alpha)
@@ -158,8 +160,9 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
     # the Huffman tables hold one path per word: put this one in row 1 of two
     points, codes = np.zeros((2, 3), np.int32), np.zeros((2, 3), np.int8)
     points[1], codes[1] = point, code
-    loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs, n_out, points, codes, 1, n_code,
-                             np.float32(alpha), SIG, LOGSIG, h, err)
+    outs_room, logits = np.append(outs, [-1, -1]).astype(np.int32), np.empty(len(outs) + 2, np.float32)
+    loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs_room, n_out, points, codes, 1, n_code,
+                             np.float32(alpha), SIG, LOGSIG, h, err, logits)
     ref_args = (ctx, outs[:n_out], point[:n_code], code[:n_code])
     grads = list(cbow_grad(*old, *ref_args))
     # word2vec's rule: each context occurrence moves by -alpha dL/dh = M times its exact share
