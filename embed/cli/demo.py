@@ -27,7 +27,9 @@ def register(subparsers):
     p.add_argument("--offline", action="store_true",
                    help="do not download text8; train on the best corpus already here (default: download "
                         "text8 once into the cache when it is missing)")
-    p.add_argument("--workers", type=positive_int, default=None, help="training threads (default: all cores)")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="training threads (default: 1 on a corpus under 2M words, so that the answers are "
+                        "the same on every run; all cores on a larger one)")
     p.add_argument("--dim", dest="vector_size", type=positive_int, default=100, metavar="DIM",
                    help="vector size (default 100)")
     p.set_defaults(func=cmd_demo)
@@ -61,10 +63,10 @@ def show_training(path, args, folder):
     corpus = demo.encode(path)
     n_words = int(corpus.raw_words)
     epochs = args.epochs or demo.default_epochs(n_words)
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or demo.default_workers(n_words)
     print(f"training skip-gram: {human_count(n_words)} words, {len(corpus.vocab)} in vocabulary, "
           f"dim {args.vector_size}, window {demo.WINDOW}, {demo.NEGATIVE} negatives, {epochs} epochs, "
-          f"{workers} threads ...", flush=True)
+          f"{workers} thread{'s' if workers > 1 else ''} ...", flush=True)
     model = demo.train(corpus, vector_size=args.vector_size, epochs=epochs, workers=workers)
     vec_path = os.path.join(folder, "vectors.bin")
     model.wv.save_word2vec_format(vec_path, binary=True)

@@ -3,9 +3,9 @@
 
 def test_demo_on_small_corpus(corpus, tmp_path, run, fails):
     out = tmp_path / "demo"
-    code, stdout, err = run("demo", "--corpus", corpus, "--epochs", "2", "--out", out, "--dim", "16",
-                            "--workers", "1")
+    code, stdout, err = run("demo", "--corpus", corpus, "--epochs", "2", "--out", out, "--dim", "16")
     assert code == 0, err
+    assert "12k words" in stdout and "2 epochs, 1 thread ..." in stdout   # a small corpus: one thread
     assert f"corpus: {corpus} (given with --corpus)" in stdout
     assert "nearest neighbours:" in stdout
     assert "france - paris + rome = " in stdout

@@ -1,4 +1,6 @@
 """The demo's steps on hand-made vectors whose analogies have known answers."""
+import os
+
 import numpy as np
 
 from embed.vectors.keyedvectors import KeyedVectors
@@ -42,6 +44,7 @@ def test_neighbours_and_epochs():
     near = demo.neighbours(built_vectors(), count=2, topn=2)
     assert list(near) == ["france", "king"] and all(len(v) == 2 for v in near.values())
     assert demo.default_epochs(1_999_999) == 10 and demo.default_epochs(2_000_000) == 5
+    assert demo.default_workers(1_999_999) == 1 and demo.default_workers(2_000_000) == (os.cpu_count() or 1)
 
 
 def test_analogy_plot_needs_two_pairs(tmp_path):
