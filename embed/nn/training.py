@@ -38,7 +38,9 @@ def check_fit_options(epochs, batch_size, n, threads, thread_mode, validation_da
 def training_threads(layers, optimizer, threads=None, thread_mode="blas"):
     """Set up the cores for a training loop; everything is restored on exit.
 
-    thread_mode "blas": BLAS threads each product (limited to `threads` when given);
+    thread_mode "blas": BLAS threads each product (limited to `threads` when given), and
+    the optimizer splits its update of big arrays across `embed.parallel` (its one
+    Numba kernel is otherwise the only single-threaded part of a step);
     "pool": BLAS on one thread, big products and updates split in row blocks
     across `embed.parallel` (`threads` workers, default: the BLAS thread count).
     Also, while training: layers reuse their output buffers batch after batch, and
@@ -46,8 +48,9 @@ def training_threads(layers, optimizer, threads=None, thread_mode="blas"):
     """
     from .. import parallel
     pool = None
+    workers = parallel.team(int(threads) if threads is not None else parallel.blas_threads())
     if thread_mode == "pool":
-        pool = parallel.team(int(threads) if threads is not None else parallel.blas_threads())
+        pool = workers
         blas_limit = parallel.blas_limit(1)
     elif threads is not None:
         blas_limit = parallel.blas_limit(int(threads))
@@ -60,7 +63,7 @@ def training_threads(layers, optimizer, threads=None, thread_mode="blas"):
                 if hasattr(layer, "reuse_buffers"):
                     layer.reuse_buffers = True
                 layer.pool = pool
-            optimizer.pool = pool
+            optimizer.pool = workers
             layers[0].input_grad = False
             yield pool
     finally:

@@ -202,7 +202,12 @@ def test_fit_with_threads_agrees_with_one_thread():
     for threads, mode in ((1, "blas"), (2, "pool"), (2, "blas")):
         m = Sequential([Dense(128, "relu"), Dense(3, "softmax")], seed=0)
         m.compile(loss="categorical_crossentropy", optimizer="adam", lr=1e-3)
-        m.fit(X, y, epochs=2, batch_size=128, seed=0, threads=threads, thread_mode=mode)
+        pools = []
+        m.fit(X, y, epochs=2, batch_size=128, seed=0, threads=threads, thread_mode=mode,
+              callbacks=[lambda epoch, logs: pools.append((m.layers[0].pool, m.optimizer.pool))])
+        layer_pool, opt_pool = pools[0]
+        assert (opt_pool is None) == (threads == 1)                   # updates split in both modes
+        assert (layer_pool is None) == (mode == "blas" or threads == 1)
         assert m.layers[0].pool is None and m.optimizer.pool is None     # reset after fit
         preds.append(m.predict(X))
     np.testing.assert_allclose(preds[0], preds[1], rtol=1e-4, atol=1e-5)
