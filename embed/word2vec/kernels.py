@@ -139,10 +139,11 @@ def _noise_bucket(state, V):
 
 # Register tiling.  A dot product or update of one row pair per pass over d loads
 # two rows for one multiply-add per element; the passes below take two context
-# rows and three output rows at once (six products for five loads), or fold two
-# to four rows into one read-modify-write of the row they update.  The blocks are
-# padded (a context row repeated, the centre repeated as an output) and the padding
-# gets zero errors, so it costs a few wasted products and changes nothing else.
+# rows and three output rows at once (six products for five row reads), for the
+# logits and for both gradient products.  The blocks are padded (a context row
+# repeated, the centre repeated as an output) and the padding gets zero errors,
+# so it costs a few wasted products and changes nothing else.  Every gradient is
+# computed from the weights as they were before the step (the inputs are moved last).
 
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
 def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_table, logits, grad):
@@ -232,28 +233,26 @@ def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_
                     b2 = syn1neg[o2, d]
                     grad[m, d] += g00 * b0 + g01 * b1 + g02 * b2
                     grad[m + 1, d] += g10 * b0 + g11 * b1 + g12 * b2
-    # outputs from the (still old) inputs: U_out += G^T @ V_ctx, 4 then 2 contexts per pass  # (1+K, D)
-    m4 = m2 - (m2 & 3)
-    for k in range(n_out):
-        o = outs[k]
-        for m in range(0, m4, 4):
-            g0 = logits[m, k]
-            g1 = logits[m + 1, k]
-            g2 = logits[m + 2, k]
-            g3 = logits[m + 3, k]
+    # outputs from the (still old) inputs: U_out += G^T @ V_ctx, 3 outputs x 2 contexts per pass
+    for k in range(0, n3, 3):
+        o0 = outs[k]
+        o1 = outs[k + 1]
+        o2 = outs[k + 2]
+        for m in range(0, m2, 2):
+            g00 = logits[m, k]
+            g01 = logits[m, k + 1]
+            g02 = logits[m, k + 2]
+            g10 = logits[m + 1, k]
+            g11 = logits[m + 1, k + 1]
+            g12 = logits[m + 1, k + 2]
             c0 = ctx[m]
             c1 = ctx[m + 1]
-            c2 = ctx[m + 2]
-            c3 = ctx[m + 3]
             for d in range(D):
-                syn1neg[o, d] += (g0 * syn0[c0, d] + g1 * syn0[c1, d]) + (g2 * syn0[c2, d] + g3 * syn0[c3, d])
-        if m4 < m2:
-            g0 = logits[m4, k]
-            g1 = logits[m4 + 1, k]
-            c0 = ctx[m4]
-            c1 = ctx[m4 + 1]
-            for d in range(D):
-                syn1neg[o, d] += g0 * syn0[c0, d] + g1 * syn0[c1, d]
+                a0 = syn0[c0, d]
+                a1 = syn0[c1, d]
+                syn1neg[o0, d] += g00 * a0 + g10 * a1
+                syn1neg[o1, d] += g01 * a0 + g11 * a1
+                syn1neg[o2, d] += g02 * a0 + g12 * a1
     # then the inputs
     for m in range(n_ctx):
         c = ctx[m]
@@ -336,18 +335,30 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_
         logits[k] = f0
         logits[k + 1] = f1
         logits[k + 2] = f2
-    for k in range(n_out):
-        o = outs[k]
+    for k in range(n3):
         f = logits[k]
-        if k == 0:
+        if k >= n_out:
+            logits[k] = 0.0
+        elif k == 0:
             loss -= _logsig(f, logsig_table)
-            g = np.float32(alpha * (1.0 - _sig(f, sig_table)))   # float32: the row loops stay float32 SIMD
+            logits[k] = alpha * (1.0 - _sig(f, sig_table))
         else:
             loss -= _logsig(-f, logsig_table)
-            g = np.float32(-alpha * _sig(f, sig_table))
+            logits[k] = -alpha * _sig(f, sig_table)
+    # errors from the old outputs, then the outputs, 3 per pass
+    for k in range(0, n3, 3):
+        o0 = outs[k]
+        o1 = outs[k + 1]
+        o2 = outs[k + 2]
+        g0 = logits[k]
+        g1 = logits[k + 1]
+        g2 = logits[k + 2]
         for d in range(D):
-            err[d] += g * syn1neg[o, d]
-            syn1neg[o, d] += g * h[d]
+            x = h[d]
+            err[d] += g0 * syn1neg[o0, d] + g1 * syn1neg[o1, d] + g2 * syn1neg[o2, d]
+            syn1neg[o0, d] += g0 * x
+            syn1neg[o1, d] += g1 * x
+            syn1neg[o2, d] += g2 * x
     if n_code > 0:
         loss += hs_step(syn1, h, points, codes, w, n_code, alpha, sig_table, logsig_table, err)
     # every context vector gets the whole error of h (see the module docstring)

@@ -150,7 +150,7 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
     syn0, syn1neg, syn1 = (w.astype(np.float32) for w in _weights(rng, V, D))
     old = [w.astype(np.float64) for w in (syn0, syn1neg, syn1)]
     ctx = rng.integers(0, V, size=int(rng.integers(1, 8))).astype(np.int32)
-    # distinct outputs: CBOW updates them one after the other, as word2vec does
+    # distinct outputs (the reference sums one term per output; the step handles repeats the same way)
     outs = rng.choice(V, size=4, replace=False).astype(np.int32)
     n_out = 0 if mode == "hs" else len(outs)
     point = rng.choice(V - 1, size=3, replace=False).astype(np.int32)
