@@ -8,7 +8,8 @@ Protocol
 - Corpus: --corpus (default $EMBED_DATA/wiki_sample.txt).  The 5.16M-word corpus of the issue is
   GCIDE + wiki_sample + tinyshakespeare (corpora/README.md).
 - Settings, identical for every run: skip-gram, dim 100, window 5, negative 5, sample 1e-3,
-  min_count 5, --epochs total epochs (default 3), learning rate 0.025 -> 0.0001 over all epochs.
+  min_count 5, --epochs total epochs (default 3), learning rate 0.05 -> 0.0001 over all epochs
+  (pinned here: the library's default for skip-gram was 0.025 before).
 - "1 process" is `Word2Vec(workers=1).fit(path)` in this process (one thread, deterministic for a
   seed).  "W workers" is `fit(path, client=...)` on a `LocalCluster` of W worker processes of one
   thread each, `syncs_per_epoch` rounds per epoch, merge rule --merge.
@@ -31,7 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, sg=True)
+SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, sg=True, alpha=0.05)
 
 
 def evaluate(model):
