@@ -60,7 +60,7 @@ def test_idx_corrupt_files(tmp_path):
         read_idx(cut)
     junk = tmp_path / "junk.gz"
     junk.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
-    with pytest.raises(EmbedError):
+    with pytest.raises(EmbedError, match="junk.gz: corrupt or truncated file"):
         read_idx(junk)
     with pytest.raises(EmbedError, match="not found"):
         read_idx(tmp_path / "missing")

@@ -127,7 +127,7 @@ def test_load_rejects_corrupt_and_foreign_files(tmp_path):
         Sequential.load(truncated)
     other = tmp_path / "other.npz"
     np.savez(other, a=np.zeros(3))
-    with pytest.raises(EmbedError):
+    with pytest.raises(EmbedError, match=r"other.npz is not a valid embed model file"):
         Sequential.load(other)
     with pytest.raises(EmbedError, match="not found"):
         Sequential.load(tmp_path / "missing.npz")

@@ -1,6 +1,7 @@
 """encode_corpus: flat int32 tokens + int64 offsets, sentence splitting, errors, shards on disk."""
 import collections
 import os
+import re
 
 import numpy as np
 import pytest
@@ -119,10 +120,13 @@ def test_empty_or_too_rare_corpus_is_an_error(tmp_path, content, match):
         encode_corpus(str(path))
 
 
-@pytest.mark.parametrize("kwargs", [{"min_count": -2}, {"max_words": 0}, {"max_vocab_size": 0},
-                                    {"tokenizer": "nope"}])
-def test_bad_parameters_are_errors(kwargs):
-    with pytest.raises(EmbedError):
+@pytest.mark.parametrize("kwargs, message", [
+    ({"min_count": -2}, "min_count must be a non-negative integer, got -2"),
+    ({"max_words": 0}, "max_words must be a positive integer, got 0"),
+    ({"max_vocab_size": 0}, "max_vocab_size must be a positive integer or None, got 0"),
+    ({"tokenizer": "nope"}, "unknown tokenizer 'nope'; choose from: regexp,")])
+def test_bad_parameters_are_errors_naming_the_parameter(kwargs, message):
+    with pytest.raises(EmbedError, match=f"^{re.escape(message)}"):
         encode_corpus(["a b"], **kwargs)
 
 

@@ -1,5 +1,6 @@
 """Vocabulary: counting, ordering, pruning, subsampling and noise distributions."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -107,10 +108,13 @@ def test_all_words_below_min_count_or_no_tokens_is_an_error():
         Vocab.build([[], []])
 
 
-@pytest.mark.parametrize("kwargs", [{"min_count": -1}, {"min_count": 2.5},
-                                    {"max_vocab_size": 0}, {"max_vocab_size": "10"}])
-def test_bad_settings_are_errors(kwargs):
-    with pytest.raises(EmbedError):
+@pytest.mark.parametrize("kwargs, message", [
+    ({"min_count": -1}, "min_count must be a non-negative integer, got -1"),
+    ({"min_count": 2.5}, "min_count must be a non-negative integer, got 2.5"),
+    ({"max_vocab_size": 0}, "max_vocab_size must be a positive integer or None, got 0"),
+    ({"max_vocab_size": "10"}, "max_vocab_size must be a positive integer or None, got '10'")])
+def test_bad_settings_are_errors_naming_the_parameter(kwargs, message):
+    with pytest.raises(EmbedError, match=f"^{re.escape(message)}$"):
         Vocab.build(SENTENCES, **kwargs)
 
 
@@ -132,7 +136,7 @@ def test_keep_probs_match_word2vec_formula_by_hand():
     np.testing.assert_allclose(keep, expected, rtol=1e-6)
     assert keep[0] < 0.1 and keep[-1] == 1.0  # frequent words are thinned, rare kept
     assert np.all(v.keep_probs(0) == 1.0)
-    with pytest.raises(EmbedError):
+    with pytest.raises(EmbedError, match=r"sample must be in \[0, 1\), got -0.1"):
         v.keep_probs(-0.1)
 
 
