@@ -46,8 +46,8 @@ be readable under the same path by every worker (a shared filesystem).
    (g(n) ~ beta n: the touch-weighted mean), so the most frequent words do
    not get W overlapping steps.  Measured on 5.16M words (README): "sum"
    diverged with 4 workers at 8 syncs per epoch and "average" lost a third
-   of the analogy accuracy, while "adaptive" with saturation 0.25 and 32
-   syncs per epoch (the defaults) did better than one process with 2 workers.
+   of the analogy accuracy; "adaptive" with saturation 0.25 and 32 syncs per
+   epoch (the defaults) is the best scheme measured so far.
 4. Faults: a round's tasks are pure functions of (weights, slot, round, RNG
    state); the driver changes the model only when every slot of the round has
    returned.  A lost worker's task is rerun by Dask on another worker (which
