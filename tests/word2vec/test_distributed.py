@@ -223,3 +223,17 @@ def test_rounds_follow_the_single_process_learning_rate_schedule(corpus):
     finally:
         cluster_tasks.forget_run("schedule-test")
     np.testing.assert_allclose(model.syn0_, single.syn0_, atol=1e-4)
+
+
+def test_default_saturation_grows_with_the_number_of_workers():
+    assert distributed.default_saturation(1) == distributed.default_saturation(2) == distributed.SATURATION
+    assert distributed.default_saturation(4) == distributed.SATURATION_MANY > distributed.SATURATION
+
+
+def test_no_saturation_means_the_default_for_the_cluster_size(client, corpus):
+    """2 workers: fitting without `saturation` gives the vectors of saturation=SATURATION."""
+    implicit = _model().fit(str(corpus), client=client, merge="adaptive")
+    explicit = _model().fit(str(corpus), client=client, merge="adaptive", saturation=distributed.SATURATION)
+    np.testing.assert_array_equal(implicit.wv.vectors, explicit.wv.vectors)
+    other = _model().fit(str(corpus), client=client, merge="adaptive", saturation=distributed.SATURATION_MANY)
+    assert not np.array_equal(implicit.wv.vectors, other.wv.vectors)
