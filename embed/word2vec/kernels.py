@@ -145,6 +145,16 @@ def _noise_bucket(state, V):
 # so it costs a few wasted products and changes nothing else.  Every gradient is
 # computed from the weights as they were before the step (the inputs are moved last).
 
+@njit(inline="always")
+def _pad_to_triples(outs, n_out):
+    """Pad outs[n_out:] up to a multiple of 3 with copies of outs[0], so the steps can take
+    3 outputs per pass (the padded logits are computed and ignored); returns the padded count."""
+    n3 = ((n_out + 2) // 3) * 3
+    for k in range(n_out, n3):
+        outs[k] = outs[0]
+    return n3
+
+
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
 def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_table, logits, grad):
     """HogBatch skip-gram step for one centre word; returns the summed loss of its n_ctx pairs.
@@ -160,9 +170,7 @@ def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_
     m2 = n_ctx + (n_ctx & 1)                 # contexts padded to pairs
     if m2 > n_ctx:
         ctx[n_ctx] = ctx[0]
-    n3 = ((n_out + 2) // 3) * 3               # outputs padded to triples
-    for k in range(n_out, n3):
-        outs[k] = outs[0]
+    n3 = _pad_to_triples(outs, n_out)        # outputs padded to triples
     # logits, 2 contexts x 3 outputs per pass                               # (M, 1+K)
     for m in range(0, m2, 2):
         c0 = ctx[m]
@@ -317,9 +325,7 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_
         err[d] = 0.0
     loss = 0.0
     # logits of 3 outputs per pass over h, from the old outputs (padded with copies of the centre)
-    n3 = ((n_out + 2) // 3) * 3
-    for k in range(n_out, n3):
-        outs[k] = outs[0]
+    n3 = _pad_to_triples(outs, n_out)
     for k in range(0, n3, 3):
         o0 = outs[k]
         o1 = outs[k + 1]
