@@ -144,6 +144,33 @@ _tile_1x64 = _simd_tile(1, 4)
 _tile_5x16 = _simd_tile(5, 1)
 _tile_6x16 = _simd_tile(6, 1)
 _tile_1x16 = _simd_tile(1, 1)
+# The last B % 6 rows of tile 1, a 64-column panel at a time, in tiles with 8 to 12
+# accumulators (independent FMA chains), as many as the 6x16 tile keeps busy: a 1x16
+# tile per row has two AVX2 chains and waits on the FMA latency, which made a thread's
+# 25 batch rows (B=50 on two threads) markedly slower per row than 24.
+_tile_2x32 = _simd_tile(2, 2)
+_tile_3x32 = _simd_tile(3, 2)
+_tile_4x16 = _simd_tile(4, 1)
+
+
+@njit(**_JIT)
+def _rest_rows_64(a, W, out, b, j0, accumulate):
+    """out[b:, j0:j0+64] (+)= a[b:] @ W[:, j0:j0+64] for the last 1..5 rows (b = B // 6 * 6)."""
+    r = a.shape[0] - b
+    if r == 1:
+        _tile_1x64(a, W, out, b, j0, accumulate)
+    elif r == 2:
+        _tile_2x32(a, W, out, b, j0, accumulate)
+        _tile_2x32(a, W, out, b, j0 + 32, accumulate)
+    elif r == 3:
+        _tile_3x32(a, W, out, b, j0, accumulate)
+        _tile_3x32(a, W, out, b, j0 + 32, accumulate)
+    elif r == 4:
+        for j in range(j0, j0 + 64, 16):
+            _tile_4x16(a, W, out, b, j, accumulate)
+    elif r == 5:
+        for j in range(j0, j0 + 64, 16):
+            _tile_5x16(a, W, out, b, j, accumulate)
 
 
 @njit(**_JIT)
@@ -151,15 +178,24 @@ def _gemm_f32_block(a, W, out, accumulate, tile):
     B, K = a.shape
     N = W.shape[1]
     n16 = N // 16 * 16
-    n64 = N // 64 * 64 if tile == 0 else 0
-    for j0 in range(0, n64, 64):                     # tile 0: 5 x 64, then 16-wide columns
-        b = 0
-        while b + 5 <= B:
-            _tile_5x64(a, W, out, b, j0, accumulate)
-            b += 5
-        while b < B:
-            _tile_1x64(a, W, out, b, j0, accumulate)
-            b += 1
+    n64 = N // 64 * 64
+    if tile == 0:
+        for j0 in range(0, n64, 64):                 # tile 0: 5 x 64, then 16-wide columns
+            b = 0
+            while b + 5 <= B:
+                _tile_5x64(a, W, out, b, j0, accumulate)
+                b += 5
+            while b < B:
+                _tile_1x64(a, W, out, b, j0, accumulate)
+                b += 1
+    else:
+        b6 = B // 6 * 6
+        for j0 in range(0, n64, 64):                 # tile 1: 6 x 16 over a 64-column panel,
+            for j in range(j0, j0 + 64, 16):         # then the last B % 6 rows of the panel
+                for b in range(0, b6, 6):
+                    _tile_6x16(a, W, out, b, j, accumulate)
+            if b6 < B:
+                _rest_rows_64(a, W, out, b6, j0, accumulate)
     for j0 in range(n64, n16, 16):
         b = 0
         if tile == 0:
