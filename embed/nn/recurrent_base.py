@@ -311,9 +311,9 @@ class Recurrent(Layer):
             buf["dx"] = np.empty((T, B, D), dtype)
         dx2 = buf["dx"].reshape(T * B, D) if want_dx else None
 
-        np.copyto(buf["W_hT"], p["W_h"].T)                           # (G, H)
+        recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])      # (G, H)
         if want_dx:
-            np.copyto(buf["W_xT"], p["W_x"].T)                       # (G, D)
+            recurrent_kernels.transpose_into(p["W_x"], buf["W_xT"])  # (G, D)
 
         def scan(k, n):                                              # the time loop, by batch rows
             b0, b1 = split(B, n)[k]

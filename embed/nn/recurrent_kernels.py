@@ -97,6 +97,24 @@ def tanh_inplace(a):
         a[k] = act_tanh(a[k])
 
 
+@njit(**_JIT)
+def transpose_into(src, dst):
+    """dst = src.T, in 16 x 16 blocks.   src (R, C); dst (C, R) C-contiguous.
+
+    numpy's copy of a transposed view walks one side with a stride of a whole row;
+    at W_h's 4H = 512 columns (2 KB rows) that ran into cache-set conflicts and took
+    longer than the blocked loop, and backward copies W_h^T (and W_x^T) every chunk.
+    """
+    R, C = src.shape
+    for r0 in range(0, R, 16):
+        r1 = min(R, r0 + 16)
+        for c0 in range(0, C, 16):
+            c1 = min(C, c0 + 16)
+            for c in range(c0, c1):
+                for r in range(r0, r1):
+                    dst[c, r] = src[r, c]
+
+
 # ---------------------------------------------------------------------------
 # Input projection for integer ids: a row gather instead of one-hot @ W_x
 # ---------------------------------------------------------------------------
