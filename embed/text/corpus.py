@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..fileio import check_readable, is_compressed
-from . import corpus_cache, reader
+from . import corpus_cache, reader, scan
 from .encoder import encode_to_folder
 from .shards import ShardedCorpus, read_manifest
 from .tokenize import get_tokenizer
@@ -88,7 +88,8 @@ class EncodedCorpus:
 
 
 def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_vocab_size=None,
-                  cache=False, max_words=10000, progress=None, vocab=None, shard_tokens=None):
+                  cache=False, max_words=10000, progress=None, vocab=None, shard_tokens=None,
+                  kernels=None):
     """Tokenize, count and encode `source`.
 
     Parameters
@@ -106,6 +107,10 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
     progress : show a progress bar (None: only on a terminal)
     vocab : encode with this fixed `Vocab` instead of counting one
     shard_tokens : tokens per on-disk shard (default `shards.SHARD_TOKENS`)
+    kernels : None, or compiled kernels with scan_words and rehash_words
+        (`embed.word2vec.native.load()`): count the vocabulary of a plain file
+        with the ``regexp`` tokenizer through them (`scan.py`: the same result,
+        without Python's regex and dict per token)
 
     Returns a `ShardedCorpus` (on disk) for a path, an `EncodedCorpus` (in
     memory) for an iterable.
@@ -127,6 +132,9 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
         regular = corpus_cache.is_regular_file(path)
         pieces = lambda stats: _file_pieces(path, tokenize, stats)  # noqa: E731
         size = os.path.getsize(path) if regular and not is_compressed(path) else None
+        if kernels is not None and size is not None and tokenizer == "regexp":  # a plain file
+            job["fast_spool"] = lambda stats, tf, lf, tick: scan.spool_file(  # noqa: E731
+                path, kernels, lowercase, max_words, tf, lf, stats, tick)
         if cache and not (isinstance(tokenizer, str) and vocab is None and regular):
             why = ("it is not a regular file (read once)" if not regular else
                    "a custom tokenizer or fixed vocabulary cannot be keyed")
@@ -160,7 +168,8 @@ def encode_corpus(source, tokenizer="regexp", lowercase=True, min_count=5, max_v
                              on_disk.replaced_bytes, source="<iterable>", settings=dict(settings))
 
 
-def _encode(make_pieces, reiterable, where, settings, progress, vocab, shard_tokens, size=None):
+def _encode(make_pieces, reiterable, where, settings, progress, vocab, shard_tokens, size=None,
+            fast_spool=None):
     """Run the streaming encoder into a fresh private folder; its (temporary) ShardedCorpus."""
     from ..progress import bar as make_bar
 
@@ -176,7 +185,7 @@ def _encode(make_pieces, reiterable, where, settings, progress, vocab, shard_tok
                 return tick
 
             encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for,
-                             shard_tokens=shard_tokens, vocab=vocab)
+                             shard_tokens=shard_tokens, vocab=vocab, fast_spool=fast_spool)
         corpus = ShardedCorpus(folder, read_manifest(folder), source=where, temporary=True)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -137,7 +137,7 @@ def write_shards(tok_path, len_path, mapping, writer):
 
 
 def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=None,
-                     shard_tokens=None, vocab=None, extra=None):
+                     shard_tokens=None, vocab=None, extra=None, fast_spool=None):
     """Encode a source into shards in `folder` (which must exist); returns the manifest fields.
 
     make_pieces(stats) -> iterable of (tokens, end_of_line); `stats` is a fresh
@@ -145,7 +145,10 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
     be called twice.  settings : tokenizer, lowercase, min_count,
     max_vocab_size, max_words.  vocab : a fixed `Vocab` to encode with (no
     counting; words outside it are dropped).  bar_for(stats) -> a progress
-    callback for pass 1, or None.
+    callback for pass 1, or None.  fast_spool(stats, tok_file, len_file, tick) ->
+    ``(words, counts, n_raw)`` or None: a faster pass 1 that counts a
+    vocabulary exactly as `spool` does (`scan.spool_file`); used when counting
+    without pruning, and when it returns None pass 1 runs through `spool`.
     """
     from .reader import ReadStats
 
@@ -155,6 +158,15 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
     len_spool = os.path.join(folder, "spool.len")
 
     def run_pass(ids, prune_limit):
+        if fast_spool is not None and isinstance(ids, NewIds) and prune_limit is None:
+            stats = ReadStats()
+            with open(tok_spool, "wb") as tf, open(len_spool, "wb") as lf:
+                done = fast_spool(stats, tf, lf, bar_for(stats) if bar_for is not None else None)
+            if done is not None:
+                words, counts, n_raw = done
+                ids.update(zip(words, range(len(words))))
+                ids.next_id = len(words)
+                return stats, counts, n_raw, 0
         stats = ReadStats()
         with open(tok_spool, "wb") as tf, open(len_spool, "wb") as lf:
             tick = bar_for(stats) if bar_for is not None else None

@@ -64,6 +64,16 @@ def _decode(decoder, data, stats, final=False):
     return decoder.decode(data, final)
 
 
+def decode_counted(data, stats):
+    """`data` (bytes holding whole UTF-8 lines) as text; invalid bytes become U+FFFD, counted in `stats`.
+
+    Gives what the stream decoder of `iter_pieces` gives for the same lines: a
+    newline byte never continues a UTF-8 sequence, so lines decode alike one by
+    one or in a stream."""
+    _active.stats = stats
+    return data.decode("utf-8", errors="embed.replace_count")
+
+
 # Longest marks first: UTF-32-LE's starts with UTF-16-LE's.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))

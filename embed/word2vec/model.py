@@ -212,7 +212,8 @@ class Word2Vec:
         else:
             corpus = encode_corpus(source, tokenizer=self.tokenizer, lowercase=self.lowercase,
                                    min_count=self.min_count, max_vocab_size=self.max_vocab_size,
-                                   vocab=None if first else self.vocab_, progress=self.progress)
+                                   vocab=None if first else self.vocab_, progress=self.progress,
+                                   kernels=self._kernels())
         if first:
             self.vocab_ = corpus.vocab
         elif corpus.vocab is not self.vocab_ and corpus.vocab.words != self.vocab_.words:

@@ -4,9 +4,10 @@ Why.  A process that calls a jitted function carries Numba's compiler with it:
 ``import numba`` and loading even a cached kernel bring in LLVM, Numba's typing
 and lowering registries (and scipy.linalg for its BLAS check), about 120 MB of
 resident memory before the first word is trained; the model itself needs a few
-MB.  Compiling the three kernels of `kernels.py` once into a CPython extension
-module for this machine removes that floor: training then imports numpy and
-this small module only.
+MB.  Compiling the three kernels of `kernels.py` (and the two of the vocabulary
+pass, `embed/text/scan_kernels.py`, which `train_on_file` hands to
+`encode_corpus`) once into a CPython extension module for this machine removes
+that floor: training then imports numpy and this small module only.
 
 How.  `build(path)` runs Numba's ahead-of-time compiler (``numba.pycc``) on the
 very functions of `kernels.py` (their ``py_func``) with the explicit signatures
@@ -41,7 +42,9 @@ from .. import settings
 from ..errors import EmbedError
 
 MODULE = "_embed_w2v_native"  # the extension's import name (its PyInit_ symbol)
-KERNELS = ("train_chunk", "alias_table", "huffman_tree")
+KERNELS = ("train_chunk", "alias_table", "huffman_tree", "scan_words", "rehash_words")
+# the vocabulary pass's kernels (embed/text/scan_kernels.py) ride in the same module: one build, one load
+TEXT_KERNELS = ("scan_words", "rehash_words")
 # kernel -> (return type, argument types, arguments it writes): explicit signatures, the types
 # the driver (model.py) passes.  "f4[:,::1]" is a C-contiguous 2-D float32 array.
 SPECS = {
@@ -51,8 +54,12 @@ SPECS = {
                              "f8[::1]"), (0, 1, 2, 22, 23)),
     "alias_table": ("Tuple((f4[::1], i4[::1]))", ("f8[::1]",), ()),
     "huffman_tree": ("Tuple((i4[:,::1], i1[:,::1], i4[::1]))", ("i8[::1]",), ()),
+    "scan_words": ("i8", ("u1[::1]", "i8", "i8", "i8", "i8", "i8", "i4[::1]", "u8[::1]", "i8[::1]",
+                          "u1[::1]", "i8[::1]", "i4[::1]", "i8[::1]", "i8[::1]"), (6, 7, 8, 9, 10, 11, 12, 13)),
+    "rehash_words": ("void", ("i4[::1]", "u8[::1]", "i8"), (0,)),
 }
-_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "i4": "int32", "i8": "int64"}
+_DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "i4": "int32", "i8": "int64", "u1": "uint8",
+           "u8": "uint64"}
 MODES = ("auto", "native", "jit")
 
 _lock = threading.Lock()
@@ -81,7 +88,8 @@ def _key():
 
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("kernels.py", "tables.py", "native.py"):
+    for name in ("kernels.py", "tables.py", "native.py", os.path.join("..", "text", "scan_kernels.py"),
+                 os.path.join("..", "text", "scan.py")):
         with open(os.path.join(here, name), "rb") as f:
             h.update(f.read())
     try:
@@ -132,10 +140,16 @@ def _checked(name, fn):
     return call
 
 
-def _jit():
+def _kernel_functions():
+    """name -> the @njit function of every kernel (kernels.py, and text/scan_kernels.py for the vocabulary pass)."""
+    from ..text import scan_kernels
     from . import kernels
 
-    return SimpleNamespace(name="jit", **{k: getattr(kernels, k) for k in KERNELS})
+    return {k: getattr(scan_kernels if k in TEXT_KERNELS else kernels, k) for k in KERNELS}
+
+
+def _jit():
+    return SimpleNamespace(name="jit", **_kernel_functions())
 
 
 def _notice(msg):
@@ -169,7 +183,8 @@ def _build_in_child(path):
 
 
 def load(mode=None):
-    """The kernels as a namespace (train_chunk, alias_table, huffman_tree, name='native'|'jit')."""
+    """The kernels as a namespace (train_chunk, alias_table, huffman_tree, scan_words, rehash_words,
+    name='native'|'jit')."""
     if mode is None:
         mode = settings.get().kernels                 # EMBED_KERNELS, checked there
     mode = str(mode).strip().lower()
@@ -216,8 +231,9 @@ def build(path):
         from numba.pycc import CC, compiler
     from . import kernels
 
+    functions = _kernel_functions()
     for name in KERNELS:  # the JIT options this build reproduces
-        opts = getattr(kernels, name).targetoptions
+        opts = functions[name].targetoptions
         if not (opts.get("nogil") and opts.get("fastmath") is True):
             raise RuntimeError(f"kernels.{name} must be @njit(nogil=True, fastmath=True) to be built")
 
@@ -235,7 +251,7 @@ def build(path):
         cc.target_cpu = "host"
         for name in KERNELS:
             ret, args, _ = SPECS[name]
-            cc.export(name, f"{ret}({', '.join(args)})")(getattr(kernels, name).py_func)
+            cc.export(name, f"{ret}({', '.join(args)})")(functions[name].py_func)
         cc.compile()
         built = os.path.join(tmp, cc.output_file)
         os.chmod(built, 0o755)

@@ -9,6 +9,7 @@ import os
 
 from ..fileio import check_readable
 from ..text.corpus import encode_corpus
+from . import native
 from .model import Word2Vec
 
 
@@ -30,6 +31,6 @@ def train_on_file(corpus_path, *, sg=True, vector_size=100, window=5, negative=5
         return fit_at_address(model, corpus_path, cluster)
     check_readable(corpus_path, "corpus file")
     corpus = encode_corpus(corpus_path, tokenizer=tokenizer, lowercase=lowercase, min_count=min_count,
-                           max_vocab_size=max_vocab_size, cache=cache)
+                           max_vocab_size=max_vocab_size, cache=cache, kernels=native.load())
     model.fit(corpus)
     return model, corpus
