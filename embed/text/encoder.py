@@ -146,7 +146,7 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
     max_vocab_size, max_words.  vocab : a fixed `Vocab` to encode with (no
     counting; words outside it are dropped).  bar_for(stats) -> a progress
     callback for pass 1, or None.  fast_spool(stats, tok_file, len_file, tick) ->
-    ``(words, counts, n_raw)`` or None: a faster pass 1 that counts a
+    ``(words_of, counts, n_raw)`` or None: a faster pass 1 that counts a
     vocabulary exactly as `spool` does (`scan.spool_file`); used when counting
     without pruning, and when it returns None pass 1 runs through `spool`.
     """
@@ -157,16 +157,13 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
     tok_spool = os.path.join(folder, "spool.tok")
     len_spool = os.path.join(folder, "spool.len")
 
+    def run_fast():
+        stats = ReadStats()
+        with open(tok_spool, "wb") as tf, open(len_spool, "wb") as lf:
+            done = fast_spool(stats, tf, lf, bar_for(stats) if bar_for is not None else None)
+        return None if done is None else (stats, *done)
+
     def run_pass(ids, prune_limit):
-        if fast_spool is not None and isinstance(ids, NewIds) and prune_limit is None:
-            stats = ReadStats()
-            with open(tok_spool, "wb") as tf, open(len_spool, "wb") as lf:
-                done = fast_spool(stats, tf, lf, bar_for(stats) if bar_for is not None else None)
-            if done is not None:
-                words, counts, n_raw = done
-                ids.update(zip(words, range(len(words))))
-                ids.next_id = len(words)
-                return stats, counts, n_raw, 0
         stats = ReadStats()
         with open(tok_spool, "wb") as tf, open(len_spool, "wb") as lf:
             tick = bar_for(stats) if bar_for is not None else None
@@ -180,21 +177,21 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
             stats, counts, raw_words, _ = run_pass(fixed, None)
             mapping = np.append(np.arange(len(vocab), dtype=np.int32), np.int32(-1))
             vocab = Vocab(vocab.words, np.zeros(len(vocab), np.int64), raw_words, vocab.min_count)
+        elif fast_spool is not None and limit is None and (fast := run_fast()) is not None:
+            stats, words_of, counts, raw_words = fast
+            _check_not_empty(raw_words, where, settings)
+            vocab, mapping = _vocab_from_counts(counts, words_of, settings["min_count"], raw_words)
+            _check_vocab(vocab, where, settings, raw_words, counts.size)
         else:
             ids = NewIds()
             stats, counts, raw_words, prunings = run_pass(ids, None if limit is None
                                                           else PRUNE_FACTOR * limit)
-            if raw_words == 0:
-                tok = settings["tokenizer"]
-                raise EmbedError(f"corpus {where} is empty (no tokens found by tokenizer {tok!r})")
+            _check_not_empty(raw_words, where, settings)
             # ids iterates in order of first appearance: ties keep that order.
             seen = counts.tolist()
             vocab = Vocab.from_counts({w: seen[i] for w, i in ids.items()},
                                       settings["min_count"], limit, total_words=raw_words)
-            if len(vocab) == 0:
-                raise EmbedError(f"every word in {where} occurs fewer than min_count="
-                                 f"{settings['min_count']} times ({raw_words} tokens, "
-                                 f"{len(ids)} distinct words); lower min_count", params=("min_count",))
+            _check_vocab(vocab, where, settings, raw_words, len(ids))
             if prunings and reiterable:
                 # Pruning forgot early occurrences of some kept words: read again
                 # with the final words, then re-sort them by their exact counts.
@@ -230,3 +227,31 @@ def encode_to_folder(make_pieces, reiterable, where, settings, folder, bar_for=N
                 os.unlink(p)
             except OSError:
                 pass
+
+
+def _check_not_empty(raw_words, where, settings):
+    if raw_words == 0:
+        tok = settings["tokenizer"]
+        raise EmbedError(f"corpus {where} is empty (no tokens found by tokenizer {tok!r})")
+
+
+def _check_vocab(vocab, where, settings, raw_words, n_words):
+    if len(vocab) == 0:
+        raise EmbedError(f"every word in {where} occurs fewer than min_count="
+                         f"{settings['min_count']} times ({raw_words} tokens, "
+                         f"{n_words} distinct words); lower min_count", params=("min_count",))
+
+
+def _vocab_from_counts(counts, words_of, min_count, raw_words):
+    """`Vocab.from_counts` on provisional-id counts, without a dict: ``(vocab, mapping)``.
+
+    counts : int64 (n_ids,) per provisional id (ids in order of first appearance)
+    words_of(ids) -> the words of those ids.  mapping : int32 (n_ids + 1,)
+    provisional id -> final id or -1 (the last entry maps -1 to -1).
+    """
+    kept = np.flatnonzero(counts >= min_count)  # (V,) provisional ids, first appearance first
+    order = kept[np.argsort(-counts[kept], kind="stable")]  # (V,) most frequent first, ties kept
+    vocab = Vocab(words_of(order), counts[order], raw_words, min_count)
+    mapping = np.full(max(counts.size, 1) + 1, -1, dtype=np.int32)  # provisional -> final
+    mapping[order] = np.arange(order.size, dtype=np.int32)
+    return vocab, mapping

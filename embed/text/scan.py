@@ -7,12 +7,12 @@ and the ``regexp`` tokenizer, `spool_file` does the same pass on the file's
 bytes with `scan_kernels.scan_words` (ahead-of-time compiled with the word2vec
 kernels, see `embed.word2vec.native`), and writes the same spool files:
 
-- lines that are pure ASCII are tokenized by the kernel itself
+- ASCII text is tokenized by the kernel itself
   (``[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*``, the ASCII twin of the regexp rule);
-- lines with any byte >= 0x80 are decoded (invalid bytes counted as the reader
-  counts them) and tokenized in Python by the very tokenizer of the slow path,
-  and their tokens go through the same kernel and hash table, so provisional
-  ids stay in order of first appearance;
+- the whitespace-delimited stretches holding a byte >= 0x80 are decoded
+  (invalid bytes counted as the reader counts them) and tokenized in Python by
+  the very tokenizer of the slow path, and their tokens go through the same
+  kernel and hash table, so provisional ids stay in order of first appearance;
 - a UTF-8 byte-order mark is skipped, as the reader's ``utf-8-sig`` does.
 
 So the words, their ids and counts, the sentence cuts (`max_words`, line ends)
@@ -40,6 +40,8 @@ READ_BYTES = 1 << 20  # bytes read per step
 OUT_IDS = 1 << 16  # ids gathered before they are written to the spool
 OUT_LENS = 1 << 13  # sentence lengths gathered before they are written
 _LONG_RUN = re.compile(rb"[^ \t\n]{%d}" % MAX_RUN)
+_WHITESPACE = re.compile(rb"[ \t\n]")
+MERGE_GAP = 256  # non-ASCII stretches closer than this go to Python together
 
 
 class _Decline(Exception):
@@ -77,8 +79,6 @@ class _Table:
                 self.grow()
             elif stop == STOP_RUN:
                 raise _Decline
-        if mode == SCAN_SPLIT:
-            self.state[ST_RUN] = 0  # split text ends at a newline or at a space
 
     def flush(self):
         n_out, n_lens = int(self.state[ST_OUT]), int(self.state[ST_LENS])
@@ -101,12 +101,12 @@ class _Table:
             self.table = np.empty(4 * self.table.shape[0], dtype=np.int32)
             self.k.rehash_words(self.table, self.hashes, n)
 
-    def words(self):
-        """The words in order of first appearance (their provisional ids)."""
+    def words_of(self):
+        """A function: provisional ids (int array (k,)) -> their words (list of k str)."""
         n = int(self.state[ST_IDS])
         raw = self.arena[:self.starts[n]].tobytes()
-        s = self.starts[:n + 1].tolist()
-        return [raw[s[i]:s[i + 1]].decode("utf-8") for i in range(n)]
+        starts, ends = self.starts[:n].tolist(), self.starts[1:n + 1].tolist()
+        return lambda ids: [raw[starts[i]:ends[i]].decode("utf-8") for i in np.asarray(ids).tolist()]
 
 
 def _resized(a, size):
@@ -121,9 +121,11 @@ def spool_file(path, kernels, lowercase, max_words, tok_file, len_file, stats, t
     kernels : a namespace with scan_words and rehash_words (`embed.word2vec.native.load()`)
     tok_file, len_file : binary files open for writing (int32 ids, int64 sentence lengths)
     stats : a `reader.ReadStats` to fill;  tick : called after each block read (progress)
-    Returns ``(words, counts int64 (n_words,), n_raw_tokens)`` (words in order of
-    first appearance: provisional id i is words[i]), or None when the file needs
-    the slow path; then whatever was written to the files is to be discarded.
+    Returns ``(words_of, counts int64 (n_words,), n_raw_tokens)``, where
+    ``words_of(ids)`` gives the words of provisional ids (ids count from 0 in
+    order of first appearance, as `encoder.NewIds` gives them; decoding only the
+    words kept saves time), or None when the file needs the slow path; then
+    whatever was written to the files is to be discarded.
     """
     tokenize = get_tokenizer("regexp", lowercase)
     t = _Table(kernels, lowercase, max_words, tok_file, len_file)
@@ -160,7 +162,7 @@ def spool_file(path, kernels, lowercase, max_words, tok_file, len_file, stats, t
     t.flush()
     stats.lines = int(t.state[ST_LINES])
     n = int(t.state[ST_IDS])
-    return t.words(), t.counts[:n].copy(), t.raw_words
+    return t.words_of(), t.counts[:n].copy(), t.raw_words
 
 
 def _feed(t, part, tokenize, stats):
@@ -169,32 +171,36 @@ def _feed(t, part, tokenize, stats):
     if part.isascii():
         t.scan(buf, 0, buf.shape[0], SCAN_ASCII)
         return
+    # Bytes >= 0x80 go to Python with the rest of their whitespace-delimited
+    # stretch (no token crosses a space, tab or newline; nor does UTF-8
+    # decoding or str.lower's context), stretches closer than MERGE_GAP bytes as one.
     high = np.flatnonzero(buf >= 0x80)  # (h,) positions of non-ASCII bytes
     pos, k = 0, 0
     while k < high.shape[0]:
         p = int(high[k])
-        nl = part.rfind(b"\n", pos, p)
-        start = pos if nl < 0 else nl + 1  # start of the line holding byte p
-        end = _line_end(part, p)
+        start = max(part.rfind(b" ", pos, p), part.rfind(b"\t", pos, p), part.rfind(b"\n", pos, p), pos - 1) + 1
+        end = _stretch_end(part, p)
         k = int(np.searchsorted(high, end))
-        while k < high.shape[0] and part.rfind(b"\n", end, int(high[k])) < 0:  # the next line too
-            end = _line_end(part, int(high[k]))
+        while k < high.shape[0] and high[k] < end + MERGE_GAP:
+            end = _stretch_end(part, int(high[k]))
             k = int(np.searchsorted(high, end))
         if start > pos:
             t.scan(buf, pos, start, SCAN_ASCII)
-        group = part[start:end]  # whole lines (or a long line's piece), some bytes >= 0x80
-        if len(group) >= MAX_RUN and _LONG_RUN.search(group):
+        stretch = part[start:end]
+        if len(stretch) >= MAX_RUN and _LONG_RUN.search(stretch):
             raise _Decline
-        text = reader.decode_counted(group, stats)
+        text = reader.decode_counted(stretch, stats)
         split = "\n".join(" ".join(tokenize(line)) for line in text.split("\n")).encode("utf-8")
         sb = np.frombuffer(split, dtype=np.uint8)
         t.scan(sb, 0, sb.shape[0], SCAN_SPLIT)
+        # bytes since the stretch's last space, tab or newline (the reader's hard-cut rule)
+        t.state[ST_RUN] = len(stretch) - 1 - max(stretch.rfind(b" "), stretch.rfind(b"\t"), stretch.rfind(b"\n"))
         pos = end
     if pos < buf.shape[0]:
         t.scan(buf, pos, buf.shape[0], SCAN_ASCII)
 
 
-def _line_end(part, p):
-    """Index just past the newline ending the line that holds byte p (or the end of `part`)."""
-    nl = part.find(b"\n", p)
-    return len(part) if nl < 0 else nl + 1
+def _stretch_end(part, p):
+    """Index of the first space, tab or newline at or after byte p (or the end of `part`)."""
+    m = _WHITESPACE.search(part, p)
+    return len(part) if m is None else m.start()

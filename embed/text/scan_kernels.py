@@ -43,14 +43,20 @@ _FNV_OFFSET = np.uint64(0xcbf29ce484222325)
 _FNV_PRIME = np.uint64(0x100000001b3)
 
 
-@njit(inline="always")
-def _word_byte(b, lower):
-    """0 if byte `b` is not [A-Za-z0-9], else the byte (lower-cased if asked)."""
-    if 97 <= b <= 122 or 48 <= b <= 57:
-        return b
-    if 65 <= b <= 90:
-        return b + 32 if lower else b
-    return 0
+def _byte_tables():
+    """(word_lower, word_keep, lower, keep): uint8 (256,) each.
+
+    word_* : a byte of [A-Za-z0-9] -> itself (A-Z lower-cased in word_lower), any other -> 0.
+    lower / keep : every byte -> itself (A-Z lower-cased in lower): what goes into the arena."""
+    keep = np.arange(256, dtype=np.uint8)
+    lower = keep.copy()
+    lower[65:91] += 32
+    is_word = np.zeros(256, dtype=np.bool_)
+    is_word[48:58] = is_word[65:91] = is_word[97:123] = True
+    return np.where(is_word, lower, 0).astype(np.uint8), np.where(is_word, keep, 0).astype(np.uint8), lower, keep
+
+
+_WORD_LOWER, _WORD_KEEP, _LOWER, _KEEP = _byte_tables()
 
 
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
@@ -58,9 +64,14 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
                out_ids, out_lens, state):
     """Tokenize buf[pos:end] (whole lines) into ids; returns where it stopped (end when done).
 
-    buf : uint8 (n,);  mode : SCAN_ASCII or SCAN_SPLIT;  lower : 1 to lower-case A-Z.
+    buf : uint8 (n,);  mode : SCAN_ASCII or SCAN_SPLIT;  lower : 1 to lower-case A-Z (SCAN_ASCII).
     See the module docstring for the arrays; state[ST_STOP] says why it stopped early.
+    A word's hash and arena bytes are those of its final (lower-cased) form, whichever
+    mode brought it.
     """
+    lowering = lower != 0 and mode == SCAN_ASCII
+    word = _WORD_LOWER if lowering else _WORD_KEEP  # (256,) byte -> word byte or 0
+    low = _LOWER if lowering else _KEEP  # (256,) byte -> the byte the arena keeps
     mask = table.shape[0] - 1
     n_ids = state[ST_IDS]
     n_out = state[ST_OUT]
@@ -71,10 +82,10 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
     stop = 0
     i = pos
     while i < end:
-        b = np.int64(buf[i])
+        b = buf[i]
+        h = _FNV_OFFSET
         if mode == SCAN_ASCII:
-            first = _word_byte(b, lower)
-            if first == 0:  # a separator
+            if word[b] == 0:  # a separator
                 if b == 10:  # end of line
                     if line > 0:
                         if n_lens >= out_lens.shape[0]:
@@ -94,13 +105,18 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
                         break
                 i += 1
                 continue
-            # a token starts here: [A-Za-z0-9]+ then (['-][A-Za-z0-9]+)*
-            j = i + 1
+            # a token starts here: [A-Za-z0-9]+ then (['-][A-Za-z0-9]+)*, hashed as it is read
+            j = i
             while True:
-                while j < end and _word_byte(np.int64(buf[j]), lower) != 0:
+                while j < end:
+                    c = word[buf[j]]
+                    if c == 0:
+                        break
+                    h = (h ^ np.uint64(c)) * _FNV_PRIME
                     j += 1
-                if j + 1 < end and (buf[j] == 39 or buf[j] == 45) and _word_byte(np.int64(buf[j + 1]), lower) != 0:
-                    j += 2
+                if j + 1 < end and (buf[j] == 39 or buf[j] == 45) and word[buf[j + 1]] != 0:
+                    h = (h ^ np.uint64(buf[j])) * _FNV_PRIME
+                    j += 1
                     continue
                 break
             if run + (j - i) >= MAX_RUN:
@@ -119,19 +135,14 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
                     lines += 1
                 i += 1
                 continue
-            j = i + 1
+            j = i
             while j < end and buf[j] != 32 and buf[j] != 10:
+                h = (h ^ np.uint64(buf[j])) * _FNV_PRIME
                 j += 1
-        # the token is buf[i:j] (lower-cased on the fly in SCAN_ASCII mode)
+        # the token is buf[i:j], low[] of its bytes the word
         if n_out >= out_ids.shape[0] or (line == max_words and n_lens >= out_lens.shape[0]):
             stop = STOP_OUT
             break
-        h = _FNV_OFFSET
-        for k in range(i, j):
-            c = np.int64(buf[k])
-            if mode == SCAN_ASCII and lower and 65 <= c <= 90:
-                c += 32
-            h = (h ^ np.uint64(c)) * _FNV_PRIME
         length = j - i
         slot = np.int64(h & np.uint64(mask))
         found = -1
@@ -141,15 +152,10 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
                 break
             if hashes[w] == h and starts[w + 1] - starts[w] == length:
                 s = starts[w]
-                same = True
-                for k in range(length):
-                    c = np.int64(buf[i + k])
-                    if mode == SCAN_ASCII and lower and 65 <= c <= 90:
-                        c += 32
-                    if arena[s + k] != c:
-                        same = False
-                        break
-                if same:
+                k = 0
+                while k < length and arena[s + k] == low[buf[i + k]]:
+                    k += 1
+                if k == length:
                     found = w
                     break
             slot = (slot + 1) & mask
@@ -160,10 +166,7 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
                 stop = STOP_ROOM
                 break
             for k in range(length):
-                c = np.int64(buf[i + k])
-                if mode == SCAN_ASCII and lower and 65 <= c <= 90:
-                    c += 32
-                arena[s + k] = c
+                arena[s + k] = low[buf[i + k]]
             starts[n_ids + 1] = s + length
             hashes[n_ids] = h
             counts[n_ids] = 0
@@ -179,7 +182,7 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
         counts[found] += 1
         line += 1
         if mode == SCAN_ASCII:
-            run += j - i
+            run += length
         i = j
     state[ST_IDS] = n_ids
     state[ST_OUT] = n_out

@@ -114,7 +114,7 @@ class ShardWriter:
                     "min_count": int(vocab.min_count), "shards": [list(s) for s in self.sizes],
                     "n_tokens": int(sum(s[0] for s in self.sizes)), **fields}
         with atomic_write(os.path.join(self.folder, MANIFEST), "w") as f:
-            json.dump(manifest, f, ensure_ascii=False)
+            f.write(json.dumps(manifest, ensure_ascii=False))  # dumps: json's C encoder (dump is pure Python)
         return self.sizes
 
     def abort(self):
