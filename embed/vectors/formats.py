@@ -24,6 +24,7 @@ import contextlib
 import gzip
 import lzma
 import os
+import re
 import zlib
 
 import numpy as np
@@ -74,9 +75,14 @@ def _atomic_write_maybe_gz(path):
             yield raw
 
 
+_SEPARATORS = re.compile("[ \t\n\r]")
+
+
 def _check_words(words):
+    if all(words) and not _SEPARATORS.search("\0".join(words)):  # one regex scan, not a generator per word
+        return
     for w in words:
-        if not w or any(ch in " \t\n\r" for ch in w):
+        if not w or _SEPARATORS.search(w):
             raise EmbedError(f"cannot save word {w!r}: words must be non-empty and contain "
                              "no space, tab or newline")
 
