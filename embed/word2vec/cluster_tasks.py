@@ -8,10 +8,8 @@ any worker and run it again elsewhere when a worker is lost:
 - `train_round(job, weights, tables)`: one worker's share of one
   synchronisation round: it opens (encoding on first use) the worker slot's
   shards, trains its part of the epoch with the kernels, starting from the
-  global weights, and returns the rows it changed as deltas, with how many
-  gradient contributions each row got (expected, per matrix: `touch_counts`;
-  an output row is touched far more often as a noise word than as a target),
-  its RNG state and its loss statistics.
+  global weights, and returns the rows it changed as deltas, with how often it
+  trained each word (expected occurrences after subsampling), its RNG state and its loss statistics.
 - `forget_run(token)`: delete this worker's encoded shards of a finished run.
 
 Encoded shards are kept per worker process in `_LOCAL`, keyed by the run and
@@ -31,7 +29,6 @@ from ..text.tokenize import get_tokenizer
 from ..text.vocab import PRUNE_FACTOR, Vocab, prune_counts
 from . import native
 from .chunks import plan as plan_chunks
-from .tables import STAT_KEPT, STAT_PAIRS
 
 _LOCAL = {}  # (run token, slot) -> ShardedCorpus encoded on this worker process
 
@@ -150,59 +147,11 @@ def train_round(job, weights, tabs):
             seg = tokens[offsets[c.s0]:offsets[c.s1]]
             touched += np.bincount(seg, minlength=touched.size)
             del tokens, offsets, seg
-    n0, nneg, nhs = touch_counts(touched * tabs["keep"], stats, tabs, p, syn1.shape[0])
+    trained = touched * tabs["keep"]  # (V,) expected occurrences left after subsampling
+    no_hs = np.zeros(syn1.shape[0], np.float64)
     return {"slot": job["slot"], "rng": int(rng[0]), "stats": stats,
-            "syn0": _changed(start[0], syn0, n0), "syn1neg": _changed(start[1], syn1neg, nneg),
-            "syn1": _changed(start[2], syn1, nhs)}
-
-
-def noise_probs(alias_prob, alias_idx):
-    """The noise distribution an alias table samples: float64 (V,) summing to 1.
-
-    Bucket i (drawn with probability 1/V) gives i with probability alias_prob[i],
-    else alias_idx[i]."""
-    prob = np.asarray(alias_prob, np.float64)
-    V = prob.size
-    return (prob + np.bincount(alias_idx, weights=1.0 - prob, minlength=V)) / V
-
-
-def touch_counts(trained, stats, tabs, params, n_inner):
-    """Expected gradient contributions ("touches") each row got in a round, per matrix.
-
-    trained : float64 (V,) expected occurrences of each word kept after subsampling;
-    stats : the round's kernel stats (pairs, kept); tabs : kernel tables; params : sg, hs,
-    window, negative; n_inner : rows of syn1.  Returns (syn0 (V,), syn1neg (V,), syn1 (n_inner,)).
-
-    With ``ctx`` the mean number of context words per trained centre (skip-gram:
-    pairs / kept, measured; CBOW: window + 1, the mean of the reduced window
-    2b over b in 1..window, ignoring sentence ends), ``K = negative`` and
-    ``p(u)`` the noise probability of u (unigram^0.75):
-
-        syn0[c]     trained(c) x ctx                  c is a context of about ctx centres
-        syn1neg[u]  trained(u) x ctx (CBOW: trained)  as the positive output
-                    + K x pairs x p(u)                as a noise word: K noise words per centre,
-                                                      each paired with every context of it
-                                                      (skip-gram) or the context mean (CBOW)
-        syn1[p]     sum over words w whose Huffman path holds p of trained(w) x ctx (CBOW: trained)
-
-    Noise words are drawn without subsampling, so for frequent words the noise
-    term is one to two orders of magnitude above the positive one.
-    """
-    sg, K = bool(params["sg"]), int(params["negative"])
-    pairs, kept = float(stats[STAT_PAIRS]), float(stats[STAT_KEPT])
-    ctx = (pairs / kept if kept > 0 else 0.0) if sg else float(params["window"] + 1)
-    out_per = ctx if sg else 1.0  # output-side contributions per trained centre
-    n0 = trained * ctx
-    nneg = np.zeros_like(trained)
-    if K > 0:
-        nneg = trained * out_per + K * pairs * noise_probs(tabs["alias_prob"], tabs["alias_idx"])
-    nhs = np.zeros(n_inner, np.float64)
-    if params["hs"]:
-        lens = tabs["code_lens"]
-        on_path = np.arange(tabs["points"].shape[1])[None, :] < lens[:, None]  # (V, L)
-        per_word = np.broadcast_to((trained * out_per)[:, None], on_path.shape)
-        nhs = np.bincount(tabs["points"][on_path], weights=per_word[on_path], minlength=n_inner)[:n_inner]
-    return n0, nneg, nhs
+            "syn0": _changed(start[0], syn0, trained), "syn1neg": _changed(start[1], syn1neg, trained),
+            "syn1": _changed(start[2], syn1, no_hs)}
 
 
 def forget_run(token):

@@ -29,13 +29,11 @@ be readable under the same path by every worker (a shared filesystem).
        merge="adaptive": w <- w + sum_i d_i g(n_i) / g(N),  N = sum_i n_i,  g(n) = beta n / (1 - exp(-beta n))
                                                                   (default)
 
-   with n_i the expected number of gradient contributions ("touches") slot i
-   made to the row this round, counted per matrix (`cluster_tasks.touch_counts`:
-   an input row once per (centre, context) pair it is the context of; an output
-   row of negative sampling as the target and, far more often for frequent
-   words, as one of the K noise words drawn per centre; a Huffman node for every
-   pair whose word's path holds it), and beta = saturation x the round's
-   learning rate (so the saturation is per touch).
+   with n_i how often slot i trained the row's word this round (expected
+   occurrences after subsampling) and beta = saturation x the round's
+   learning rate.  The same n_i serves syn0 and syn1neg; counting each
+   matrix's own gradient contributions instead (syn1neg's noise-word updates
+   included) was measured and gave lower quality (docs/distributed.md).
 
    "sum" adds the slots' updates as if they had run one after the other from
    the same start (first order in the learning rate: the delayed-update view of
@@ -78,11 +76,8 @@ from . import cluster_tasks, tables
 
 INSTALL_HINT = 'distributed training needs Dask: pip install "embed[distributed]"'
 MERGES = ("sum", "average", "adaptive")
-# merge="adaptive": beta = saturation x learning rate, per touch.  These are the per-occurrence values
-# measured before (0.25 up to 2 workers, 1 from 3; README) divided by the ~6 contexts of a skip-gram
-# centre at window 5, so syn0 merges as before; to be re-fitted per touch.
-SATURATION = 0.04
-SATURATION_MANY = 0.15
+SATURATION = 0.25  # merge="adaptive": beta = SATURATION x learning rate, up to 2 workers (measured, see the README)
+SATURATION_MANY = 1.0  # ... and from 3 workers: 0.25 diverged with 4 workers (loss 5.3), 1 stays stable
 
 
 def default_saturation(n_workers):

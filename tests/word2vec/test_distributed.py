@@ -195,51 +195,6 @@ def test_adaptive_merge_interpolates_between_sum_and_average():
     np.testing.assert_allclose(sat[0], [3.0, 0.0], rtol=1e-6)
 
 
-def test_noise_probs_recover_the_alias_tables_distribution():
-    from embed.word2vec import kernels
-    want = np.array([0.5, 0.05, 0.3, 0.0, 0.15])
-    prob, alias = kernels.alias_table(want)
-    np.testing.assert_allclose(cluster_tasks.noise_probs(prob, alias), want, atol=1e-6)
-
-
-def _count_tables():
-    """Noise table of 4 words (p = 0.4, 0.3, 0.2, 0.1) and Huffman paths over 3 inner nodes."""
-    from embed.word2vec import kernels
-    prob, alias = kernels.alias_table(np.array([0.4, 0.3, 0.2, 0.1]))
-    points = np.array([[0, 1, 0], [0, 1, 2], [0, 2, 0], [0, 0, 0]], np.int32)  # word 3: empty path
-    return {"alias_prob": prob, "alias_idx": alias, "points": points, "code_lens": np.array([2, 3, 2, 0])}
-
-
-def test_syn1neg_counts_include_the_noise_touches():
-    """Skip-gram: syn0 and positives count trained x contexts; syn1neg adds K x pairs x p_noise."""
-    trained = np.array([10.0, 0.0, 5.0, 0.0])  # words 1 and 3 not trained this round
-    stats = np.zeros(4)
-    stats[1], stats[3] = 60.0, 15.0  # 60 pairs over 15 kept words: 4 contexts per centre
-    params = {"sg": True, "hs": False, "window": 5, "negative": 2}
-    n0, nneg, nhs = cluster_tasks.touch_counts(trained, stats, _count_tables(), params, 3)
-    np.testing.assert_allclose(n0, [40, 0, 20, 0])
-    np.testing.assert_allclose(nneg, [40 + 2 * 60 * 0.4, 2 * 60 * 0.3, 20 + 2 * 60 * 0.2, 2 * 60 * 0.1],
-                               rtol=1e-5)
-    assert (nneg[[1, 3]] > 0).all()  # touched only as noise words: still counted
-    assert not nhs.any()
-    # CBOW: one output contribution per centre, window + 1 contexts for the inputs
-    params = {"sg": False, "hs": False, "window": 5, "negative": 2}
-    n0, nneg, _ = cluster_tasks.touch_counts(trained, stats, _count_tables(), params, 3)
-    np.testing.assert_allclose(n0, [60, 0, 30, 0])
-    np.testing.assert_allclose(nneg[0], 10 + 2 * 60 * 0.4, rtol=1e-5)
-
-
-def test_hs_counts_sum_the_words_whose_path_holds_the_node():
-    trained = np.array([10.0, 1.0, 5.0, 7.0])
-    stats = np.zeros(4)
-    stats[1], stats[3] = 46.0, 23.0  # 2 contexts per centre
-    params = {"sg": True, "hs": True, "window": 5, "negative": 0}
-    n0, nneg, nhs = cluster_tasks.touch_counts(trained, stats, _count_tables(), params, 3)
-    np.testing.assert_allclose(nhs, [2 * 16, 2 * 11, 2 * 6])  # node 0: words 0-2; 1: words 0, 1; 2: 1, 2
-    assert not nneg.any()  # no negative sampling: syn1neg is not trained
-    np.testing.assert_allclose(n0, 2 * trained)
-
-
 def test_rounds_follow_the_single_process_learning_rate_schedule(corpus):
     """One slot trained in 3 rounds per epoch gives the single-process vectors (same chunks, same rates)."""
     from embed.text.byte_ranges import corpus_files, split
