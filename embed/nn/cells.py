@@ -190,7 +190,7 @@ class GRU(Recurrent):
 
     def _extra_grads(self, buf, dgh2):
         H = self.units
-        np.sum(dgh2[:, 2 * H:], axis=0, out=self.grads["b_hn"])   # (H,)
+        np.matmul(buf["ones"], dgh2[:, 2 * H:], out=self.grads["b_hn"])   # (H,) column sums
 
     def _step(self, z, state):
         h0 = state[0]

@@ -147,6 +147,7 @@ class Recurrent(Layer):
                    "dh": np.empty((B, H), dtype),         # dL/dh through the recurrence
                    "W_hT": np.empty((G, H), dtype),       # contiguous W_h^T (BLAS is faster on it)
                    "W_xT": np.empty((G, D), dtype),       # contiguous W_x^T (for dx)
+                   "ones": np.ones(T * B, dtype),         # bias gradients as ones @ dG (BLAS gemv)
                    "dx": None}                            # dL/dx (T, B, D), made when first needed
             buf.update(self._extra_buffers(T, B, dtype))
             self._buf = buf
@@ -322,7 +323,8 @@ class Recurrent(Layer):
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
             self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c], "rnn.dWh")             # (H, g)
-            np.sum(dgx2[:, c], axis=0, out=g["b"][c])                # (g,)
+            np.matmul(buf["ones"], dgx2[:, c], out=g["b"][c])        # (g,) column sums: BLAS
+            # gemv reads the strided columns about twice as fast as np.sum(axis=0)
             if is_ids:
                 recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
             else:
