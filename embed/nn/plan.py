@@ -55,7 +55,7 @@ TILE_CHOICES = tuple("tile" + t for t in TILES)
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
                "avx512_fp16", "amx_tile", "asimd", "sve", "sve2")
 CONFIRM = 3              # processes that measure a plan (best time per candidate) before it is fixed
-_BUDGET = 0.002          # seconds of timing per candidate (after one warm-up call)
+_BUDGET = 0.002          # seconds of timing per candidate (after one warm-up call each)
 _MAX_REPEATS = 20
 
 
@@ -178,24 +178,34 @@ def _like(x, rng):
     return np.ascontiguousarray(rng.standard_normal(x.shape), dtype=x.dtype)
 
 
-def _clock(fn, bound=float("inf")):
-    """Best seconds of fn() over a small budget, after one warm-up call.
+def _clock(fns):
+    """{name: best seconds of fn()} over a small budget, the candidates timed in turns.
 
-    A candidate whose warm-up already took over 4x `bound` (the best so far)
-    is not timed further: the warm-up time is its answer.
+    One warm-up call each; a candidate whose warm-up took over 4x the fastest
+    warm-up is not timed further (the warm-up time is its answer).  The others
+    are timed round-robin, at least three rounds, until each has had about
+    `_BUDGET` seconds: a burst of other work or a change of clock speed then
+    hits every candidate alike, where timing them one after the other let a
+    slower kernel win a near tie.
     """
-    t0 = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t0
-    if first > 4 * bound:
-        return first
-    best, spent, n = float("inf"), 0.0, 0
-    while n < 2 or (spent < _BUDGET and n < _MAX_REPEATS):
+    best = {}
+    for name, fn in fns.items():
         t0 = time.perf_counter()
         fn()
-        dt = time.perf_counter() - t0
-        best, spent, n = min(best, dt), spent + dt, n + 1
-        if spent > 5 * _BUDGET:
+        best[name] = time.perf_counter() - t0
+    bound = min(best.values(), default=0.0)
+    live = {name: fn for name, fn in fns.items() if best[name] <= 4 * bound}
+    for name in live:
+        best[name] = float("inf")
+    spent, rounds = 0.0, 0
+    while live and (rounds < 3 or (spent < _BUDGET * len(live) and rounds < _MAX_REPEATS)):
+        for name, fn in live.items():
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+            best[name], spent = min(best[name], dt), spent + dt
+        rounds += 1
+        if spent > 5 * _BUDGET * len(live):
             break
     return best
 
@@ -290,11 +300,11 @@ class Planner:
         options = options or candidates(a, W, out, threads)
         rng = np.random.default_rng(0)
         a2, W2, o2 = _like(a, rng), _like(W, rng), np.empty_like(out)
-        seconds = {}
-        for c in options:
-            fn = (lambda c=c: run_product(c, a2, W2, o2, threads))
-            bound = min(seconds.values(), default=float("inf"))
-            seconds[c] = float(self.timer(c, fn) if self.timer is not None else _clock(fn, bound))
+        fns = {c: (lambda c=c: run_product(c, a2, W2, o2, threads)) for c in options}
+        if self.timer is not None:
+            seconds = {c: float(self.timer(c, fn)) for c, fn in fns.items()}
+        else:
+            seconds = {c: float(t) for c, t in _clock(fns).items()}
         best = min(options, key=lambda c: (seconds[c], options.index(c)))   # ties: the earlier choice
         return {"choice": best, "seconds": seconds}
 

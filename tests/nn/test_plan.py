@@ -176,3 +176,16 @@ def test_the_recurrent_step_tiles_agree():
             results.append((y, dx, layer.grads["W_h"].copy()))
         for got, want in zip(results[1], results[0]):                       # float32 round-off only
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_the_clock_times_candidates_in_turns_and_drops_a_much_slower_one():
+    import time as _time
+    calls = []
+    fns = {"fast": lambda: calls.append("fast"), "also": lambda: calls.append("also"),
+           "slow": lambda: (calls.append("slow"), _time.sleep(0.02))}
+    best = plan._clock(fns)
+    assert calls[:3] == ["fast", "also", "slow"]                        # one warm-up each
+    assert calls.count("slow") == 1 and best["slow"] >= 0.02             # 4x slower: not timed again
+    rounds = calls[3:]
+    assert len(rounds) >= 6 and rounds[:6] == ["fast", "also"] * 3        # then round-robin
+    assert best["fast"] < best["slow"] and best["also"] < best["slow"]
