@@ -181,13 +181,15 @@ def _like(x, rng):
 def _clock(fns):
     """{name: best seconds of fn()} over a small budget, the candidates timed in turns.
 
-    One warm-up call each; a candidate whose warm-up took over 4x the fastest
-    warm-up is not timed further (the warm-up time is its answer).  The others
-    are timed round-robin, at least three rounds, until each has had about
-    `_BUDGET` seconds: a burst of other work or a change of clock speed then
-    hits every candidate alike, where timing them one after the other let a
-    slower kernel win a near tie.
+    One untimed warm-up call each (it may load a compiled kernel), then one timed
+    call each; a candidate whose timed call took over 4x the fastest is not timed
+    further (that time is its answer).  The others are timed round-robin, at least
+    three rounds, until each has had about `_BUDGET` seconds: a burst of other
+    work or a change of clock speed then hits every candidate alike, where timing
+    them one after the other let a slower kernel win a near tie.
     """
+    for fn in fns.values():
+        fn()
     best = {}
     for name, fn in fns.items():
         t0 = time.perf_counter()
@@ -195,8 +197,6 @@ def _clock(fns):
         best[name] = time.perf_counter() - t0
     bound = min(best.values(), default=0.0)
     live = {name: fn for name, fn in fns.items() if best[name] <= 4 * bound}
-    for name in live:
-        best[name] = float("inf")
     spent, rounds = 0.0, 0
     while live and (rounds < 3 or (spent < _BUDGET * len(live) and rounds < _MAX_REPEATS)):
         for name, fn in live.items():
