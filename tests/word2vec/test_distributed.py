@@ -230,9 +230,15 @@ def test_default_saturation_grows_with_the_number_of_workers():
     assert distributed.default_saturation(4) == distributed.SATURATION_MANY > distributed.SATURATION
 
 
+def test_default_syncs_grow_with_the_number_of_workers():
+    assert distributed.default_syncs(1) == distributed.default_syncs(2) == distributed.SYNCS
+    assert distributed.default_syncs(4) == distributed.SYNCS_MANY > distributed.SYNCS
+
+
 def test_no_saturation_means_the_default_for_the_cluster_size(client, corpus):
     """2 workers: fitting without `saturation` gives the vectors of saturation=SATURATION."""
     implicit = _model().fit(str(corpus), client=client, merge="adaptive")
+    assert implicit.cluster_stats_["rounds"] == 4 * distributed.default_syncs(2)  # 4 epochs
     explicit = _model().fit(str(corpus), client=client, merge="adaptive", saturation=distributed.SATURATION)
     np.testing.assert_array_equal(implicit.wv.vectors, explicit.wv.vectors)
     other = _model().fit(str(corpus), client=client, merge="adaptive", saturation=distributed.SATURATION_MANY)
