@@ -84,29 +84,30 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
     while i < end:
         b = buf[i]
         h = _FNV_OFFSET
-        if mode == SCAN_ASCII:
-            if word[b] == 0:  # a separator
-                if b == 10:  # end of line
-                    if line > 0:
-                        if n_lens >= out_lens.shape[0]:
-                            stop = STOP_OUT
-                            break
-                        out_lens[n_lens] = line
-                        n_lens += 1
-                        line = 0
-                    lines += 1
-                    run = 0
-                elif b == 32 or b == 9:
+        if word[b] == 0 if mode == SCAN_ASCII else (b == 32 or b == 10):  # a separator
+            if b == 10:  # end of line
+                if line > 0:
+                    if n_lens >= out_lens.shape[0]:
+                        stop = STOP_OUT
+                        break
+                    out_lens[n_lens] = line
+                    n_lens += 1
+                    line = 0
+                lines += 1
+                run = 0
+            elif mode == SCAN_ASCII:
+                if b == 32 or b == 9:
                     run = 0
                 else:
                     run += 1
                     if run >= MAX_RUN:
                         stop = STOP_RUN
                         break
-                i += 1
-                continue
+            i += 1
+            continue
+        j = i
+        if mode == SCAN_ASCII:
             # a token starts here: [A-Za-z0-9]+ then (['-][A-Za-z0-9]+)*, hashed as it is read
-            j = i
             while True:
                 while j < end:
                     c = word[buf[j]]
@@ -123,19 +124,6 @@ def scan_words(buf, pos, end, mode, lower, max_words, table, hashes, starts, are
                 stop = STOP_RUN
                 break
         else:
-            if b == 32 or b == 10:
-                if b == 10:
-                    if line > 0:
-                        if n_lens >= out_lens.shape[0]:
-                            stop = STOP_OUT
-                            break
-                        out_lens[n_lens] = line
-                        n_lens += 1
-                        line = 0
-                    lines += 1
-                i += 1
-                continue
-            j = i
             while j < end and buf[j] != 32 and buf[j] != 10:
                 h = (h ^ np.uint64(buf[j])) * _FNV_PRIME
                 j += 1
