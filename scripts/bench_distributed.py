@@ -43,7 +43,7 @@ def evaluate(model):
             "simlex": evaluate_word_pairs(kv, eval_file("simlex999"))["spearman"]}
 
 
-def run_one(path, workers, seed, epochs, syncs, merge, client=None, saturation=None):
+def run_one(path, workers, seed, epochs, syncs, merge, client=None, saturation=None, range_bytes=None):
     from embed.word2vec.model import Word2Vec
     model = Word2Vec(epochs=epochs, seed=seed, workers=1, progress=False, **SETTINGS)
     t0 = time.perf_counter()
@@ -51,12 +51,14 @@ def run_one(path, workers, seed, epochs, syncs, merge, client=None, saturation=N
         model.fit(path)
         stats = {"bytes_per_epoch": 0.0, "bytes_sent": 0, "bytes_received": 0, "changed_rows": 0.0}
     else:
-        model.fit(path, client=client, syncs_per_epoch=syncs, merge=merge, saturation=saturation)
+        model.fit(path, client=client, syncs_per_epoch=syncs, merge=merge, saturation=saturation,
+                  range_bytes=range_bytes)
         stats = model.cluster_stats_
     wall = time.perf_counter() - t0
     row = {"workers": workers, "seed": seed, "epochs": epochs, "corpus": os.path.basename(path),
            "syncs": syncs if client is not None else None, "merge": (merge if merge != "adaptive" or saturation is None else f"adaptive:{saturation:g}")
            if client is not None else None,
+           "range_bytes": range_bytes if client is not None else None,
            "seconds": model.train_seconds_, "wall": wall,
            "words_per_sec": model.vocab_.total_words * epochs / model.train_seconds_,
            "bytes_per_epoch": stats["bytes_per_epoch"], "sent_per_epoch": stats["bytes_sent"] / epochs,
@@ -72,7 +74,8 @@ def table(rows):
     import numpy as np
     groups = {}
     for r in rows:
-        groups.setdefault((r["corpus"], r["epochs"], r["workers"], r["syncs"], r["merge"]), []).append(r)
+        merge = r["merge"] if not r.get("range_bytes") else f'{r["merge"]}, ranges of {r["range_bytes"] / 1e3:.0f} kB'
+        groups.setdefault((r["corpus"], r["epochs"], r["workers"], r["syncs"], merge), []).append(r)
     base = {}
     for (corpus, epochs, w, _, _), rs in groups.items():
         if w == 1:
@@ -109,6 +112,7 @@ def main(argv=None):
     p.add_argument("--syncs", type=int, default=8, help="syncs_per_epoch")
     p.add_argument("--merge", default="sum")
     p.add_argument("--saturation", type=float, help='merge="adaptive": beta / learning rate')
+    p.add_argument("--range-bytes", type=int, help="size of the corpus's byte ranges (default: the library's)")
     p.add_argument("--log", help="append one JSON line per run to this file")
     p.add_argument("--table", help="print the table of the runs logged in this file, train nothing")
     a = p.parse_args(argv)
@@ -131,7 +135,7 @@ def main(argv=None):
             client = distributed.Client(cluster)
         try:
             for s in [int(x) for x in a.seeds.split(",")]:
-                row = run_one(path, w, s, a.epochs, a.syncs, a.merge, client, a.saturation)
+                row = run_one(path, w, s, a.epochs, a.syncs, a.merge, client, a.saturation, a.range_bytes)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 if a.log:
