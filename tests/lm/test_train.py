@@ -85,10 +85,11 @@ def test_ctrl_c_saves_a_consistent_checkpoint(tmp_path, small_trainer):
     tr = small_trainer(POEM * 3, epochs=5)
     tr.callbacks.append(lambda t: t.step_ == 3 and os.kill(os.getpid(), signal.SIGINT))
     path = str(tmp_path / "m.lm")
+    before = signal.getsignal(signal.SIGINT)  # Python's default, or SIG_IGN in a background job
     tr.fit(path)
     assert tr.stopped_early and tr.step_ == 3
     assert checkpoint.load(path)["step"] == 3
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before                     # the caller's handler is back
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, small_trainer):
