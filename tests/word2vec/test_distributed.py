@@ -67,6 +67,7 @@ def test_vocabulary_equals_the_single_process_one(client, corpus, tmp_path):
 def test_training_converges_and_is_reproducible(client, corpus):
     a = _model().fit(str(corpus), client=client, syncs_per_epoch=2)
     assert a.cluster_stats_["workers"] == 2 and a.epochs_done_ == 4
+    assert 4 <= a.cluster_stats_["ranges"] <= 4 + 2  # default: one range per worker per round (2 files)
     assert a.epoch_loss_[-1] < a.epoch_loss_[0]
     for topic in TOPICS:
         near = [w for w, _ in a.wv.most_similar(topic[0], topn=4)]
@@ -233,6 +234,22 @@ def test_default_saturation_grows_with_the_number_of_workers():
 def test_default_syncs_grow_with_the_number_of_workers():
     assert distributed.default_syncs(1) == distributed.default_syncs(2) == distributed.SYNCS
     assert distributed.default_syncs(4) == distributed.SYNCS_MANY > distributed.SYNCS
+
+
+def test_default_ranges_are_one_per_worker_per_round(tmp_path):
+    """total / (W x syncs) per range: split cuts about W x syncs ranges, so round r trains the r-th stretch."""
+    from embed.text.byte_ranges import corpus_files, split
+    rng = np.random.default_rng(1)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(rng.choice(TOPICS[0], size=rng.integers(3, 15))) for _ in range(6000)) + "\n")
+    total = path.stat().st_size  # about 200 kB
+    for workers, syncs in ((2, 8), (4, 8), (3, 5)):
+        size = distributed.default_range_bytes(total, workers, syncs)
+        assert size >= distributed.RANGE_MIN
+        n = len(split(corpus_files(str(path)), size))
+        assert workers * syncs - 1 <= n <= workers * syncs + 1, (workers, syncs, n)
+    assert distributed.default_range_bytes(1000, 2, 32) == distributed.RANGE_MIN == 4096  # tiny corpus
+    assert distributed.default_range_bytes(10 ** 12, 2, 4) == distributed.RANGE_MAX == 64 << 20
 
 
 def test_no_saturation_means_the_default_for_the_cluster_size(client, corpus):
