@@ -121,11 +121,9 @@ def default_range_bytes(total_bytes, n_workers, syncs_per_epoch):
     trains ranges r W ... r W + W - 1: the next stretch of the corpus, in the
     single process's order, and the slots of a round see neighbouring text.
     With the old default (about 4 ranges per worker) each slot trained a slice
-    of its own quarter of the corpus, and a round mixed four distant stretches.
-    Measured on 5.16M words (3 seeds, ratios to one process): 2 workers at 32 syncs
-    0.976 / 0.984 / 0.973 (analogy / WS353 / SimLex) with 4 ranges per worker,
-    0.991 / 1.004 / 0.988 with this default; 4 workers at 64 syncs, saturation 1:
-    0.988 / 0.972 / 0.933 and 0.974 / 0.982 / 0.960.
+    of its own 1/W of the corpus, and a round mixed W distant stretches.  This
+    default measured higher on WS353 and SimLex with 4 workers and on all three
+    scores with 2 (5.16M words, 3 seeds; figures in the module docstring, item 2).
     """
     size = int(round(total_bytes / (max(int(n_workers), 1) * max(int(syncs_per_epoch), 1))))
     return int(min(RANGE_MAX, max(RANGE_MIN, size)))
