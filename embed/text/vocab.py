@@ -22,7 +22,7 @@ Negative sampling draws noise words from the smoothed unigram distribution ::
 
 offered here as weights and as a cumulative table (binary search, O(log n)
 per draw); the O(1) Walker/Vose alias table the trainer draws from is built
-from `noise_weights` by the word2vec kernels (`embed.word2vec.kernels.alias_table`).
+from `noise_weights` by the word2vec kernels (`embed.word2vec.vocab_tables.alias_table`).
 """
 import json
 from collections import Counter

@@ -1,7 +1,7 @@
 """Training chunks of an encoded corpus, and the shards mapped while threads train them.
 
 A chunk is a run of whole sentences of one shard holding about `batch_words`
-tokens: the unit one thread hands to `kernels.train_chunk`.  It also carries
+tokens: the unit one thread hands to `chunk_kernel.train_chunk`.  It also carries
 its global position (sentences and tokens before it in the whole corpus), from
 which the driver computes the learning rate, so the schedule is the same
 whether the corpus is one in-memory array or many shards on disk.

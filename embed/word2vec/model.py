@@ -1,4 +1,4 @@
-"""`Word2Vec`: the training driver around the Numba kernels of `kernels.py`.
+"""`Word2Vec`: the training driver around the Numba kernels (`chunk_kernel.train_chunk`).
 
 The kernels run either ahead-of-time compiled (`native.py`, the default: no
 Numba in the training process) or jitted; both give the same numbers.
@@ -8,7 +8,7 @@ The driver owns everything that is not arithmetic: it encodes the corpus
 (subsampling keep probabilities, the noise alias table, the Huffman tree),
 allocates the weights, cuts the corpus into chunks of sentences, hands chunks
 to `workers` threads of the shared pool (`embed.parallel`; each calls
-`kernels.train_chunk` with the GIL released, Hogwild over the shared matrices,
+`train_chunk` with the GIL released, Hogwild over the shared matrices,
 with its own RNG state), schedules the
 learning rate, reports progress and calls the epoch callbacks.
 

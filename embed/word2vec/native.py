@@ -4,27 +4,28 @@ Why.  A process that calls a jitted function carries Numba's compiler with it:
 ``import numba`` and loading even a cached kernel bring in LLVM, Numba's typing
 and lowering registries (and scipy.linalg for its BLAS check), about 120 MB of
 resident memory before the first word is trained; the model itself needs a few
-MB.  Compiling the three kernels of `kernels.py` (and the two of the vocabulary
-pass, `embed/text/scan_kernels.py`, which `train_on_file` hands to
-`encode_corpus`) once into a CPython extension module for this machine removes
+MB.  Compiling the three kernels (`chunk_kernel.train_chunk`, and
+`vocab_tables.alias_table` / `huffman_tree`), and the two of the vocabulary
+pass (`embed/text/scan_kernels.py`, which `train_on_file` hands to
+`encode_corpus`), once into a CPython extension module for this machine removes
 that floor: training then imports numpy and this small module only.
 
 How.  `build(path)` runs Numba's ahead-of-time compiler (``numba.pycc``) on the
-very functions of `kernels.py` (their ``py_func``) with the explicit signatures
+very functions the JIT runs (their ``py_func``) with the explicit signatures
 below and the options their ``@njit`` decorators carry (``nogil``, ``fastmath``),
 for this CPU (``target_cpu='host'``, as the JIT does), so both backends give
 bit-identical vectors.  It runs in a child process (`load` starts it): the
 compiler's memory is never part of a training process.  The module lands in a
-per-user cache, keyed by the kernel sources, the Numba and Python versions and
-the CPU, written atomically; the first run on a machine pays ~10 s, later runs
-import it in milliseconds.
+per-user cache, keyed by the kernel sources (`SOURCES`), the Numba and Python
+versions and the CPU, written atomically; the first run on a machine pays ~10 s,
+later runs import it in milliseconds.
 
 Which backend runs is chosen by ``$EMBED_KERNELS``:
     auto   (default) the compiled module, built on first use; if it cannot be built
            (no C compiler or Python headers) the Numba JIT, and the reason is kept
            in the cache so later runs do not retry (delete the ``.failed`` file to retry)
     native the compiled module or an error saying why it could not be built
-    jit    always the Numba JIT kernels of `kernels.py`
+    jit    always the Numba JIT kernels
 """
 
 import hashlib
@@ -45,6 +46,9 @@ MODULE = "_embed_w2v_native"  # the extension's import name (its PyInit_ symbol)
 KERNELS = ("train_chunk", "alias_table", "huffman_tree", "scan_words", "rehash_words")
 # the vocabulary pass's kernels (embed/text/scan_kernels.py) ride in the same module: one build, one load
 TEXT_KERNELS = ("scan_words", "rehash_words")
+# every source file the compiled code comes from (relative to this folder): the cache key hashes them
+SOURCES = ("primitives.py", "steps.py", "chunk_kernel.py", "vocab_tables.py", "tables.py", "native.py",
+           os.path.join("..", "text", "scan_kernels.py"), os.path.join("..", "text", "scan.py"))
 # kernel -> (return type, argument types, arguments it writes): explicit signatures, the types
 # the driver (model.py) passes.  "f4[:,::1]" is a C-contiguous 2-D float32 array.
 SPECS = {
@@ -88,8 +92,7 @@ def _key():
 
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("kernels.py", "tables.py", "native.py", os.path.join("..", "text", "scan_kernels.py"),
-                 os.path.join("..", "text", "scan.py")):
+    for name in SOURCES:
         with open(os.path.join(here, name), "rb") as f:
             h.update(f.read())
     try:
@@ -136,16 +139,18 @@ def _checked(name, fn):
         return fn(*args)
 
     call.__name__ = call.__qualname__ = name
-    call.__doc__ = f"The compiled {name} of kernels.py ({ret}({', '.join(types)}))."
+    call.__doc__ = f"The compiled {name} ({ret}({', '.join(types)}))."
     return call
 
 
 def _kernel_functions():
-    """name -> the @njit function of every kernel (kernels.py, and text/scan_kernels.py for the vocabulary pass)."""
+    """name -> the @njit function of every kernel (chunk_kernel.py, vocab_tables.py, and
+    text/scan_kernels.py for the vocabulary pass)."""
     from ..text import scan_kernels
-    from . import kernels
+    from . import chunk_kernel, vocab_tables
 
-    return {k: getattr(scan_kernels if k in TEXT_KERNELS else kernels, k) for k in KERNELS}
+    home = {"train_chunk": chunk_kernel, "alias_table": vocab_tables, "huffman_tree": vocab_tables}
+    return {k: getattr(scan_kernels if k in TEXT_KERNELS else home[k], k) for k in KERNELS}
 
 
 def _jit():
@@ -222,20 +227,20 @@ def _load_native(required):
 
 
 def build(path):
-    """Compile kernels.py's kernels into the extension module `path` (loads Numba: run it in a child)."""
+    """Compile the kernels into the extension module `path` (loads Numba: run it in a child)."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba.pycc carries a pending-deprecation warning
         from numba.core import cpu
         from numba.pycc import CC, compiler
-    from . import kernels
+    from . import chunk_kernel
 
     functions = _kernel_functions()
     for name in KERNELS:  # the JIT options this build reproduces
         opts = functions[name].targetoptions
         if not (opts.get("nogil") and opts.get("fastmath") is True):
-            raise RuntimeError(f"kernels.{name} must be @njit(nogil=True, fastmath=True) to be built")
+            raise RuntimeError(f"kernel {name} must be @njit(nogil=True, fastmath=True) to be built")
 
     class KernelFlags(compiler.Flags):  # what @njit(nogil=True, fastmath=True) sets
         def __init__(self, *args, **kwargs):
@@ -246,7 +251,7 @@ def build(path):
     compiler.Flags = KernelFlags  # pycc makes one Flags() for all exports
     folder = os.path.dirname(os.path.abspath(path))
     with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as tmp:
-        cc = CC(MODULE, source_module=kernels)
+        cc = CC(MODULE, source_module=chunk_kernel)  # (only names the build's source; every kernel is exported)
         cc.output_dir = tmp
         cc.target_cpu = "host"
         for name in KERNELS:

@@ -1,8 +1,9 @@
 """Constants and lookup tables shared by the word2vec kernels and their driver (numpy only).
 
-Kept apart from `kernels.py` so the driver can build them without importing Numba:
-a process that trains with the ahead-of-time compiled kernels (`native.py`) never
-loads Numba at all.
+Kept apart from the Numba kernels (`primitives.py`, `steps.py`, `chunk_kernel.py`,
+`vocab_tables.py`) so the driver can build them without importing Numba: a process
+that trains with the ahead-of-time compiled kernels (`native.py`) never loads
+Numba at all.
 """
 
 import numpy as np

@@ -7,7 +7,7 @@ import pytest
 
 from embed.errors import EmbedError
 from embed.text.vocab import BaseVocab, SymbolVocab, Vocab, check_vocab_settings, prune_counts
-from embed.word2vec.kernels import alias_table
+from embed.word2vec.vocab_tables import alias_table
 
 SENTENCES = [["b", "a", "c"], ["a", "d", "b"], ["a", "e"], ["c", "b", "f", "a"]]
 # counts: a 4, b 3, c 2, d 1, e 1, f 1; first appearance: b a c d e f

@@ -150,6 +150,49 @@ def test_cache_key_follows_the_kernel_sources(monkeypatch, tmp_path):
     assert native.module_path() != path
 
 
+def _embed_imports(path):
+    """(files of the embed modules `path` imports relatively, whether it is a Numba kernel module)."""
+    import ast
+
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    files, numba_module = set(), False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            numba_module |= node.module in ("numba", "jit") and node.level <= 2
+            if node.level:
+                base = os.path.join(os.path.dirname(path), *[".."] * (node.level - 1))
+                parts = node.module.split(".") if node.module else []
+                names = [parts] if parts else [[a.name] for a in node.names]
+                for name in names:
+                    candidate = os.path.normpath(os.path.join(base, *name) + ".py")
+                    if os.path.exists(candidate):
+                        files.add(candidate)
+    return files, numba_module
+
+
+def test_cache_key_hashes_every_source_of_the_compiled_code():
+    """A kernel module, or a word2vec/text module a kernel module imports, left out of SOURCES would
+    let a compiled module built from its old text be loaded after it changed."""
+    import inspect
+
+    here = os.path.dirname(os.path.abspath(native.__file__))
+    hashed = {os.path.normpath(os.path.join(here, name)) for name in native.SOURCES}
+    jit = native.load("jit")
+    todo = {inspect.getsourcefile(getattr(jit, name).py_func) for name in native.KERNELS}
+    reached = set()
+    while todo:
+        path = os.path.normpath(todo.pop())
+        if path in reached:
+            continue
+        reached.add(path)
+        files, numba_module = _embed_imports(path)
+        if numba_module:                             # follow kernel modules' imports only
+            todo |= {f for f in files if os.path.basename(os.path.dirname(f)) in ("word2vec", "text")}
+    assert len(reached) >= 7                          # the kernels' modules and what they read
+    assert reached <= hashed, f"not in native.SOURCES: {sorted(reached - hashed)}"
+
+
 def test_unbuildable_module_falls_back_to_jit_or_fails_clearly(fresh, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")

@@ -1,11 +1,11 @@
-"""The word2vec kernels against float64 numpy references and central differences."""
+"""The word2vec steps (steps.py) against float64 numpy references and central differences."""
 import numpy as np
 import pytest
 
 from embed.nn.gradcheck import numerical_gradient
-from embed.word2vec import kernels
+from embed.word2vec import steps, tables
 
-SIG, LOGSIG = kernels.make_tables()
+SIG, LOGSIG = tables.make_tables()
 
 
 def _sigmoid(x):
@@ -134,8 +134,8 @@ def test_sg_ns_step_is_one_sgd_step_on_the_reference_loss(seed):
     ctx_room, outs_room = np.append(ctx, -1).astype(np.int32), np.append(outs, [-1, -1]).astype(np.int32)
     logits = np.empty((len(ctx) + 1, len(outs) + 2), np.float32)
     grad = np.empty((len(ctx) + 1, D), np.float32)
-    loss = kernels.sg_ns_step(s0, s1, ctx_room, len(ctx), outs_room, len(outs), np.float32(alpha),
-                              SIG, LOGSIG, logits, grad)
+    loss = steps.sg_ns_step(s0, s1, ctx_room, len(ctx), outs_room, len(outs), np.float32(alpha),
+                            SIG, LOGSIG, logits, grad)
     g0, g1 = sg_ns_grad(ref0, ref1, ctx, outs)
     _check_step(s0, ref0, g0, alpha)
     _check_step(s1, ref1, g1, alpha)
@@ -161,8 +161,8 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
     points, codes = np.zeros((2, 3), np.int32), np.zeros((2, 3), np.int8)
     points[1], codes[1] = point, code
     outs_room, logits = np.append(outs, [-1, -1]).astype(np.int32), np.empty(len(outs) + 2, np.float32)
-    loss = kernels.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs_room, n_out, points, codes, 1, n_code,
-                             np.float32(alpha), SIG, LOGSIG, h, err, logits)
+    loss = steps.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs_room, n_out, points, codes, 1, n_code,
+                           np.float32(alpha), SIG, LOGSIG, h, err, logits)
     ref_args = (ctx, outs[:n_out], point[:n_code], code[:n_code])
     grads = list(cbow_grad(*old, *ref_args))
     # word2vec's rule: each context occurrence moves by -alpha dL/dh = M times its exact share
@@ -173,102 +173,3 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
         else:
             np.testing.assert_array_equal(new, o)
     assert loss == pytest.approx(cbow_loss(*old, *ref_args), rel=2e-3)
-
-
-def test_sigmoid_tables_are_accurate():
-    x = np.linspace(-kernels.SIG_MAX + 1e-3, kernels.SIG_MAX - 1e-3, 1001)
-    i = ((x + kernels.SIG_MAX) * (kernels.SIG_SIZE / (2 * kernels.SIG_MAX))).astype(int)
-    assert np.abs(SIG[i] - _sigmoid(x)).max() < 6e-4
-    assert np.abs(LOGSIG[i] - _logsig(x)).max() < 2e-3
-
-
-# ---------------------------------------------------------------- tables
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_alias_table_reproduces_the_distribution(seed):
-    rng = np.random.default_rng(seed)
-    p = rng.random(50) ** 3
-    p /= p.sum()
-    prob, alias = kernels.alias_table(p)
-    # mass of word j: its own bucket's keep share plus the rest of every bucket aliased to it
-    mass = prob.astype(np.float64).copy()
-    np.add.at(mass, alias, 1.0 - prob)
-    np.testing.assert_allclose(mass / len(p), p, atol=1e-6)
-
-
-def test_huffman_tree_is_an_optimal_prefix_code():
-    import heapq
-
-    counts = np.array([50, 30, 20, 10, 10, 5, 3, 1], np.int64)
-    points, codes, lens = kernels.huffman_tree(counts)
-    words = ["".join(str(c) for c in codes[w, :lens[w]]) for w in range(len(counts))]
-    for a in words:  # prefix-free
-        assert sum(b.startswith(a) for b in words) == 1
-    assert sum(2.0 ** -lens) == pytest.approx(1.0)  # full binary tree
-    assert (np.diff(lens) >= 0).all()  # frequent words get short codes
-    heap = list(counts)
-    heapq.heapify(heap)
-    cost = 0
-    while len(heap) > 1:
-        a, b = heapq.heappop(heap), heapq.heappop(heap)
-        cost += a + b
-        heapq.heappush(heap, a + b)
-    assert int((counts * lens).sum()) == cost  # optimal expected length
-    assert (points[:, 0] == len(counts) - 2).all()  # every path starts at the root
-    assert points.max() == len(counts) - 2 and points.min() == 0
-
-
-def test_train_chunk_counts_pairs_and_kept_words():
-    V, D = 20, 8
-    rng = np.random.default_rng(0)
-    tokens = rng.integers(0, V, size=200).astype(np.int32)
-    offsets = np.array([0, 50, 120, 200], np.int64)
-    syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
-    syn1neg, syn1 = np.zeros((V, D), np.float32), np.zeros((V - 1, D), np.float32)
-    keep = np.ones(V, np.float32)
-    prob, alias = kernels.alias_table(np.full(V, 1.0 / V))
-    points, codes, lens = kernels.huffman_tree(np.arange(V, 0, -1).astype(np.int64))
-    for sg, window in [(1, 1), (0, 3)]:
-        stats = np.zeros(4)
-        kernels.train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, keep, prob, alias,
-                            points, codes, lens, sg, window, 3, 0, 0.025, 0.025, 0, SIG, LOGSIG,
-                            kernels.seed_state(1, 0), stats)
-        assert stats[kernels.STAT_WORDS] == 200 and stats[kernels.STAT_KEPT] == 200
-        if sg:  # window 1: every word pairs with its neighbours inside its sentence
-            assert stats[kernels.STAT_PAIRS] == sum(2 * (n - 1) for n in (50, 70, 80))
-        else:
-            assert stats[kernels.STAT_PAIRS] == 200
-        assert np.isfinite(stats[kernels.STAT_LOSS]) and stats[kernels.STAT_LOSS] > 0
-    # subsampling: keep probability 0.25 for every word keeps about a quarter
-    stats = np.zeros(4)
-    kernels.train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, np.full(V, 0.25, np.float32),
-                        prob, alias, points, codes, lens, 1, 2, 3, 1, 0.025, 0.025, 0, SIG, LOGSIG,
-                        kernels.seed_state(2, 0), stats)
-    assert 25 <= stats[kernels.STAT_KEPT] <= 75
-
-
-@pytest.mark.parametrize("sg", [1, 0])
-def test_learning_rate_decays_by_sentences_or_by_tokens(sg):
-    """Chunk of a 10-token sentence then a 90-token one, rate alpha0 -> alpha1 = -alpha0.
-
-    Counting sentences (gensim), the second sentence starts half-way: rate exactly 0,
-    so the input rows only it uses do not move.  Counting tokens (word2vec.c), it starts
-    10 % in, at 0.8 alpha0, and they do."""
-    V, D = 8, 6
-    rng = np.random.default_rng(4)
-    tokens = np.concatenate([rng.integers(0, 4, 10), rng.integers(4, 8, 90)]).astype(np.int32)
-    offsets = np.array([0, 10, 100], np.int64)
-    prob, alias = kernels.alias_table(np.full(V, 1.0 / V))
-    points, codes, lens = kernels.huffman_tree(np.arange(V, 0, -1).astype(np.int64))
-    moved = {}
-    for by_sentence in (1, 0):
-        syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
-        before = syn0.copy()
-        syn1neg = rng.normal(0, 0.1, (V, D)).astype(np.float32)
-        syn1 = np.zeros((V - 1, D), np.float32)
-        kernels.train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 2, np.ones(V, np.float32),
-                            prob, alias, points, codes, lens, sg, 3, 4, 0, 0.05, -0.05, by_sentence,
-                            SIG, LOGSIG, kernels.seed_state(5, 0), np.zeros(4))
-        assert not np.array_equal(syn0[:4], before[:4])  # the first sentence trains either way
-        moved[by_sentence] = not np.array_equal(syn0[4:], before[4:])
-    assert moved == {1: False, 0: True}

@@ -1,0 +1,65 @@
+"""The chunk kernel (chunk_kernel.py): pairs, subsampling and the learning-rate schedule of one call."""
+import numpy as np
+import pytest
+
+from embed.word2vec import tables
+from embed.word2vec.chunk_kernel import train_chunk
+from embed.word2vec.vocab_tables import alias_table, huffman_tree
+
+SIG, LOGSIG = tables.make_tables()
+
+
+def test_train_chunk_counts_pairs_and_kept_words():
+    V, D = 20, 8
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, V, size=200).astype(np.int32)
+    offsets = np.array([0, 50, 120, 200], np.int64)
+    syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+    syn1neg, syn1 = np.zeros((V, D), np.float32), np.zeros((V - 1, D), np.float32)
+    keep = np.ones(V, np.float32)
+    prob, alias = alias_table(np.full(V, 1.0 / V))
+    points, codes, lens = huffman_tree(np.arange(V, 0, -1).astype(np.int64))
+    for sg, window in [(1, 1), (0, 3)]:
+        stats = np.zeros(4)
+        train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, keep, prob, alias,
+                    points, codes, lens, sg, window, 3, 0, 0.025, 0.025, 0, SIG, LOGSIG,
+                    tables.seed_state(1, 0), stats)
+        assert stats[tables.STAT_WORDS] == 200 and stats[tables.STAT_KEPT] == 200
+        if sg:  # window 1: every word pairs with its neighbours inside its sentence
+            assert stats[tables.STAT_PAIRS] == sum(2 * (n - 1) for n in (50, 70, 80))
+        else:
+            assert stats[tables.STAT_PAIRS] == 200
+        assert np.isfinite(stats[tables.STAT_LOSS]) and stats[tables.STAT_LOSS] > 0
+    # subsampling: keep probability 0.25 for every word keeps about a quarter
+    stats = np.zeros(4)
+    train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, np.full(V, 0.25, np.float32),
+                prob, alias, points, codes, lens, 1, 2, 3, 1, 0.025, 0.025, 0, SIG, LOGSIG,
+                tables.seed_state(2, 0), stats)
+    assert 25 <= stats[tables.STAT_KEPT] <= 75
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_learning_rate_decays_by_sentences_or_by_tokens(sg):
+    """Chunk of a 10-token sentence then a 90-token one, rate alpha0 -> alpha1 = -alpha0.
+
+    Counting sentences (gensim), the second sentence starts half-way: rate exactly 0,
+    so the input rows only it uses do not move.  Counting tokens (word2vec.c), it starts
+    10 % in, at 0.8 alpha0, and they do."""
+    V, D = 8, 6
+    rng = np.random.default_rng(4)
+    tokens = np.concatenate([rng.integers(0, 4, 10), rng.integers(4, 8, 90)]).astype(np.int32)
+    offsets = np.array([0, 10, 100], np.int64)
+    prob, alias = alias_table(np.full(V, 1.0 / V))
+    points, codes, lens = huffman_tree(np.arange(V, 0, -1).astype(np.int64))
+    moved = {}
+    for by_sentence in (1, 0):
+        syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+        before = syn0.copy()
+        syn1neg = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+        syn1 = np.zeros((V - 1, D), np.float32)
+        train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 2, np.ones(V, np.float32),
+                    prob, alias, points, codes, lens, sg, 3, 4, 0, 0.05, -0.05, by_sentence,
+                    SIG, LOGSIG, tables.seed_state(5, 0), np.zeros(4))
+        assert not np.array_equal(syn0[:4], before[:4])  # the first sentence trains either way
+        moved[by_sentence] = not np.array_equal(syn0[4:], before[4:])
+    assert moved == {1: False, 0: True}
