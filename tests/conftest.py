@@ -121,7 +121,11 @@ def fifo():
 
 @pytest.fixture
 def private_cache(tmp_path, monkeypatch):
-    """EMBED_CACHE in tmp_path/cache and no EMBED_DATA: data-source tests see only the files they make."""
+    """EMBED_CACHE in tmp_path/cache and no EMBED_DATA: data-source tests see only the files they make.
+    The compiled word2vec kernels stay where they are (building them again takes seconds)."""
+    from embed import settings
+
+    monkeypatch.setenv("EMBED_NATIVE_DIR", settings.get().native_dir)
     monkeypatch.setenv("EMBED_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("EMBED_DATA", raising=False)
     return tmp_path / "cache"

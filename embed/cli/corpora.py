@@ -92,10 +92,12 @@ def cmd_stats(args):
     import time
 
     from ..text.corpus import encode_corpus
+    from ..word2vec import native
 
     t = time.perf_counter()
     c = encode_corpus(args.corpus, tokenizer=args.tokenizer, lowercase=args.lowercase,
-                      min_count=args.min_count, cache=args.cache)
+                      min_count=args.min_count, cache=args.cache,
+                      kernels=native.load())  # the compiled vocabulary pass, as `embed train` uses
     seconds = time.perf_counter() - t
     v = c.vocab
     print(f"corpus: {args.corpus}")

@@ -83,9 +83,11 @@ def choose_corpus(path=None, download=True, url=None, show_progress=None):
 
 
 def encode(path):
-    """The encoded corpus (kept in the corpus cache, so a second demo starts at once)."""
+    """The encoded corpus (kept in the corpus cache, so a second demo starts at once); the
+    vocabulary pass runs compiled, as in `train_on_file`."""
     from ..text.corpus import encode_corpus
-    return encode_corpus(path, min_count=MIN_COUNT, cache=True)
+    from . import native
+    return encode_corpus(path, min_count=MIN_COUNT, cache=True, kernels=native.load())
 
 
 def default_epochs(n_words):
