@@ -27,7 +27,8 @@ class SimpleRNN(Recurrent):
         z, h, hw = buf["z"], buf["h"], buf["hw"]
         W_h = self.params["W_h"]
         if buf["numba_time_loop"]:
-            recurrent_kernels.rnn_forward_seq(z, W_h, h, hw, b0, b1, self.step_tile(buf, b0, b1))
+            tile = self.step_tile(buf, b0, b1)
+            recurrent_kernels.rnn_forward_seq(z, W_h, self.panels(buf, tile), h, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, H)
@@ -39,8 +40,8 @@ class SimpleRNN(Recurrent):
         W_hT = buf["W_hT"]
         dh[r] = 0 if dstate is None else dstate[0][r]
         if buf["numba_time_loop"]:
-            recurrent_kernels.rnn_backward_seq(dy, h, W_hT, dh, dg, b0, b1,
-                                               self.step_tile(buf, b0, b1, True))
+            tile = self.step_tile(buf, b0, b1, True)
+            recurrent_kernels.rnn_backward_seq(dy, h, W_hT, self.panels(buf, tile, True), dh, dg, b0, b1, tile)
             return
         for t in range(T - 1, -1, -1):
             recurrent_kernels.rnn_backward_step(dy[t], dh, h[t + 1], dg[t], b0, b1)
@@ -95,7 +96,8 @@ class LSTM(Recurrent):
         act = self._act(buf, b0, b1)
         W_h = self.params["W_h"]
         if buf["numba_time_loop"]:
-            recurrent_kernels.lstm_forward_seq(z, W_h, h, c, act, tc, hw, b0, b1, self.step_tile(buf, b0, b1))
+            tile = self.step_tile(buf, b0, b1)
+            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, tile), h, c, act, tc, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 4H)
@@ -109,8 +111,9 @@ class LSTM(Recurrent):
         dh[r] = 0 if dstate is None else dstate[0][r]
         dc[r] = 0 if dstate is None else dstate[1][r]
         if buf["numba_time_loop"]:
-            recurrent_kernels.lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg, b0, b1,
-                                                self.step_tile(buf, b0, b1, True))
+            tile = self.step_tile(buf, b0, b1, True)
+            recurrent_kernels.lstm_backward_seq(dy, W_hT, self.panels(buf, tile, True), dh, dc, act, c, tc, dg,
+                                                b0, b1, tile)
             return
         for t in range(T - 1, -1, -1):
             recurrent_kernels.lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], b0, b1)
@@ -160,8 +163,8 @@ class GRU(Recurrent):
         act = self._act(buf, b0, b1)
         W_h, b_hn = self.params["W_h"], self.params["b_hn"]
         if buf["numba_time_loop"]:
-            recurrent_kernels.gru_forward_seq(z, W_h, b_hn, h, act, hn, hw, b0, b1,
-                                              self.step_tile(buf, b0, b1))
+            tile = self.step_tile(buf, b0, b1)
+            recurrent_kernels.gru_forward_seq(z, W_h, self.panels(buf, tile), b_hn, h, act, hn, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 3H)
@@ -175,8 +178,9 @@ class GRU(Recurrent):
         dh[r] = 0
         dhd[r] = 0 if dstate is None else dstate[0][r]
         if buf["numba_time_loop"]:
-            recurrent_kernels.gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh, b0, b1,
-                                               self.step_tile(buf, b0, b1, True))
+            tile = self.step_tile(buf, b0, b1, True)
+            recurrent_kernels.gru_backward_seq(dy, W_hT, self.panels(buf, tile, True), dh, dhd, act, hn, h,
+                                               dgx, dgh, b0, b1, tile)
             return
         for t in range(T - 1, -1, -1):
             recurrent_kernels.gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t], b0, b1)

@@ -4,7 +4,9 @@
 in one of two tile shapes (`TILES`): which is faster depends on the CPU's
 vector register file, so `embed.nn.plan` picks by measurement and passes
 ``tile``; `small_matmul` is a plain loop for one to four rows; `matmul` picks
-between them inside other Numba kernels.  The recurrent layers use them for
+between them inside other Numba kernels.  `pack_panels` and `gemm_panels`
+run the 6 x 16 tile on a copy of W cut into 16-column panels, for a W that
+is used many times (the recurrent weights, once per time step).  The recurrent layers use them for
 every product of their time loop, and `Dense` when the planner says so.
 """
 import numpy as np
@@ -151,6 +153,8 @@ _tile_1x16 = _simd_tile(1, 1)
 _tile_2x32 = _simd_tile(2, 2)
 _tile_3x32 = _simd_tile(3, 2)
 _tile_4x16 = _simd_tile(4, 1)
+_tile_2x16 = _simd_tile(2, 1)
+_tile_3x16 = _simd_tile(3, 1)
 
 
 @njit(**_JIT)
@@ -255,3 +259,93 @@ def _matmul_impl(a, W, out, tile):
                 gemm_f32(a, W, out, False, tile)
         return matmul32
     return lambda a, W, out, tile: small_matmul(a, W, out)
+
+
+# ---------------------------------------------------------------------------
+# The 6 x 16 tile on W packed into 16-column panels.
+#
+# A 16-column strip of a row-major W (K, N) is K cache lines N*4 bytes apart; at
+# N = 512 (2 KB) they fall into two sets of the L1 cache, so the strip a tile
+# walks for every k never stays in L1 and comes from L2 each time.  Packed,
+# panel p is Wp[p] = W[:, 16p : 16p + 16], K contiguous lines (8 KB at K = 128)
+# that stay in L1 while every row tile of `a` passes over them.  Each element of
+# out is the same FMA chain over k as in gemm_f32's 6 x 16 tile: same bits.
+# ---------------------------------------------------------------------------
+PANEL = 16          # columns per panel
+
+
+@njit(**_JIT)
+def pack_panels(W, Wp):
+    """Wp[p, k, :] = W[k, 16p : 16p + 16].   W (K, N) any strides, N % 16 == 0; Wp (N // 16, K, 16)."""
+    K = W.shape[0]
+    for p in range(Wp.shape[0]):
+        for k in range(K):
+            for j in range(PANEL):
+                Wp[p, k, j] = W[k, PANEL * p + j]
+
+
+@njit(**_JIT)
+def _tile_rows16(a, w, o, b, rows, accumulate):
+    """o[b:b+rows] (+)= a[b:b+rows] @ w for 1..6 rows.   w (K, 16); o (B, 16) with unit column stride."""
+    if rows == 6:
+        _tile_6x16(a, w, o, b, 0, accumulate)
+    elif rows == 5:
+        _tile_5x16(a, w, o, b, 0, accumulate)
+    elif rows == 4:
+        _tile_4x16(a, w, o, b, 0, accumulate)
+    elif rows == 3:
+        _tile_3x16(a, w, o, b, 0, accumulate)
+    elif rows == 2:
+        _tile_2x16(a, w, o, b, 0, accumulate)
+    else:
+        _tile_1x16(a, w, o, b, 0, accumulate)
+
+
+@njit(**_JIT)
+def gemm_panels(a, Wp, out, accumulate):
+    """out (+)= a @ W for W given as panels Wp = pack_panels(W).   a (B, K) any strides;
+    Wp (N // 16, K, 16); out (B, N) with unit column stride.
+
+    Rows go in tiles of 6; a remainder of 1, 2 or 3 rows is folded with one or two
+    6-row tiles into tiles of 4 and 5 rows (25 = 6 + 6 + 5 + 4 + 4): a tile of
+    fewer than 4 rows has too few independent FMA chains to hide their latency.
+    """
+    B = a.shape[0]
+    n6, r = B // 6, B % 6
+    t1, t2, t3 = r, 0, 0                            # the tail tiles after the 6-row ones
+    if r == 1 and n6 >= 2:
+        n6, t1, t2, t3 = n6 - 2, 5, 4, 4
+    elif r == 2 and n6 >= 1:
+        n6, t1, t2 = n6 - 1, 4, 4
+    elif r == 3 and n6 >= 1:
+        n6, t1, t2 = n6 - 1, 5, 4
+    for p in range(Wp.shape[0]):
+        w = Wp[p]                                   # (K, 16), stays in L1 over the row tiles
+        o = out[:, PANEL * p:PANEL * p + PANEL]     # (B, 16)
+        for b in range(0, 6 * n6, 6):
+            _tile_6x16(a, w, o, b, 0, accumulate)
+        b = 6 * n6
+        for rows in (t1, t2, t3):
+            if rows > 0:
+                _tile_rows16(a, w, o, b, rows, accumulate)
+                b += rows
+
+
+def step_matmul(a, W, Wp, out, tile):
+    """out = a @ W inside the sequence kernels: from the panels Wp when it has any
+    (Wp.shape[0] > 0, packed for tile code 1) and a has 5+ rows, else `matmul`."""
+    small_matmul(a, W, out)
+
+
+@overload(step_matmul, inline="always")
+def _step_matmul_impl(a, W, Wp, out, tile):
+    if a.dtype == types.float32 and W.dtype == types.float32 and out.dtype == types.float32:
+        def step32(a, W, Wp, out, tile):
+            if a.shape[0] < 5:
+                small_matmul(a, W, out)
+            elif Wp.shape[0] > 0:
+                gemm_panels(a, Wp, out, False)
+            else:
+                gemm_f32(a, W, out, False, tile)
+        return step32
+    return lambda a, W, Wp, out, tile: small_matmul(a, W, out)

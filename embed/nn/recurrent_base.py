@@ -30,7 +30,8 @@ Paths, chosen per layer (attributes, so tests can compare them):
 * ``simd_gemm`` (default True): in float32 each thread's whole time loop,
   per-step products included, is one Numba call, the products in
   `recurrent_kernels.gemm_f32` with the register tile `embed.nn.plan`
-  measured fastest for that shape (`step_tile`); the big T*B products run
+  measured fastest for that shape (`step_tile`; for the 6 x 16 tile W_h and
+  W_h^T are packed into 16-column panels once per chunk); the big T*B products run
   in whichever of gemm_f32's tiles or single-threaded BLAS the planner chose;
 * otherwise (float64 gradient checks, or ``simd_gemm=False``) products use
   BLAS, with the step loop in Python, except when a step is at most
@@ -48,8 +49,9 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..parallel import blas_limit, num_threads, run, split
-from . import plan, recurrent_kernels
+from . import gemm, plan, recurrent_kernels
 from .base import Layer
+from .gemm import PANEL
 
 MIN_ROWS_PER_THREAD = 8      # batch rows below which the time loop is not split
 MIN_PRODUCT_ROWS = 256       # T*B rows below which the big products are not split
@@ -228,9 +230,11 @@ class Recurrent(Layer):
             b0, b1 = split(B, n)[k]
             self._scan_forward(buf, T, b0, b1)
 
+        scan_parts = 1 if single else _threads_for(B, MIN_ROWS_PER_THREAD)
+        self._pack_step_weights(buf, B, scan_parts, False)
         with self._blas_context(single, T * B):
             _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
-            _in_parts(scan, 1 if single else _threads_for(B, MIN_ROWS_PER_THREAD))
+            _in_parts(scan, scan_parts)
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)
         return buf["h"][1:]                                         # (T, B, H)
@@ -252,6 +256,27 @@ class Recurrent(Layer):
             tiles[key] = (plan.get().choose_tile("rnn.step_back", rows, G, H) if backward
                           else plan.get().choose_tile("rnn.step", rows, H, G))
         return tiles[key]
+
+    def _pack_step_weights(self, buf, B, parts, backward):
+        """Pack W_h (forward) or W_h^T (backward, from buf["W_hT"]) into 16-column panels,
+        once per chunk, when some thread's step tile is gemm_f32's 6 x 16 (code 1), which
+        then reads the panels (`gemm.gemm_panels`: same FMA chains, W stays in L1)."""
+        name = "W_hTp" if backward else "W_hp"
+        W = buf["W_hT"] if backward else self.params["W_h"]
+        K, N = W.shape
+        tiles = {self.step_tile(buf, *split(B, parts)[k], backward) for k in range(parts)}
+        if buf["numba_time_loop"] and 1 in tiles and N % PANEL == 0:
+            if buf.get(name) is None or buf[name].shape[0] == 0:
+                buf[name] = np.empty((N // PANEL, K, PANEL), W.dtype)
+            gemm.pack_panels(W, buf[name])
+        else:
+            buf[name] = np.empty((0, K, PANEL), W.dtype)
+
+    def panels(self, buf, tile, backward=False):
+        """The step weights for a thread whose step tile is `tile`: W_h's (or W_h^T's)
+        panels for tile 1 when packed (see `_pack_step_weights`), else an empty (0, K, 16)."""
+        p = buf["W_hTp" if backward else "W_hp"]
+        return p if tile == 1 or p.shape[0] == 0 else p[:0]
 
     def _matmul(self, a, b, out, op="recurrent"):
         """out = a @ b for one thread's block: on the SIMD path the kernel `embed.nn.plan`
@@ -320,6 +345,9 @@ class Recurrent(Layer):
             b0, b1 = split(B, n)[k]
             self._scan_backward(buf, dy, dstate, T, b0, b1)
 
+        scan_parts = 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD)
+        self._pack_step_weights(buf, B, scan_parts, True)
+
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
             self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c], "rnn.dWh")             # (H, g)
@@ -334,7 +362,7 @@ class Recurrent(Layer):
                 self._matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1], "rnn.dx")     # (rows, D)
 
         with self._blas_context(buf["single_thread"], T * B):
-            _in_parts(scan, 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD))
+            _in_parts(scan, scan_parts)
             _in_parts(products, _threads_for(T * B, MIN_PRODUCT_ROWS))
         self.dstate = self._initial_state_grad(buf)
         self._extra_grads(buf, dgh2)

@@ -30,7 +30,7 @@ from ..jit import njit, overload, types
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 # the products (also used by Dense for small float32 batches)
-from .gemm import gemm_f32, matmul, small_matmul  # noqa: E402,F401
+from .gemm import gemm_f32, matmul, small_matmul, step_matmul  # noqa: E402,F401
 
 # tanh(x) ~ x * P(x^2) / Q(x^2) on |x| <= _TANH_CLIP (fitted here by iterated
 # weighted least squares on 40k points; beyond the clip tanh rounds to +-1 in float32)
@@ -320,52 +320,54 @@ def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh, b0, b1):
 # Whole-sequence loops for small batches (min-char-rnn's B=1, generation):
 # there a (B, H) @ (H, G) product is a few hundred nanoseconds of work, less
 # than a Python-level BLAS call, so the whole time loop runs here, products included.
-# `tile` is gemm_f32's tile code for the per-step products (chosen by embed.nn.plan).
+# `tile` is gemm_f32's tile code for the per-step products (chosen by embed.nn.plan);
+# `W_hp` / `W_hTp` are the same weights packed into 16-column panels
+# (`gemm.pack_panels`) for tile 1, or an empty (0, K, 16) array (not packed).
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def rnn_forward_seq(z, W_h, h, hw, b0, b1, tile=0):
+def rnn_forward_seq(z, W_h, W_hp, h, hw, b0, b1, tile=0):
     """All T steps: z (T, B, H); W_h (H, H); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
     for t in range(z.shape[0]):
-        matmul(h[t, b0:b1], W_h, hw[b0:b1], tile)
+        step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         rnn_forward_step(z[t], hw, h[t + 1], b0, b1)
 
 
 @njit(**_JIT)
-def rnn_backward_seq(dy, h, W_hT, dh, da, b0, b1, tile=0):
+def rnn_backward_seq(dy, h, W_hT, W_hTp, dh, da, b0, b1, tile=0):
     """All T steps backwards: dy (T, B, H); W_hT (H, H) = W_h^T contiguous;
     dh (B, H) in: dL/dh_T, out: dL/dh_0; da (T, B, H) out."""
     for t in range(dy.shape[0] - 1, -1, -1):
         rnn_backward_step(dy[t], dh, h[t + 1], da[t], b0, b1)
-        matmul(da[t, b0:b1], W_hT, dh[b0:b1], tile)
+        step_matmul(da[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
 
 
 @njit(**_JIT)
-def lstm_forward_seq(z, W_h, h, c, act, tc, hw, b0, b1, tile=0):
+def lstm_forward_seq(z, W_h, W_hp, h, c, act, tc, hw, b0, b1, tile=0):
     """All T steps: z (T, B, 4H); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
     for t in range(z.shape[0]):
-        matmul(h[t, b0:b1], W_h, hw[b0:b1], tile)
+        step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)
-def lstm_backward_seq(dy, W_hT, dh, dc, act, c, tc, dg, b0, b1, tile=0):
+def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, b0, b1, tile=0):
     """All T steps backwards; W_hT (4H, H); dh, dc (B, H) in: dL/d(final state), out: dL/d(initial state)."""
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], b0, b1)
-        matmul(dg[t, b0:b1], W_hT, dh[b0:b1], tile)
+        step_matmul(dg[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
 
 
 @njit(**_JIT)
-def gru_forward_seq(z, W_h, b_hn, h, act, hn, hw, b0, b1, tile=0):
+def gru_forward_seq(z, W_h, W_hp, b_hn, h, act, hn, hw, b0, b1, tile=0):
     """All T steps: z (T, B, 3H); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
     for t in range(z.shape[0]):
-        matmul(h[t, b0:b1], W_h, hw[b0:b1], tile)
+        step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
 
 
 @njit(**_JIT)
-def gru_backward_seq(dy, W_hT, dh, dhd, act, hn, h, dgx, dgh, b0, b1, tile=0):
+def gru_backward_seq(dy, W_hT, W_hTp, dh, dhd, act, hn, h, dgx, dgh, b0, b1, tile=0):
     """All T steps backwards; W_hT (3H, H); dh (B, H) recurrent part, dhd (B, H) direct part of dL/dh."""
     for t in range(dy.shape[0] - 1, -1, -1):
         gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t], b0, b1)
-        matmul(dgh[t, b0:b1], W_hT, dh[b0:b1], tile)
+        step_matmul(dgh[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)

@@ -31,3 +31,22 @@ def test_accumulate_adds_to_out_and_strided_rows_of_a_work():
         out = np.ones((20, 128), np.float32)
         gemm_f32(a, W, out, True, tile)
         np.testing.assert_allclose(out, 1 + a.astype(np.float64) @ W, rtol=1e-4, atol=1e-4)
+
+
+def test_panels_give_the_6x16_tiles_bits_for_every_row_count():
+    from embed.nn.gemm import gemm_panels, pack_panels
+    rng = np.random.default_rng(5)
+    for K, N in ((7, 16), (128, 96)):
+        W = rng.standard_normal((K, N)).astype(np.float32)
+        Wp = np.empty((N // 16, K, 16), np.float32)
+        pack_panels(W, Wp)
+        np.testing.assert_array_equal(Wp[-1], W[:, N - 16:])
+        for B in list(range(1, 20)) + [25, 31]:       # every tail: 6-row tiles folded into 4s and 5s
+            a = rng.standard_normal((B + 3, K)).astype(np.float32)[3:]
+            want = np.empty((B, N), np.float32)
+            gemm_f32(a, W, want, False, 1)
+            out = np.full((B, N), np.nan, np.float32)
+            gemm_panels(a, Wp, out, False)
+            np.testing.assert_array_equal(out, want, err_msg=f"B={B} K={K}")
+            gemm_panels(a, Wp, out, True)
+            np.testing.assert_allclose(out, 2 * want, rtol=1e-6, atol=1e-6)
