@@ -90,7 +90,8 @@ def rnn_lm_chunk(ids, targets, W_x, W_h, b, W_o, b_o, h, h2, z, z2, logits, dy, 
         if ids[i] < 0 or ids[i] >= W_x.shape[0]:
             return -2.0
     gather_rows_bias(ids, W_x, b, z2)                                 # (N, H)
-    rnn_forward_seq(z, W_h, h, dh, 0, B, tiles[0])                   # h_1..h_T; dh: scratch
+    unpacked = np.empty((0, W_h.shape[0], 16), W_h.dtype)            # no panels (see gemm.pack_panels)
+    rnn_forward_seq(z, W_h, unpacked, h, dh, 0, B, tiles[0])         # h_1..h_T; dh: scratch
     hs = h2[B:]                                                       # (N, H) h_1..h_T
     matmul(hs, W_o, logits, tiles[2])                                 # (N, V)
     total = _softmax_ce_rows(logits, b_o, targets, grads)
@@ -106,7 +107,7 @@ def rnn_lm_chunk(ids, targets, W_x, W_h, b, W_o, b_o, h, h2, z, z2, logits, dy, 
     matmul(logits, W_oT, dy2, tiles[4])                               # (N, H) dL/dh from the output
     _transpose(W_h, W_hT)
     dh[:] = 0
-    rnn_backward_seq(dy, h, W_hT, dh, da, 0, B, tiles[1])             # da (T, B, H)
+    rnn_backward_seq(dy, h, W_hT, unpacked, dh, da, 0, B, tiles[1])   # da (T, B, H)
     matmul(h2[:N].T, da2, dW_h, tiles[3])                             # (H, H)
     for j in range(db.shape[0]):
         db[j] = 0
