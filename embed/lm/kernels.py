@@ -6,8 +6,8 @@ layered path (the cell, the decoder, the loss, each with its checks, buffers
 and product plans) spends between them.  `rnn_lm_chunk` runs the whole chunk
 in one Numba call, with the same kernels the layers use inside::
 
-    z      = W_x[ids] + b                                  (T·B, H)  gather_rows_bias
-    h_t    = tanh(z_t + h_{t-1} W_h)                       rnn_forward_seq
+    z      = W_x[ids]                                      (T·B, H)  gather_rows
+    h_t    = tanh(z_t + b + h_{t-1} W_h)                   rnn_forward_seq
     logits = h W_o + b_o                                   (T·B, V)
     loss   = Σ logsumexp(logits) − logits[target]          (returned; the caller divides by T·B)
     dlogits = (softmax − onehot) / (T·B)
@@ -21,7 +21,7 @@ the layers stay the reference, and the tests compare the two.
 import numpy as np
 
 from ..jit import njit
-from ..nn.recurrent_kernels import (gather_rows_bias, matmul, rnn_backward_seq, rnn_forward_seq,
+from ..nn.recurrent_kernels import (gather_rows, matmul, rnn_backward_seq, rnn_forward_seq,
                                     scatter_add_rows)
 
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
@@ -89,9 +89,9 @@ def rnn_lm_chunk(ids, targets, W_x, W_h, b, W_o, b_o, h, h2, z, z2, logits, dy, 
     for i in range(N):
         if ids[i] < 0 or ids[i] >= W_x.shape[0]:
             return -2.0
-    gather_rows_bias(ids, W_x, b, z2)                                 # (N, H)
+    gather_rows(ids, W_x, z2)                                         # (N, H)
     unpacked = np.empty((0, W_h.shape[0], 16), W_h.dtype)            # no panels (see gemm.pack_panels)
-    rnn_forward_seq(z, W_h, unpacked, h, dh, 0, B, tiles[0])         # h_1..h_T; dh: scratch
+    rnn_forward_seq(z, W_h, unpacked, b, h, dh, 0, B, tiles[0])      # h_1..h_T; dh: scratch
     hs = h2[B:]                                                       # (N, H) h_1..h_T
     matmul(hs, W_o, logits, tiles[2])                                 # (N, V)
     total = _softmax_ce_rows(logits, b_o, targets, grads)

@@ -25,14 +25,14 @@ class SimpleRNN(Recurrent):
     def _scan_forward(self, buf, T, b0, b1):
         r = slice(b0, b1)
         z, h, hw = buf["z"], buf["h"], buf["hw"]
-        W_h = self.params["W_h"]
+        W_h, b = self.params["W_h"], self.params["b"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
-            recurrent_kernels.rnn_forward_seq(z, W_h, self.panels(buf, tile), h, hw, b0, b1, tile)
+            recurrent_kernels.rnn_forward_seq(z, W_h, self.panels(buf, tile), b, h, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, H)
-            recurrent_kernels.rnn_forward_step(z[t], hw, h[t + 1], b0, b1)
+            recurrent_kernels.rnn_forward_step(z[t], hw, b, h[t + 1], b0, b1)
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
@@ -49,7 +49,7 @@ class SimpleRNN(Recurrent):
 
     def _step(self, z, state):
         h = np.empty_like(state[0])
-        recurrent_kernels.rnn_forward_step(z, state[0] @ self.params["W_h"], h, 0, h.shape[0])
+        recurrent_kernels.rnn_forward_step(z, state[0] @ self.params["W_h"], self.params["b"], h, 0, h.shape[0])
         return h, (h,)
 
 
@@ -94,14 +94,14 @@ class LSTM(Recurrent):
         r = slice(b0, b1)
         z, h, c, tc, hw = (buf[k] for k in ("z", "h", "c", "tc", "hw"))
         act = self._act(buf, b0, b1)
-        W_h = self.params["W_h"]
+        W_h, b = self.params["W_h"], self.params["b"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
-            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, tile), h, c, act, tc, hw, b0, b1, tile)
+            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, tile), b, h, c, act, tc, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 4H)
-            recurrent_kernels.lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
+            recurrent_kernels.lstm_forward_step(z[t], hw, b, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
@@ -126,7 +126,8 @@ class LSTM(Recurrent):
         h0, c0 = state
         h, c, tc = np.empty_like(h0), np.empty_like(h0), np.empty_like(h0)
         act = np.empty((4,) + h0.shape, h0.dtype)
-        recurrent_kernels.lstm_forward_step(z, h0 @ self.params["W_h"], c0, act, c, h, tc, 0, h.shape[0])
+        recurrent_kernels.lstm_forward_step(z, h0 @ self.params["W_h"], self.params["b"], c0, act, c, h, tc,
+                                            0, h.shape[0])
         return h, (h, c)
 
 
@@ -161,14 +162,15 @@ class GRU(Recurrent):
         r = slice(b0, b1)
         z, h, hn, hw = buf["z"], buf["h"], buf["hn"], buf["hw"]
         act = self._act(buf, b0, b1)
-        W_h, b_hn = self.params["W_h"], self.params["b_hn"]
+        W_h, b, b_hn = self.params["W_h"], self.params["b"], self.params["b_hn"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
-            recurrent_kernels.gru_forward_seq(z, W_h, self.panels(buf, tile), b_hn, h, act, hn, hw, b0, b1, tile)
+            recurrent_kernels.gru_forward_seq(z, W_h, self.panels(buf, tile), b, b_hn, h, act, hn, hw, b0, b1,
+                                              tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 3H)
-            recurrent_kernels.gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
+            recurrent_kernels.gru_forward_step(z[t], hw, b, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
 
     def _scan_backward(self, buf, dy, dstate, T, b0, b1):
         r = slice(b0, b1)
@@ -200,5 +202,6 @@ class GRU(Recurrent):
         h0 = state[0]
         h, hn = np.empty_like(h0), np.empty_like(h0)
         act = np.empty((3,) + h0.shape, h0.dtype)
-        recurrent_kernels.gru_forward_step(z, h0 @ self.params["W_h"], self.params["b_hn"], h0, act, h, hn, 0, h.shape[0])
+        recurrent_kernels.gru_forward_step(z, h0 @ self.params["W_h"], self.params["b"], self.params["b_hn"], h0,
+                                           act, h, hn, 0, h.shape[0])
         return h, (h,)

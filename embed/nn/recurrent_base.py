@@ -4,7 +4,7 @@
 around a few matrix products; a cell subclass (`embed.nn.cells`) supplies only
 its gate math::
 
-    Z  = X @ W_x + b                     one product, (T*B, D) @ (D, G)
+    Z  = X @ W_x                         one product, (T*B, D) @ (D, G); b is added in the gate kernel
     for t in 0..T-1:                     the only sequential part (cell._scan_forward)
         hw = h_{t-1} @ W_h               (B, H) @ (H, G) into a reused buffer
         gate kernel(Z[t], hw, ...)       element-wise, writes h_t, c_t and the
@@ -218,13 +218,12 @@ class Recurrent(Layer):
             x2 = x.reshape(T * B, D)
         self._load_state(buf, state, B, dtype)
 
-        def project(k, n):                                          # Z = X W_x + b, by rows
+        def project(k, n):                       # Z = X W_x, by rows (the gate kernels add b)
             r0, r1 = split(T * B, n)[k]
             if is_ids:
-                recurrent_kernels.gather_rows_bias(ids[r0:r1], p["W_x"], p["b"], z2[r0:r1])
+                recurrent_kernels.gather_rows(ids[r0:r1], p["W_x"], z2[r0:r1])
             else:
                 self._matmul(x2[r0:r1], p["W_x"], z2[r0:r1], "rnn.Wx")          # (rows, G)
-                z2[r0:r1] += p["b"]
 
         def scan(k, n):                                             # the time loop, by batch rows
             b0, b1 = split(B, n)[k]
@@ -400,12 +399,12 @@ class Recurrent(Layer):
             ids = np.ascontiguousarray(x_t.reshape(-1), dtype=np.int64)
             if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim_):
                 raise EmbedError(f"{type(self).__name__}: ids must lie in [0, {self.input_dim_})")
-            z = p["W_x"][ids] + p["b"]                                  # (B, G)
+            z = p["W_x"][ids]                                           # (B, G); b: in _step
         else:
             if x_t.ndim != 2 or x_t.shape[1] != self.input_dim_:
                 raise EmbedError(f"{type(self).__name__}: x_t must have shape (B, {self.input_dim_}), "
                                  f"got {x_t.shape}")
-            z = np.asarray(x_t, dtype=dtype) @ p["W_x"] + p["b"]        # (B, G)
+            z = np.asarray(x_t, dtype=dtype) @ p["W_x"]                 # (B, G)
         z = np.ascontiguousarray(z, dtype=dtype)
         B = z.shape[0]
         if state is None:

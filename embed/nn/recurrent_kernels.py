@@ -119,13 +119,13 @@ def transpose_into(src, dst):
 # Input projection for integer ids: a row gather instead of one-hot @ W_x
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def gather_rows_bias(ids, W, b, out):
-    """out[n] = W[ids[n]] + b.   ids (N,) int; W (V, G); b (G,); out (N, G)."""
+def gather_rows(ids, W, out):
+    """out[n] = W[ids[n]].   ids (N,) int; W (V, G); out (N, G)."""
     G = W.shape[1]
     for n in range(ids.shape[0]):
         row = ids[n]
         for j in range(G):
-            out[n, j] = W[row, j] + b[j]
+            out[n, j] = W[row, j]
 
 
 @njit(**_JIT)
@@ -145,12 +145,12 @@ def scatter_add_rows(ids, dG, dW, c0, c1):
 # Simple RNN:  h_t = tanh(a_t),  a_t = x_t W_x + b + h_{t-1} W_h
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def rnn_forward_step(z, hw, h, b0, b1):
-    """h = tanh(z + hw).   z (B, H) = x_t W_x + b; hw (B, H) = h_{t-1} W_h; h (B, H) out."""
+def rnn_forward_step(z, hw, bias, h, b0, b1):
+    """h = tanh(z + bias + hw).   z (B, H) = x_t W_x; bias (H,) = b; hw (B, H) = h_{t-1} W_h; h (B, H) out."""
     H = h.shape[1]
     for b in range(b0, b1):
         for j in range(H):
-            h[b, j] = act_tanh(z[b, j] + hw[b, j])
+            h[b, j] = act_tanh(z[b, j] + bias[j] + hw[b, j])
 
 
 @njit(**_JIT)
@@ -179,10 +179,11 @@ def rnn_backward_step(dy, dh_rec, h, da, b0, b1):
 # the backward kernel writes each block of dg (B, 4H) in its own loop.
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def lstm_forward_step(z, hw, c_prev, act, c, h, tc, b0, b1):
+def lstm_forward_step(z, hw, bias, c_prev, act, c, h, tc, b0, b1):
     """One LSTM step for the batch.
 
-    z      (B, 4H) in: x_t W_x + b
+    z      (B, 4H) in: x_t W_x
+    bias   (4H,)   in: b (added here: no pass over the whole chunk's z)
     hw     (B, 4H) in: h_{t-1} W_h
     c_prev (B, H)  in: c_{t-1}
     act    (4, B, H) out: the activated gates i, f, g, o (kept for backward)
@@ -191,10 +192,10 @@ def lstm_forward_step(z, hw, c_prev, act, c, h, tc, b0, b1):
     H = c.shape[1]
     for b in range(b0, b1):
         for j in range(H):
-            i = act_sigmoid(z[b, j] + hw[b, j])
-            f = act_sigmoid(z[b, H + j] + hw[b, H + j])
-            g = act_tanh(z[b, 2 * H + j] + hw[b, 2 * H + j])
-            o = act_sigmoid(z[b, 3 * H + j] + hw[b, 3 * H + j])
+            i = act_sigmoid(z[b, j] + bias[j] + hw[b, j])
+            f = act_sigmoid(z[b, H + j] + bias[H + j] + hw[b, H + j])
+            g = act_tanh(z[b, 2 * H + j] + bias[2 * H + j] + hw[b, 2 * H + j])
+            o = act_sigmoid(z[b, 3 * H + j] + bias[3 * H + j] + hw[b, 3 * H + j])
             cv = f * c_prev[b, j] + i * g
             t = act_tanh(cv)
             act[0, b - b0, j] = i
@@ -250,10 +251,11 @@ def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg, b0, b1):
 #   h_t = (1 - u) * n + u * h_{t-1}
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn, b0, b1):
+def gru_forward_step(z, hw, bias, b_hn, h_prev, act, h, hn, b0, b1):
     """One GRU step for the batch.
 
-    z      (B, 3H) in: x_t W_x + b
+    z      (B, 3H) in: x_t W_x
+    bias   (3H,)   in: b
     hw     (B, 3H) in: h_{t-1} W_h
     b_hn   (H,)    the hidden-side bias of the candidate
     h_prev (B, H)  in: h_{t-1}
@@ -265,10 +267,10 @@ def gru_forward_step(z, hw, b_hn, h_prev, act, h, hn, b0, b1):
     one = one_like(h)
     for b in range(b0, b1):
         for j in range(H):
-            r = act_sigmoid(z[b, j] + hw[b, j])
-            u = act_sigmoid(z[b, H + j] + hw[b, H + j])
+            r = act_sigmoid(z[b, j] + bias[j] + hw[b, j])
+            u = act_sigmoid(z[b, H + j] + bias[H + j] + hw[b, H + j])
             hnv = hw[b, 2 * H + j] + b_hn[j]
-            n = act_tanh(z[b, 2 * H + j] + r * hnv)
+            n = act_tanh(z[b, 2 * H + j] + bias[2 * H + j] + r * hnv)
             act[0, b - b0, j] = r
             act[1, b - b0, j] = u
             act[2, b - b0, j] = n
@@ -325,11 +327,11 @@ def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh, b0, b1):
 # (`gemm.pack_panels`) for tile 1, or an empty (0, K, 16) array (not packed).
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
-def rnn_forward_seq(z, W_h, W_hp, h, hw, b0, b1, tile=0):
-    """All T steps: z (T, B, H); W_h (H, H); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
+def rnn_forward_seq(z, W_h, W_hp, bias, h, hw, b0, b1, tile=0):
+    """All T steps: z (T, B, H) = X W_x; W_h (H, H); bias (H,); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
-        rnn_forward_step(z[t], hw, h[t + 1], b0, b1)
+        rnn_forward_step(z[t], hw, bias, h[t + 1], b0, b1)
 
 
 @njit(**_JIT)
@@ -342,11 +344,11 @@ def rnn_backward_seq(dy, h, W_hT, W_hTp, dh, da, b0, b1, tile=0):
 
 
 @njit(**_JIT)
-def lstm_forward_seq(z, W_h, W_hp, h, c, act, tc, hw, b0, b1, tile=0):
-    """All T steps: z (T, B, 4H); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
+def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0):
+    """All T steps: z (T, B, 4H) = X W_x; bias (4H,); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
-        lstm_forward_step(z[t], hw, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
+        lstm_forward_step(z[t], hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)
@@ -358,11 +360,11 @@ def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, b0, b1, tile=0):
 
 
 @njit(**_JIT)
-def gru_forward_seq(z, W_h, W_hp, b_hn, h, act, hn, hw, b0, b1, tile=0):
-    """All T steps: z (T, B, 3H); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
+def gru_forward_seq(z, W_h, W_hp, bias, b_hn, h, act, hn, hw, b0, b1, tile=0):
+    """All T steps: z (T, B, 3H) = X W_x; bias (3H,); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
-        gru_forward_step(z[t], hw, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
+        gru_forward_step(z[t], hw, bias, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
 
 
 @njit(**_JIT)
