@@ -380,3 +380,28 @@ def test_recurrent_module_reexports_the_runtime_thread_count():
     assert recurrent.num_threads is parallel.num_threads
     with parallel.threads(3):
         assert recurrent.num_threads() == 3
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_packed_step_weights_give_the_unpacked_tiles_bits(cls, monkeypatch):
+    """The 6x16 step tile on W_h / W_h^T packed into panels runs the same FMA chains as on
+    the plain weights: forward, dx and gradients agree to the bit."""
+    from embed.nn import plan
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 14, 24)).astype(np.float32)       # 7 rows per thread: tiles of 6 + 1
+    dy = rng.standard_normal((5, 14, 32)).astype(np.float32)
+    out = {}
+    for packed in (True, False):
+        layer = cls(32, seed=2)
+        if not packed:      # the driver's panels, but every thread told "not packed"
+            monkeypatch.setattr(layer, "panels", lambda buf, tile, backward=False:
+                                buf["W_hTp" if backward else "W_hp"][:0])
+        with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
+            y = layer.forward(x).copy()
+            dx = layer.backward(dy).copy()
+        assert layer._buf["W_hp"].shape[0] > 0 and layer._buf["W_hTp"].shape[0] > 0
+        out[packed] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
+    np.testing.assert_array_equal(out[True][0], out[False][0])
+    np.testing.assert_array_equal(out[True][1], out[False][1])
+    for k in out[True][2]:
+        np.testing.assert_array_equal(out[True][2][k], out[False][2][k])
