@@ -19,7 +19,7 @@ be readable under the same path by every worker (a shared filesystem).
    one range per slot per round, so that round r trains about ranges r W ... r W + W - 1,
    the next stretch of the corpus in the single process's order.  Measured
    against about 4 ranges per worker (each round mixing W distant stretches):
-   4 workers 0.974 / 0.982 / 0.960 of one process instead of 0.988 / 0.972 / 0.933
+   4 workers (saturation 1, 64 syncs) 0.974 / 0.982 / 0.960 of one process instead of 0.988 / 0.972 / 0.933
    (analogy / WS353 / SimLex), 2 workers 0.991 / 1.004 / 0.988 instead of
    0.976 / 0.984 / 0.973 (3 seeds, README).
 3. Training, in rounds: an epoch is ``syncs_per_epoch`` rounds; in round r
