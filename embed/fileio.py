@@ -15,6 +15,10 @@ Inputs are opened with `open_input`: it decompresses .gz/.bz2/.xz files while
 reading, and never blocks forever on a named pipe (mkfifo) that nobody writes
 to.  A pipe or FIFO is read once, front to back; `open_seekable` holds such an
 input in memory for readers that must seek (.npz archives).
+
+A URL (``s3://bucket/c.txt``, ``zip://a.txt::/data/c.zip``: `is_url`) is read
+through fsspec, imported only then (`url_fs`); `check_readable`, `open_input`
+and `input_size` take either kind, local paths going the plain way.
 """
 import contextlib
 import functools
@@ -175,9 +179,77 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
         raise
 
 
-def check_readable(path, what="file"):
-    """Raise a one-line EmbedError unless `path` is an existing readable file."""
+def is_url(path):
+    """True when `path` is a URL for fsspec (``s3://b/c.txt``, chained ``zip://a.txt::/d/c.zip``), not a local path."""
+    return isinstance(path, str) and ("://" in path or "::" in path)
+
+
+def _missing_package(url):
+    """The package (e.g. s3fs) that a protocol of `url` needs and that is not installed, or None."""
+    import importlib.util
+
+    from fsspec.registry import known_implementations
+    for part in url.split("::"):
+        protocol = part.split("://", 1)[0] if "://" in part else part
+        module = known_implementations.get(protocol, {}).get("class", "").split(".")[0]
+        if module and importlib.util.find_spec(module) is None:
+            return protocol, module
+    return None
+
+
+def url_fs(url, what="file"):
+    """``(filesystem, path in it)`` for the fsspec `url`; a one-line EmbedError when it cannot be opened."""
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise EmbedError(f"{what} {url} is a URL, and reading URLs needs fsspec: pip install fsspec") from None
+    try:
+        return url_to_fs(url)
+    except ImportError as e:
+        missing = _missing_package(url)
+        if missing is None:
+            raise EmbedError(f"cannot open {what} {url}: {e}") from None
+        raise EmbedError(f"{what} {url}: the {missing[0]}:// protocol needs a package: "
+                         f"pip install {missing[1]}") from None
+    except FileNotFoundError:
+        raise EmbedError(f"{what} not found: {url}") from None
+    except (ValueError, OSError) as e:  # ValueError: "Protocol not known: foo"
+        raise EmbedError(f"cannot open {what} {url}: {one_line(e)}") from None
+
+
+def one_line(e):
+    """The first line of what the exception `e` says (its strerror for an OSError)."""
+    return (getattr(e, "strerror", None) or str(e) or type(e).__name__).splitlines()[0]
+
+
+def _suffix(path):
+    """The file name extension of `path`, lower case (of the innermost file for a chained URL)."""
+    return os.path.splitext(path.split("::", 1)[0] if is_url(path) else path)[1].lower()
+
+
+def input_size(path):
+    """Size in bytes of the input file `path` (a local path or a URL)."""
     path = os.fspath(path)
+    if not is_url(path):
+        return os.path.getsize(path)
+    fs, inner = url_fs(path)
+    return fs.size(inner)
+
+
+def check_readable(path, what="file"):
+    """Raise a one-line EmbedError unless `path` is an existing readable file (local path or URL)."""
+    path = os.fspath(path)
+    if is_url(path):
+        fs, inner = url_fs(path, what)
+        try:
+            kind = fs.info(inner)["type"]
+        except FileNotFoundError:
+            raise EmbedError(f"{what} not found: {path}") from None
+        except OSError as e:
+            raise EmbedError(f"cannot read {what} {path}: {one_line(e)}") from None
+        if kind == "directory":
+            raise EmbedError(f"{what} is a folder, not a file: {path}")
+        return path
     if not os.path.exists(path):
         raise EmbedError(f"{what} not found: {path}")
     if os.path.isdir(path):
@@ -192,7 +264,7 @@ _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> module 
 
 def is_compressed(path):
     """True for .gz, .bz2 and .xz files, which are decompressed while reading."""
-    return os.path.splitext(os.fspath(path))[1].lower() in _COMPRESSED
+    return _suffix(os.fspath(path)) in _COMPRESSED
 
 
 @functools.lru_cache(maxsize=1)
@@ -242,11 +314,20 @@ def open_input(path, what="file", wait=None, decompress=True):
     wait : seconds a named FIFO may stay silent before a one-line EmbedError
         (default: the ``fifo_wait`` setting, ``EMBED_FIFO_WAIT``)
     decompress : .gz, .bz2 and .xz files are decompressed while reading
+    A URL (`is_url`) is opened through fsspec (seekable unless decompressed).
     OSError from opening a regular file is left to the caller, which knows what to say.
     """
     path = os.fspath(path)
-    raw = _open_fifo(path, what, wait) if is_named_fifo(path) else None
-    module = _COMPRESSED.get(os.path.splitext(path)[1].lower()) if decompress else None
+    if is_url(path):
+        fs, inner = url_fs(path, what)
+        try:
+            raw = fs.open(inner, "rb")
+        except FileNotFoundError:
+            raise EmbedError(f"{what} not found: {path}") from None
+        raw._embed_fs = fs  # an archive's filesystem (zip://) closes the archive when collected
+    else:
+        raw = _open_fifo(path, what, wait) if is_named_fifo(path) else None
+    module = _COMPRESSED.get(_suffix(path)) if decompress else None
     if module is None:
         return raw if raw is not None else open(path, "rb")
     if raw is None:

@@ -10,13 +10,18 @@ break for `MAX_SCAN` bytes past a cut (text8 is one line) is cut after the
 next space instead: the only difference to a sequential pass is that a
 sentence ends there.  Compressed files and UTF-16/32 files (with a byte-order
 mark) cannot be cut and are one range each.
+
+The corpus may also be a URL that fsspec understands (``s3://bucket/corpus/*.txt``,
+``zip://*.txt::/data/corpus.zip``): its files are listed through fsspec and
+each `ByteRange` keeps the file's full URL, which a worker on another
+machine can open (`fileio.open_input`).
 """
 import glob
 import os
 from dataclasses import dataclass
 
 from ..errors import EmbedError
-from ..fileio import check_readable, is_compressed
+from ..fileio import check_readable, input_size, is_compressed, is_url, one_line, open_input, url_fs
 from .reader import encoding_from_bom, iter_pieces
 
 MAX_SCAN = 1 << 20  # bytes searched for a line break after a nominal cut
@@ -39,8 +44,13 @@ class ByteRange:
 
 
 def corpus_files(source):
-    """The files of `source`: a file, a folder (its files, sorted, not recursive) or a glob pattern."""
+    """The files of `source`: a file, a folder (its files, sorted, not recursive) or a glob pattern.
+
+    `source` may be a URL for fsspec (`fileio.is_url`); then so are the files.
+    """
     source = os.fspath(source)
+    if is_url(source):
+        return _url_files(source)
     if os.path.isdir(source):
         files = sorted(os.path.join(source, f) for f in os.listdir(source)
                        if not f.startswith(".") and os.path.isfile(os.path.join(source, f)))
@@ -53,6 +63,34 @@ def corpus_files(source):
     if not files:
         raise EmbedError(f"corpus folder {source} holds no files")
     return [check_readable(f, "corpus file") for f in files]
+
+
+def _url_files(source):
+    """`corpus_files` for a URL: full URLs of its files, listed through fsspec."""
+    _, chain, rest = source.partition("::")  # zip://*.txt::s3://b/c.zip: the listing is inside the zip
+    fs, inner = url_fs(source, "corpus")
+
+    def url(name):
+        return fs.unstrip_protocol(name) + chain + rest
+
+    def visible(info):
+        return info["type"] == "file" and not info["name"].rstrip("/").rsplit("/", 1)[-1].startswith(".")
+
+    try:
+        if fs.isdir(inner):
+            files = sorted(url(i["name"]) for i in fs.ls(inner, detail=True) if visible(i))
+            if not files:
+                raise EmbedError(f"corpus folder {source} holds no files")
+            return files
+        if fs.isfile(inner):
+            return [source]
+        matches = fs.glob(inner, detail=True) if glob.has_magic(inner) else {}
+    except OSError as e:
+        raise EmbedError(f"cannot list corpus {source}: {one_line(e)}") from None
+    files = sorted(url(name) for name, info in matches.items() if info["type"] == "file")
+    if not files:
+        raise EmbedError(f"corpus not found: {source} (no file, folder or matching files)")
+    return files
 
 
 def _next_cut(f, pos, size):
@@ -83,8 +121,8 @@ def split(files, range_bytes):
         raise EmbedError(f"range_bytes must be at least 1, got {range_bytes}")
     ranges = []
     for path in files:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
+        size = input_size(path)
+        with open_input(path, "corpus file", decompress=False) as f:
             head = f.read(4)
             if is_compressed(path) or encoding_from_bom(head) != "utf-8":
                 ranges.append(ByteRange(path, 0, -1))

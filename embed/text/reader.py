@@ -125,6 +125,7 @@ def iter_pieces(path, stats=None, block_bytes=None, span=None):
     bounded by a few blocks whatever the size of the file or of its lines.
     span : None, or ``(start, end)`` byte offsets: read only those bytes of an
         uncompressed file (UTF-8 when start > 0), e.g. one shard of a distributed run.
+    `path` may be a URL for fsspec (``s3://b/c.txt``; `fileio.open_input` opens it).
     """
     path = check_readable(path, "corpus file")
     stats = stats if stats is not None else ReadStats()
@@ -134,7 +135,7 @@ def iter_pieces(path, stats=None, block_bytes=None, span=None):
     try:
         f = open_input(path, "corpus file")         # decompresses; a FIFO with no writer: EmbedError
     except OSError as e:
-        raise EmbedError(f"cannot read corpus file {path}: {e.strerror}") from None
+        raise EmbedError(f"cannot read corpus file {path}: {e.strerror or e}") from None
     left = None  # bytes of the span still to read
     if span is not None:
         f.seek(span[0])

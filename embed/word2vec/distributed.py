@@ -5,7 +5,10 @@
 
 `embed train CORPUS --cluster tcp://scheduler:8786` (or ``--cluster local:N``)
 does the same from the command line.  The corpus (a file, folder or glob) must
-be readable under the same path by every worker (a shared filesystem).
+be readable under the same name by every worker: a path on a shared filesystem,
+or a URL that fsspec understands (``s3://bucket/corpus/*.txt`` with s3fs
+installed, ``gcs://...``, ``zip://*.txt::/data/corpus.zip``; ``memory://`` only
+reaches workers in the same process).
 
 1. Vocabulary, map-reduce: the files are cut into byte ranges at line breaks
    (`text.byte_ranges`); each worker counts ranges (`cluster_tasks.count_range`)
@@ -70,13 +73,13 @@ bytes) and the changed rows back; `cluster_stats_` on the model counts them, and
 `changed_rows` is the mean share of the vocabulary some slot changed in a round
 (what sending only changed rows to the workers would save).
 """
-import os
 import time
 import uuid
 
 import numpy as np
 
 from ..errors import EmbedError
+from ..fileio import input_size
 from ..progress import bar
 from ..text.byte_ranges import corpus_files, split
 from ..text.vocab import Vocab, check_vocab_settings
@@ -175,6 +178,7 @@ def fit_at_address(model, source, address, **options):
     """
     from types import SimpleNamespace
 
+    corpus_files(source)  # a missing corpus fails before a cluster is started or reached
     client = connect(address)
     try:
         fit_on_cluster(model, source, client, **options)
@@ -273,7 +277,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=None, mer
     if syncs_per_epoch is None:
         syncs_per_epoch = default_syncs(n_workers)
     files = corpus_files(source)
-    total_bytes = sum(os.path.getsize(f) for f in files)
+    total_bytes = sum(input_size(f) for f in files)
     if range_bytes is None:
         range_bytes = default_range_bytes(total_bytes, n_workers, syncs_per_epoch)
     ranges = split(files, range_bytes)
