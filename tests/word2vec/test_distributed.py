@@ -152,6 +152,34 @@ def test_embed_train_cluster_without_dask_is_one_line(monkeypatch, corpus, tmp_p
     assert not (tmp_path / "v.vec").exists()
 
 
+def test_training_from_a_zip_url_gives_the_single_process_vocabulary(client, corpus, tmp_path):
+    import zipfile
+    archive = tmp_path / "corpus.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(2):
+            z.write(corpus / f"part{i}.txt", f"part{i}.txt")
+    whole = tmp_path / "whole.txt"
+    whole.write_bytes(b"".join((corpus / f"part{i}.txt").read_bytes() for i in range(2)))
+    model = _model().fit(f"zip://*.txt::{archive}", epochs=1, client=client, syncs_per_epoch=2)  # workers open it
+    single = encode_corpus(str(whole), min_count=2).vocab
+    assert model.vocab_.words == single.words and model.vocab_.counts.tolist() == single.counts.tolist()
+    assert model.cluster_stats_["ranges"] >= 4 and model.epoch_loss_[-1] > 0
+
+
+def test_embed_train_cluster_with_a_missing_url_fails_before_any_cluster(monkeypatch, tmp_path, capsys):
+    from embed.cli import main
+
+    def no_cluster(address):
+        raise AssertionError("a cluster was started for a missing corpus")
+
+    monkeypatch.setattr(distributed, "connect", no_cluster)
+    code = main(["train", f"zip://*.txt::{tmp_path}/missing.zip", "-o", str(tmp_path / "v.vec"),
+                 "--cluster", "local:2"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "corpus not found: zip://*.txt::" in err[0]
+    assert not (tmp_path / "v.vec").exists()
+
+
 # ------------------------------------------------------------------ merge rules and schedule, no cluster
 def _parts():
     """Two slots' changes of a 4-row matrix: row 0 by slot 0 only, row 1 by both, row 3 by slot 1 only."""
