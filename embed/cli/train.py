@@ -59,7 +59,8 @@ def register(subparsers):
                         "so the next run on the same text and settings skips tokenizing")
     p.add_argument("--cluster", default=None, metavar="ADDRESS",
                    help="train on a Dask cluster: tcp://scheduler:8786, or local:N for N worker processes "
-                        "here (needs pip install \"embed[distributed]\"); CORPUS may then be a folder or a glob "
+                        "here (needs pip install \"embed[distributed]\"); CORPUS may then be a folder, a glob "
+                        "or a URL every worker can read (s3://bucket/corpus/*.txt with s3fs installed) "
                         "(default: train on this machine)")
     p.add_argument("-binary", dest="binary_c", type=int, choices=(0, 1), help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true",
