@@ -179,9 +179,12 @@ def atomic_write(path, mode="w", encoding="utf-8", newline=None):
         raise
 
 
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*(://|::)")  # a protocol: s3://, zip://, simplecache::
+
+
 def is_url(path):
     """True when `path` is a URL for fsspec (``s3://b/c.txt``, chained ``zip://a.txt::/d/c.zip``), not a local path."""
-    return isinstance(path, str) and ("://" in path or "::" in path)
+    return isinstance(path, str) and _URL.match(path) is not None
 
 
 def _missing_package(url):

@@ -215,3 +215,27 @@ def test_open_seekable_holds_a_fifo_in_memory(tmp_path, fifo):
     regular.write_bytes(buffer.getvalue())
     with fileio.open_seekable(regular) as f:
         assert f.name == str(regular)                               # a file on disk is opened, not copied
+
+
+def test_urls_are_told_from_local_paths():
+    assert fileio.is_url("s3://bucket/c.txt") and fileio.is_url("zip://a.txt::/data/c.zip")
+    assert fileio.is_url("simplecache::s3://bucket/c.txt")
+    assert not fileio.is_url("/data/a::b.txt") and not fileio.is_url("corpus/c.txt")
+
+
+def test_a_url_is_opened_decompressed_sized_and_checked_through_fsspec(tmp_path):
+    import gzip
+    import zipfile
+    archive = tmp_path / "c.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("c.txt.gz", gzip.compress(b"one two\nthree\n"))
+        z.writestr("sub/d.txt", b"x\n")
+    url = f"zip://c.txt.gz::{archive}"
+    assert fileio.check_readable(url, "corpus file") == url and fileio.is_compressed(url)
+    with fileio.open_input(url, "corpus file") as f:
+        assert f.read() == b"one two\nthree\n"
+    assert fileio.input_size(f"zip://sub/d.txt::{archive}") == 2
+    with pytest.raises(EmbedError, match="corpus file is a folder, not a file: zip://sub::"):
+        fileio.check_readable(f"zip://sub::{archive}", "corpus file")
+    with pytest.raises(EmbedError, match="^corpus file not found: zip://nothing.txt::"):
+        fileio.open_input(f"zip://nothing.txt::{archive}", "corpus file")
