@@ -183,8 +183,11 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*(://|::)")  # a protocol: s3://, zip
 
 
 def is_url(path):
-    """True when `path` is a URL for fsspec (``s3://b/c.txt``, chained ``zip://a.txt::/d/c.zip``), not a local path."""
-    return isinstance(path, str) and _URL.match(path) is not None
+    """True when `path` is a URL for fsspec (``s3://b/c.txt``, chained ``zip://a.txt::/d/c.zip``), not a local path.
+
+    A local file or folder of that name wins (``notes::v2.txt`` in the working directory).
+    """
+    return isinstance(path, str) and _URL.match(path) is not None and not os.path.exists(path)
 
 
 def _missing_package(url):

@@ -223,6 +223,15 @@ def test_urls_are_told_from_local_paths():
     assert not fileio.is_url("/data/a::b.txt") and not fileio.is_url("corpus/c.txt")
 
 
+def test_a_local_file_named_like_a_chained_url_stays_local(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes::v2.txt").write_text("one two\n")
+    assert not fileio.is_url("notes::v2.txt")
+    assert fileio.check_readable("notes::v2.txt", "corpus file") == "notes::v2.txt"
+    with fileio.open_input("notes::v2.txt", "corpus file") as f:
+        assert f.read() == b"one two\n"
+
+
 def test_a_url_is_opened_decompressed_sized_and_checked_through_fsspec(tmp_path):
     import gzip
     import zipfile
