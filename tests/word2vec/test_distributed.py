@@ -1,4 +1,4 @@
-"""word2vec on a Dask LocalCluster of 2 worker processes: vocabulary, convergence, reproducibility, a lost worker."""
+"""word2vec on a Dask LocalCluster of 2 worker processes: vocabulary, convergence, planted analogies, reproducibility, a lost worker."""
 import os
 import signal
 import threading
@@ -288,3 +288,14 @@ def test_no_saturation_means_the_default_for_the_cluster_size(client, corpus):
     np.testing.assert_array_equal(implicit.wv.vectors, explicit.wv.vectors)
     other = _model().fit(str(corpus), client=client, merge="adaptive", saturation=distributed.SATURATION_MANY)
     assert not np.array_equal(implicit.wv.vectors, other.wv.vectors)
+
+
+def test_planted_analogies_are_recovered_on_the_cluster(client, tmp_path, planted_sentences, analogy_accuracy):
+    sentences = planted_sentences  # a_i - b_i + b_j -> a_j is planted (conftest.py)
+    half = len(sentences) // 2
+    for part, chunk in enumerate((sentences[:half], sentences[half:])):
+        (tmp_path / f"part{part}.txt").write_text("".join(" ".join(s) + "\n" for s in chunk))
+    model = Word2Vec(vector_size=24, window=4, negative=5, min_count=1, sample=0, epochs=8, seed=3,
+                     progress=False).fit(str(tmp_path), client=client, syncs_per_epoch=4)
+    assert model.epoch_loss_[-1] < model.epoch_loss_[0]
+    assert analogy_accuracy(model.wv) >= 0.8

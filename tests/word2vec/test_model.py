@@ -9,28 +9,9 @@ from embed.text.corpus import encode_corpus
 from embed.word2vec.model import Checkpoint, Word2Vec
 
 
-def planted_corpus(n_entities=6, n_sentences=120, seed=0):
-    """Sentences where word a<i> = entity i in role A and b<i> = entity i in role B.
-
-    Each sentence holds the word, 4 topic words of its entity and 4 words of its
-    role, so vec(a_i) ~ E_i + R_A and a_i - b_i + b_j ~ a_j is planted."""
-    rng = np.random.default_rng(seed)
-    sentences = []
-    for i in range(n_entities):
-        topic = [f"t{i}_{k}" for k in range(6)]
-        for role in "ab":
-            words = [f"r{role}_{k}" for k in range(6)]
-            for _ in range(n_sentences):
-                s = list(rng.choice(topic, 4)) + list(rng.choice(words, 4)) + [f"{role}{i}"]
-                rng.shuffle(s)
-                sentences.append(s)
-    order = rng.permutation(len(sentences))
-    return [sentences[k] for k in order]
-
-
 @pytest.fixture(scope="module")
-def corpus():
-    return encode_corpus(planted_corpus(), min_count=1)
+def corpus(planted_sentences):
+    return encode_corpus(planted_sentences, min_count=1)
 
 
 def small(**kw):
@@ -39,25 +20,8 @@ def small(**kw):
     return Word2Vec(**args)
 
 
-def analogy_accuracy(kv, n_entities=6, topn=3):
-    """Share of a_i - b_i + b_j -> a_j (i != j) with a_j in the top-n (3CosAdd, inputs excluded)."""
-    X = kv.vectors / np.linalg.norm(kv.vectors, axis=1, keepdims=True)  # (V, D)
-    idx = kv.key_to_index
-    hits = total = 0
-    for i in range(n_entities):
-        for j in range(n_entities):
-            if i == j:
-                continue
-            q = X[idx[f"a{i}"]] - X[idx[f"b{i}"]] + X[idx[f"b{j}"]]
-            scores = X @ q  # (V,)
-            scores[[idx[f"a{i}"], idx[f"b{i}"], idx[f"b{j}"]]] = -np.inf
-            hits += idx[f"a{j}"] in np.argsort(-scores)[:topn]
-            total += 1
-    return hits / total
-
-
 @pytest.mark.parametrize("sg", [True, False])
-def test_planted_analogies_are_recovered(corpus, sg):
+def test_planted_analogies_are_recovered(corpus, sg, planted_sentences, analogy_accuracy):
     t0 = time.perf_counter()
     model = small(sg=sg).fit(corpus)
     wall = time.perf_counter() - t0
@@ -66,11 +30,11 @@ def test_planted_analogies_are_recovered(corpus, sg):
     assert len(model.epoch_loss_) == 8 and model.epochs_done_ == 8
     # the rate is the raw words of 8 epochs over the training time, which fit() contains
     assert 0 < model.train_seconds_ <= wall
-    words = sum(len(s) for s in planted_corpus())
+    words = sum(len(s) for s in planted_sentences)
     assert model.words_per_sec_ == pytest.approx(8 * words / model.train_seconds_, rel=1e-9)
 
 
-def test_hierarchical_softmax_trains(corpus):
+def test_hierarchical_softmax_trains(corpus, analogy_accuracy):
     model = small(hs=True, negative=0, epochs=6).fit(corpus)
     assert model.epoch_loss_[-1] < model.epoch_loss_[0]
     assert analogy_accuracy(model.wv) >= 0.6
@@ -108,7 +72,7 @@ def test_one_worker_with_a_seed_is_bit_identical(corpus):
     assert not np.array_equal(a.wv.vectors, c.wv.vectors)
 
 
-def test_two_workers_train_sensible_vectors(corpus):
+def test_two_workers_train_sensible_vectors(corpus, analogy_accuracy):
     one = small().fit(corpus)
     two = small(workers=2, batch_words=500).fit(corpus)
     assert analogy_accuracy(two.wv) >= 0.8
