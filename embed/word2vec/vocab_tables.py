@@ -46,6 +46,15 @@ def alias_table(probs):
     return prob, alias
 
 
+@njit(cache=True, nogil=True)
+def _pop_smallest(count, pos1, pos2):
+    """(node, pos1, pos2): the smaller head of the leaf queue (count[pos1], read downwards; empty
+    when pos1 < 0) and the inner-node queue (count[pos2], read upwards), with that queue advanced."""
+    if pos1 >= 0 and count[pos1] < count[pos2]:
+        return pos1, pos1 - 1, pos2
+    return pos2, pos1, pos2 + 1
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def huffman_tree(counts):
     """Huffman codes for hierarchical softmax (the C tool's two-queue construction).
@@ -63,18 +72,8 @@ def huffman_tree(counts):
     pos2 = V
     for a in range(V - 1):
         # the two smallest of the leaf queue (descending) and the inner-node queue
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min1 = pos1
-            pos1 -= 1
-        else:
-            min1 = pos2
-            pos2 += 1
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min2 = pos1
-            pos1 -= 1
-        else:
-            min2 = pos2
-            pos2 += 1
+        min1, pos1, pos2 = _pop_smallest(count, pos1, pos2)
+        min2, pos1, pos2 = _pop_smallest(count, pos1, pos2)
         count[V + a] = count[min1] + count[min2]
         parent[min1] = V + a
         parent[min2] = V + a
