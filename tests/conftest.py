@@ -120,6 +120,22 @@ def fifo():
 
 
 @pytest.fixture
+def compiled_passes(monkeypatch):
+    """One entry per corpus encoding from now on: True when it took the compiled first pass
+    (`text.scan.spool_file` did the work), False when it fell back to the Python pass."""
+    from embed.text import scan
+    passes, spool_file = [], scan.spool_file
+
+    def counted(*args, **kwargs):
+        done = spool_file(*args, **kwargs)
+        passes.append(done is not None)
+        return done
+
+    monkeypatch.setattr(scan, "spool_file", counted)
+    return passes
+
+
+@pytest.fixture
 def private_cache(tmp_path, monkeypatch):
     """EMBED_CACHE in tmp_path/cache and no EMBED_DATA: data-source tests see only the files they make.
     The compiled word2vec kernels stay where they are (building them again takes seconds)."""

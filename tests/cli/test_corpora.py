@@ -73,26 +73,18 @@ def test_stats_on_a_small_file(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
-def test_stats_runs_the_compiled_pass_and_prints_what_the_python_pass_prints(tmp_path, capsys, monkeypatch):
-    from embed.text import scan
+def test_stats_runs_the_compiled_pass_and_prints_what_the_python_pass_prints(tmp_path, capsys, monkeypatch,
+                                                                           compiled_passes):
     from embed.word2vec import native
 
     f = tmp_path / "c.txt"
     f.write_bytes(b"The cat sat\nthe dog \xff sat on the mat\n\ncaf\xc3\xa9 CAF\xc3\xa9 don't the end\n" * 20)
-    compiled, spool_file = [], scan.spool_file
-
-    def counted(*args, **kwargs):
-        done = spool_file(*args, **kwargs)
-        compiled.append(done is not None)
-        return done
-
-    monkeypatch.setattr(scan, "spool_file", counted)
     printed = []
     for load in (native.load, lambda: None):            # the kernels, then none (the Python pass)
         monkeypatch.setattr(native, "load", load)
         assert main(["corpora", "stats", str(f), "--min-count", "2"]) == 0
         printed.append([ln for ln in capsys.readouterr().out.splitlines() if not ln.startswith("time:")])
-    assert compiled == [True]                          # the first run took the compiled pass
+    assert compiled_passes == [True]                   # the first run took the compiled pass
     assert printed[0] == printed[1]
     out = "\n".join(printed[0])
     assert "most frequent: the 80, sat 40, caf\u00e9 40, cat 20" in out and "don't 20" in out

@@ -54,26 +54,17 @@ def test_analogy_plot_needs_two_pairs(tmp_path):
     assert path == str(tmp_path / "analogies.png") and (tmp_path / "analogies.png").stat().st_size > 1000
 
 
-def test_encode_runs_the_compiled_pass_and_gives_the_python_pass_corpus(tmp_path, private_cache, monkeypatch):
-    from embed.text import scan
+def test_encode_runs_the_compiled_pass_and_gives_the_python_pass_corpus(tmp_path, private_cache, compiled_passes):
     from embed.text.corpus import encode_corpus
 
     f = tmp_path / "c.txt"
     rng = np.random.default_rng(3)
     words = ["the", "paris", "France", "caf\u00e9", "don't", "state-of-the-art", "a", "b"]
     f.write_text("\n".join(" ".join(rng.choice(words, int(rng.integers(1, 12)))) for _ in range(300)) + "\n")
-    compiled, spool_file = [], scan.spool_file
-
-    def counted(*args, **kwargs):
-        done = spool_file(*args, **kwargs)
-        compiled.append(done is not None)
-        return done
-
-    monkeypatch.setattr(scan, "spool_file", counted)
     fast = demo.encode(str(f))
-    assert compiled == [True]
+    assert compiled_passes == [True]
     slow = encode_corpus(str(f), min_count=demo.MIN_COUNT, progress=False)   # no kernels: the Python pass
-    assert compiled == [True] and fast.vocab.words == slow.vocab.words and len(fast.vocab) >= 6
+    assert compiled_passes == [True] and fast.vocab.words == slow.vocab.words and len(fast.vocab) >= 6
     assert fast.vocab.counts.tolist() == slow.vocab.counts.tolist() and fast.n_shards == slow.n_shards
     for i in range(fast.n_shards):
         for x, y in zip(fast.shard(i), slow.shard(i)):
