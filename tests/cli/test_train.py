@@ -150,3 +150,19 @@ def test_bad_output_paths(corpus, tmp_path, fails):
     fails("train", corpus, "-o", tmp_path / "v.model", match=".bin")
     fails("train", corpus, "-o", tmp_path / "no" / "v.bin", match="does not exist")
     fails("train", corpus, match="required")
+
+
+def test_train_reads_a_url_corpus_in_one_process(corpus, tmp_path, run, fails):
+    """Without --cluster a URL corpus (here a file inside a zip) trains exactly like the plain file."""
+    import zipfile
+    archive = tmp_path / "c.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(corpus, "topics.txt")
+    common = ("--dim", "8", "--epochs", "1", "--workers", "1", "--min-count", "2", "--seed", "5")
+    assert run("train", corpus, "-o", tmp_path / "plain.vec", *common)[0] == 0
+    assert run("train", f"zip://topics.txt::{archive}", "-o", tmp_path / "url.vec", *common)[0] == 0
+    plain, url = KeyedVectors.load(tmp_path / "plain.vec"), KeyedVectors.load(tmp_path / "url.vec")
+    assert url.index_to_key == plain.index_to_key
+    np.testing.assert_array_equal(url.vectors, plain.vectors)
+    fails("train", f"zip://other.txt::{archive}", "-o", tmp_path / "x.vec", *common, match="not found")
+    assert not (tmp_path / "x.vec").exists()
