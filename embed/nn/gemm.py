@@ -285,6 +285,22 @@ def pack_panels(W, Wp):
 
 
 @njit(**_JIT)
+def pack_panels_t(V, Wp):
+    """Wp[p, k, :] = V[16p : 16p + 16, k], the panels of W = V.T without forming V.T.
+    V (N, K) C-contiguous, N % 16 == 0; Wp (N // 16, K, 16).
+
+    Each panel row is written whole from 16 rows of V; this plain loop ran about
+    three times faster than one blocked 16 x 16 like `transpose_into` (it also
+    saves that copy, which the panels were packed from before).
+    """
+    K = V.shape[1]
+    for p in range(Wp.shape[0]):
+        for k in range(K):
+            for j in range(PANEL):
+                Wp[p, k, j] = V[PANEL * p + j, k]
+
+
+@njit(**_JIT)
 def _tile_rows16(a, w, o, b, rows, accumulate):
     """o[b:b+rows] (+)= a[b:b+rows] @ w for 1..6 rows.   w (K, 16); o (B, 16) with unit column stride."""
     if rows == 6:

@@ -148,7 +148,7 @@ class Recurrent(Layer):
                    "dg": np.empty((T, B, G), dtype),      # dL/d(pre-activations)
                    "dh": np.empty((B, H), dtype),         # dL/dh through the recurrence
                    "W_hT": np.empty((G, H), dtype),       # contiguous W_h^T (BLAS is faster on it)
-                   "W_xT": np.empty((G, D), dtype),       # contiguous W_x^T (for dx)
+                   "W_xT": np.empty((G, D), dtype),       # contiguous W_x^T (dx in gemm_f32)
                    "ones": np.ones(T * B, dtype),         # bias gradients as ones @ dG (BLAS gemv)
                    "dx": None}                            # dL/dx (T, B, D), made when first needed
             buf.update(self._extra_buffers(T, B, dtype))
@@ -257,25 +257,39 @@ class Recurrent(Layer):
         return tiles[key]
 
     def _pack_step_weights(self, buf, B, parts, backward):
-        """Pack W_h (forward) or W_h^T (backward, from buf["W_hT"]) into 16-column panels,
-        once per chunk, when some thread's step tile is gemm_f32's 6 x 16 (code 1), which
-        then reads the panels (`gemm.gemm_panels`: same FMA chains, W stays in L1)."""
+        """Pack W_h (forward) or W_h^T (backward, straight from W_h: no transposed copy)
+        into 16-column panels, once per chunk, when some thread's step tile is gemm_f32's
+        6 x 16 (code 1), which then reads the panels (`gemm.gemm_panels`: same FMA chains,
+        W stays in L1).  Returns the step tiles of the `parts` threads."""
         name = "W_hTp" if backward else "W_hp"
-        W = buf["W_hT"] if backward else self.params["W_h"]
-        K, N = W.shape
-        tiles = {self.step_tile(buf, *split(B, parts)[k], backward) for k in range(parts)}
+        W_h = self.params["W_h"]
+        K, N = W_h.shape[::-1] if backward else W_h.shape
+        tiles = [self.step_tile(buf, *split(B, parts)[k], backward) for k in range(parts)]
         if buf["numba_time_loop"] and 1 in tiles and N % PANEL == 0:
             if buf.get(name) is None or buf[name].shape[0] == 0:
-                buf[name] = np.empty((N // PANEL, K, PANEL), W.dtype)
-            gemm.pack_panels(W, buf[name])
+                buf[name] = np.empty((N // PANEL, K, PANEL), W_h.dtype)
+            if backward:
+                gemm.pack_panels_t(W_h, buf[name])
+            else:
+                gemm.pack_panels(W_h, buf[name])
         else:
-            buf[name] = np.empty((0, K, PANEL), W.dtype)
+            buf[name] = np.empty((0, K, PANEL), W_h.dtype)
+        return tiles
 
     def panels(self, buf, tile, backward=False):
         """The step weights for a thread whose step tile is `tile`: W_h's (or W_h^T's)
         panels for tile 1 when packed (see `_pack_step_weights`), else an empty (0, K, 16)."""
         p = buf["W_hTp" if backward else "W_hp"]
         return p if tile == 1 or p.shape[0] == 0 else p[:0]
+
+    def _dx_tiled(self, dgx2, W_xT, dx2, rows):
+        """Will the dx product of each thread's block of `rows` rows run in gemm_f32 (which
+        needs W_x^T contiguous) rather than BLAS (which reads W_x.T as a view)?"""
+        if not self._simd(dx2.dtype):
+            return False
+        n = _threads_for(rows, MIN_PRODUCT_ROWS)
+        return any(plan.get().choose("rnn.dx", dgx2[r0:r1], W_xT, dx2[r0:r1], 1) in plan.TILE_CHOICES
+                   for r0, r1 in split(rows, n))
 
     def _matmul(self, a, b, out, op="recurrent"):
         """out = a @ b for one thread's block: on the SIMD path the kernel `embed.nn.plan`
@@ -336,16 +350,21 @@ class Recurrent(Layer):
             buf["dx"] = np.empty((T, B, D), dtype)
         dx2 = buf["dx"].reshape(T * B, D) if want_dx else None
 
-        recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])      # (G, H)
-        if want_dx:
-            recurrent_kernels.transpose_into(p["W_x"], buf["W_xT"])  # (G, D)
-
         def scan(k, n):                                              # the time loop, by batch rows
             b0, b1 = split(B, n)[k]
             self._scan_backward(buf, dy, dstate, T, b0, b1)
 
         scan_parts = 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD)
-        self._pack_step_weights(buf, B, scan_parts, True)
+        tiles = self._pack_step_weights(buf, B, scan_parts, True)
+        # W_h^T as such only for a thread that does not read the panels
+        if not buf["numba_time_loop"] or any(self.panels(buf, tile, True).shape[0] == 0 for tile in tiles):
+            recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])  # (G, H)
+        W_xT = None
+        if want_dx:     # BLAS takes W_x^T as a transposed view; gemm_f32's tiles need it copied
+            W_xT = p["W_x"].T                                        # (G, D)
+            if self._dx_tiled(dgx2, buf["W_xT"], dx2, T * B):
+                W_xT = buf["W_xT"]
+                recurrent_kernels.transpose_into(p["W_x"], W_xT)
 
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
@@ -358,7 +377,7 @@ class Recurrent(Layer):
                 self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c], "rnn.dWx")   # (D, g)
             if want_dx:
                 r0, r1 = split(T * B, n)[k]
-                self._matmul(dgx2[r0:r1], buf["W_xT"], dx2[r0:r1], "rnn.dx")     # (rows, D)
+                self._matmul(dgx2[r0:r1], W_xT, dx2[r0:r1], "rnn.dx")     # (rows, D)
 
         with self._blas_context(buf["single_thread"], T * B):
             _in_parts(scan, scan_parts)

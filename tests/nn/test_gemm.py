@@ -33,6 +33,18 @@ def test_accumulate_adds_to_out_and_strided_rows_of_a_work():
         np.testing.assert_allclose(out, 1 + a.astype(np.float64) @ W, rtol=1e-4, atol=1e-4)
 
 
+def test_transposing_pack_gives_the_panels_of_the_transpose():
+    from embed.nn.gemm import pack_panels, pack_panels_t
+    rng = np.random.default_rng(6)
+    for N, K in ((16, 7), (64, 40), (512, 128)):     # K not a multiple of 16 too
+        V = rng.standard_normal((N, K)).astype(np.float32)
+        want = np.empty((N // 16, K, 16), np.float32)
+        pack_panels(np.ascontiguousarray(V.T), want)
+        got = np.full_like(want, np.nan)
+        pack_panels_t(V, got)
+        np.testing.assert_array_equal(got, want)
+
+
 def test_panels_give_the_6x16_tiles_bits_for_every_row_count():
     from embed.nn.gemm import gemm_panels, pack_panels
     rng = np.random.default_rng(5)
