@@ -99,20 +99,23 @@ def tanh_inplace(a):
 
 @njit(**_JIT)
 def transpose_into(src, dst):
-    """dst = src.T, in 16 x 16 blocks.   src (R, C); dst (C, R) C-contiguous.
+    """dst = src.T, 16 columns of src at a time.   src (R, C); dst (C, R) C-contiguous.
 
     numpy's copy of a transposed view walks one side with a stride of a whole row;
     at W_h's 4H = 512 columns (2 KB rows) that ran into cache-set conflicts and took
-    longer than the blocked loop, and backward copies W_h^T (and W_x^T) every chunk.
+    longer than a blocked loop.  Here each row of src gives 16 contiguous floats to
+    16 rows of dst; the fixed inner count of 16 lets LLVM unroll it (2-3x faster
+    than 16 x 16 blocks with variable bounds).
     """
     R, C = src.shape
-    for r0 in range(0, R, 16):
-        r1 = min(R, r0 + 16)
-        for c0 in range(0, C, 16):
-            c1 = min(C, c0 + 16)
-            for c in range(c0, c1):
-                for r in range(r0, r1):
-                    dst[c, r] = src[r, c]
+    c16 = C // 16 * 16
+    for c0 in range(0, c16, 16):
+        for r in range(R):
+            for c in range(16):
+                dst[c0 + c, r] = src[r, c0 + c]
+    for c in range(c16, C):
+        for r in range(R):
+            dst[c, r] = src[r, c]
 
 
 # ---------------------------------------------------------------------------

@@ -195,6 +195,15 @@ def test_lstm_forget_bias_starts_at_one_and_gate_layout():
     np.testing.assert_array_equal(np.r_[b[:5], b[10:]], 0.0)
 
 
+def test_transpose_into_copies_the_transpose_for_any_width():
+    rng = np.random.default_rng(8)
+    for R, C in ((128, 512), (65, 40), (3, 7)):      # column counts that are and are not multiples of 16
+        src = rng.standard_normal((R, C)).astype(np.float32)
+        dst = np.full((C, R), np.nan, np.float32)
+        recurrent_kernels.transpose_into(src, dst)
+        np.testing.assert_array_equal(dst, src.T)
+
+
 def test_float32_tanh_approximation_is_accurate():
     a = np.linspace(-12, 12, 200001).astype(np.float32)
     t = a.copy()
