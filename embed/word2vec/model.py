@@ -81,9 +81,14 @@ class Word2Vec:
     sg : bool, True skip-gram, False CBOW (mean of the context vectors)
     min_count, max_vocab_size : vocabulary limits (see `embed.text.vocab.Vocab`)
     sample : float, subsampling threshold t; keep prob of a word sqrt(t/f) + t/f
-    alpha : float or None, initial learning rate (None: 0.05, skip-gram and CBOW; fastText's
-        rate: on a 5M-word corpus it gave skip-gram WordSim353 0.66 and SimLex 0.39 where
-        word2vec.c's 0.025 gave 0.56 and 0.35, analogies equal; see the README)
+    alpha : float or None, initial learning rate (None: 0.05 for skip-gram, 0.07 for CBOW).
+        Skip-gram: fastText's rate; on a 5M-word corpus it gave WordSim353 0.66 and SimLex 0.39
+        where word2vec.c's 0.025 gave 0.56 and 0.35, 3CosAdd analogies equal, 3CosMul analogies
+        0.097 against 0.106 (the trade-off: 0.035 with alpha_decay="words" matches gensim on
+        all four scores there but costs WS353 0.04, and 0.10 on a 0.8M-word corpus).  CBOW:
+        0.07 beat 0.05 on all four scores on both corpora (5M words, 3 seeds, 1 thread:
+        analogies 0.131 -> 0.134 and 0.092 -> 0.095, WS353 0.572 -> 0.611, SimLex 0.298 -> 0.324),
+        while 0.085 and 0.1 lost analogies; see the README
     min_alpha : float, learning rate at the end of the planned training
     epochs : int, passes over the corpus per `fit`
     workers : int, training threads
@@ -147,7 +152,9 @@ class Word2Vec:
 
     @property
     def start_alpha(self):
-        return float(self.alpha) if self.alpha is not None else 0.05
+        if self.alpha is not None:
+            return float(self.alpha)
+        return 0.05 if self.sg else 0.07
 
     # ------------------------------------------------------------ validation
     def check_params(self):
