@@ -72,6 +72,7 @@ class LSTM(Recurrent):
 
     n_gates = 4
     state_names = ("h", "c")
+    bias_grad_in_scan = True      # the gate-gradient kernel sums db (see Recurrent._bias_grad_part)
 
     def _init_extra(self, rng, dtype):
         H = self.units
@@ -107,16 +108,18 @@ class LSTM(Recurrent):
         r = slice(b0, b1)
         c, tc, dg, dh, dc = (buf[k] for k in ("c", "tc", "dg", "dh", "dc"))
         act = self._act(buf, b0, b1)
+        db = self._bias_grad_part(buf, b0, b1)          # (4H,) these rows' share of grads["b"]
         W_hT = buf["W_hT"]
         dh[r] = 0 if dstate is None else dstate[0][r]
         dc[r] = 0 if dstate is None else dstate[1][r]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1, True)
             recurrent_kernels.lstm_backward_seq(dy, W_hT, self.panels(buf, tile, True), dh, dc, act, c, tc, dg,
-                                                b0, b1, tile)
+                                                db, b0, b1, tile)
             return
+        db[:] = 0
         for t in range(T - 1, -1, -1):
-            recurrent_kernels.lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], b0, b1)
+            recurrent_kernels.lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
             np.dot(dg[t, r], W_hT, out=dh[r])          # (b, H) = dL/dh_{t-1}
 
     def _initial_state_grad(self, buf):

@@ -13,7 +13,8 @@ its gate math::
         gate-gradient kernel -> dG[t]    (B, G)
         dh_{t-1} = dG[t] @ W_h^T         into a reused buffer
     dW_h = H_prev^T @ dG,  dW_x = X^T @ dG,  db = sum(dG),  dX = dG @ W_x^T
-                                         one product each over all T*B rows
+                                         one product each over all T*B rows (the LSTM's
+                                         gate-gradient kernel sums db itself, per thread block)
 
 G is the width of the gate block: H (RNN), 3H (GRU), 4H (LSTM).  Caches are
 allocated once per (T, B, dtype) and reused, so the time loop allocates nothing.
@@ -83,6 +84,7 @@ class Recurrent(Layer):
     n_gates = 1                     # gate blocks of width H in W_x / W_h / b
     state_names = ("h",)            # the carried state, in order
     simd_gemm = True                # float32: products in gemm_f32, time loop in one Numba call
+    bias_grad_in_scan = False       # True: _scan_backward sums db per thread block (_bias_grad_part)
     small_step_work = 1 << 16       # B*H*G per step up to which the time loop runs in Numba
 
     def __init__(self, units, input_dim=None, seed=None, name=None):
@@ -169,6 +171,14 @@ class Recurrent(Layer):
             T, _, dtype = buf["key"]
             a = buf["act"][(b0, b1)] = np.empty((T, self.n_gates, b1 - b0, self.units), dtype)
         return a
+
+    def _bias_grad_part(self, buf, b0, b1):
+        """The (G,) share of grads["b"] of batch rows b0:b1, for a cell whose gate-gradient
+        kernel sums it (`bias_grad_in_scan`) while dG is in registers: no pass over dG after."""
+        parts = buf.setdefault("db_parts", {})
+        if (b0, b1) not in parts:
+            parts[(b0, b1)] = np.empty(self.n_gates * self.units, buf["key"][2])
+        return parts[(b0, b1)]
 
     # -- forward / backward -----------------------------------------------------
     def _check_input(self, x):
@@ -369,8 +379,9 @@ class Recurrent(Layer):
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
             self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c], "rnn.dWh")             # (H, g)
-            np.matmul(buf["ones"], dgx2[:, c], out=g["b"][c])        # (g,) column sums: BLAS
-            # gemv reads the strided columns about twice as fast as np.sum(axis=0)
+            if not self.bias_grad_in_scan:
+                np.matmul(buf["ones"], dgx2[:, c], out=g["b"][c])    # (g,) column sums: BLAS
+                # gemv reads the strided columns about twice as fast as np.sum(axis=0)
             if is_ids:
                 recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
             else:
@@ -382,6 +393,10 @@ class Recurrent(Layer):
         with self._blas_context(buf["single_thread"], T * B):
             _in_parts(scan, scan_parts)
             _in_parts(products, _threads_for(T * B, MIN_PRODUCT_ROWS))
+        if self.bias_grad_in_scan:                                   # the blocks' shares, in order
+            np.copyto(g["b"], self._bias_grad_part(buf, *split(B, scan_parts)[0]))
+            for k in range(1, scan_parts):
+                g["b"] += self._bias_grad_part(buf, *split(B, scan_parts)[k])
         self.dstate = self._initial_state_grad(buf)
         self._extra_grads(buf, dgh2)
         return buf["dx"] if want_dx else None

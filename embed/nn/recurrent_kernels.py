@@ -211,7 +211,7 @@ def lstm_forward_step(z, hw, bias, c_prev, act, c, h, tc, b0, b1):
 
 
 @njit(**_JIT)
-def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg, b0, b1):
+def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg, db, b0, b1):
     """Gate gradients of one LSTM step (dh_{t-1} = dg @ W_h^T is left to BLAS).
 
     dy     (B, H)  dL/dh_t from the output
@@ -219,6 +219,7 @@ def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg, b0, b1):
     dc     (B, H)  in: dL/dc_t through step t+1;  out: dL/dc_{t-1}
     act    (4, B, H) activated gates i, f, g, o of step t;  c_prev (B, H) c_{t-1};  tc (B, H) tanh(c_t)
     dg     (B, 4H) out: dL/da for the pre-activations [a_i|a_f|a_g|a_o]
+    db     (4H,)   in/out: the rows' dg added to it (the bias gradient, while dg is in registers)
 
         dh  = dy + dh_rec
         da_o = dh tanh(c) o (1 - o)          dc += dh o (1 - tanh(c)^2)
@@ -232,17 +233,25 @@ def lstm_backward_step(dy, dh_rec, dc, act, c_prev, tc, dg, b0, b1):
             o = act[3, b - b0, j]
             t = tc[b, j]
             dh = dy[b, j] + dh_rec[b, j]
-            dg[b, 3 * H + j] = dh * t * o * (one - o)
+            v = dh * t * o * (one - o)
+            dg[b, 3 * H + j] = v
+            db[3 * H + j] += v
             dc[b, j] += dh * o * (one - t * t)
         for j in range(H):                                  # through c = f c_prev + i g
             i = act[0, b - b0, j]
-            dg[b, j] = dc[b, j] * act[2, b - b0, j] * i * (one - i)
+            v = dc[b, j] * act[2, b - b0, j] * i * (one - i)
+            dg[b, j] = v
+            db[j] += v
         for j in range(H):
             f = act[1, b - b0, j]
-            dg[b, H + j] = dc[b, j] * c_prev[b, j] * f * (one - f)
+            v = dc[b, j] * c_prev[b, j] * f * (one - f)
+            dg[b, H + j] = v
+            db[H + j] += v
         for j in range(H):
             g = act[2, b - b0, j]
-            dg[b, 2 * H + j] = dc[b, j] * act[0, b - b0, j] * (one - g * g)
+            v = dc[b, j] * act[0, b - b0, j] * (one - g * g)
+            dg[b, 2 * H + j] = v
+            db[2 * H + j] += v
         for j in range(H):
             dc[b, j] *= act[1, b - b0, j]
 
@@ -355,10 +364,12 @@ def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0):
 
 
 @njit(**_JIT)
-def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, b0, b1, tile=0):
-    """All T steps backwards; W_hT (4H, H); dh, dc (B, H) in: dL/d(final state), out: dL/d(initial state)."""
+def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
+    """All T steps backwards; W_hT (4H, H); dh, dc (B, H) in: dL/d(final state), out: dL/d(initial state);
+    db (4H,) out: the sum of the rows' dg (their share of the bias gradient)."""
+    db[:] = 0
     for t in range(dy.shape[0] - 1, -1, -1):
-        lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], b0, b1)
+        lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
         step_matmul(dg[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
 
 
