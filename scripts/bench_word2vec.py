@@ -13,8 +13,9 @@ Protocol
   `build_vocab`.
 - Settings, identical on both sides: dim 100, window 5, negative 5, sample 1e-3,
   min_count 5, 5 epochs, seed s; skip-gram and CBOW; workers 1 and 2; start learning
-  rate 0.05 (our default for both modes, fastText's; gensim's default would be 0.025,
-  and the whole-process table below gives gensim its 0.025 for skip-gram) decaying linearly to 0.0001 with the share of sentences trained (gensim's
+  rate our default for the mode (skip-gram 0.05, fastText's; CBOW 0.07), given to gensim
+  too (gensim's default would be 0.025, and the whole-process table below gives gensim
+  its 0.025 for skip-gram and 0.05 for CBOW) decaying linearly to 0.0001 with the share of sentences trained (gensim's
   rule when given total_examples, our default alpha_decay="sentences"); input vectors
   initialised uniform in (-1, 1) / dim on both sides (gensim's init, our default).
 - Speed: raw corpus words (all tokens, including words under min_count) x epochs /
@@ -126,9 +127,11 @@ def child(args):
         vocab_words = corpus.vocab.words
         tok, off = corpus.tokens, corpus.offsets
         sentences = [[vocab_words[i] for i in tok[off[s]:off[s + 1]]] for s in range(len(off) - 1)]
+        from embed.word2vec.model import Word2Vec
+
         # the same start learning rate as ours (gensim's default is 0.025)
         model = GensimW2V(**SETTINGS, sg=int(sg), epochs=args.epochs, workers=args.workers,
-                          seed=args.seed, alpha=0.05)
+                          seed=args.seed, alpha=Word2Vec(sg=sg).start_alpha)
         base_mb = peak_mb()
         model.build_vocab(sentences)
         t0 = time.perf_counter()
