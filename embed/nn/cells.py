@@ -73,6 +73,7 @@ class LSTM(Recurrent):
     n_gates = 4
     state_names = ("h", "c")
     bias_grad_in_scan = True      # the gate-gradient kernel sums db (see Recurrent._bias_grad_part)
+    project_in_scan = True        # x_t W_x in the time loop on packed panels (lstm_forward_seq_x)
 
     def _init_extra(self, rng, dtype):
         H = self.units
@@ -98,6 +99,10 @@ class LSTM(Recurrent):
         W_h, b = self.params["W_h"], self.params["b"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
+            if buf.get("x_in_scan") is not None:
+                recurrent_kernels.lstm_forward_seq_x(buf["x_in_scan"], buf["W_xp"], W_h, self.panels(buf, tile), b,
+                                                     h, c, act, tc, hw, buf["zt"], b0, b1, tile)
+                return
             recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, tile), b, h, c, act, tc, hw, b0, b1, tile)
             return
         for t in range(T):

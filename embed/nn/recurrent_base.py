@@ -5,6 +5,8 @@ around a few matrix products; a cell subclass (`embed.nn.cells`) supplies only
 its gate math::
 
     Z  = X @ W_x                         one product, (T*B, D) @ (D, G); b is added in the gate kernel
+                                         (LSTM, when the step tile reads packed panels: x_t @ W_x
+                                         inside the time loop instead, see `project_in_scan`)
     for t in 0..T-1:                     the only sequential part (cell._scan_forward)
         hw = h_{t-1} @ W_h               (B, H) @ (H, G) into a reused buffer
         gate kernel(Z[t], hw, ...)       element-wise, writes h_t, c_t and the
@@ -85,6 +87,7 @@ class Recurrent(Layer):
     state_names = ("h",)            # the carried state, in order
     simd_gemm = True                # float32: products in gemm_f32, time loop in one Numba call
     bias_grad_in_scan = False       # True: _scan_backward sums db per thread block (_bias_grad_part)
+    project_in_scan = False         # True: x_t W_x inside the time loop when the steps read packed panels
     small_step_work = 1 << 16       # B*H*G per step up to which the time loop runs in Numba
 
     def __init__(self, units, input_dim=None, seed=None, name=None):
@@ -241,8 +244,20 @@ class Recurrent(Layer):
 
         scan_parts = 1 if single else _threads_for(B, MIN_ROWS_PER_THREAD)
         self._pack_step_weights(buf, B, scan_parts, False)
+        # x_t W_x in each thread's time loop, on W_x's panels, when its steps read panels too (the
+        # planner chose the 6 x 16 tile): no pass writing the chunk's z and reading it back, one
+        # pool job instead of two
+        buf["x_in_scan"] = None
+        if self.project_in_scan and not is_ids and buf["numba_time_loop"] and self._simd(dtype) \
+                and buf["W_hp"].shape[0] > 0 and G % PANEL == 0:
+            if buf.get("W_xp") is None:
+                buf["W_xp"] = np.empty((G // PANEL, D, PANEL), dtype)
+                buf["zt"] = np.empty((B, G), dtype)
+            gemm.pack_panels(p["W_x"], buf["W_xp"])
+            buf["x_in_scan"] = x
         with self._blas_context(single, T * B):
-            _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
+            if buf["x_in_scan"] is None:
+                _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
             _in_parts(scan, scan_parts)
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)

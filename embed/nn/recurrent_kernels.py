@@ -30,7 +30,7 @@ from ..jit import njit, overload, types
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 # the products (also used by Dense for small float32 batches)
-from .gemm import gemm_f32, matmul, small_matmul, step_matmul  # noqa: E402,F401
+from .gemm import gemm_f32, gemm_panels, matmul, small_matmul, step_matmul  # noqa: E402,F401
 
 # tanh(x) ~ x * P(x^2) / Q(x^2) on |x| <= _TANH_CLIP (fitted here by iterated
 # weighted least squares on 40k points; beyond the clip tanh rounds to +-1 in float32)
@@ -361,6 +361,16 @@ def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0):
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         lstm_forward_step(z[t], hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
+
+
+@njit(**_JIT)
+def lstm_forward_seq_x(x, W_xp, W_h, W_hp, bias, h, c, act, tc, hw, zt, b0, b1, tile=0):
+    """All T steps with the input projection inside the loop: x (T, B, D) float32; W_xp the panels
+    of W_x (`gemm.pack_panels`); zt (B, 4H) scratch for x_t W_x; the rest as `lstm_forward_seq`."""
+    for t in range(x.shape[0]):
+        gemm_panels(x[t, b0:b1], W_xp, zt[b0:b1], False)
+        step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
+        lstm_forward_step(zt, hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)

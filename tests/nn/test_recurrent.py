@@ -414,3 +414,29 @@ def test_packed_step_weights_give_the_unpacked_tiles_bits(cls, monkeypatch):
     np.testing.assert_array_equal(out[True][1], out[False][1])
     for k in out[True][2]:
         np.testing.assert_array_equal(out[True][2][k], out[False][2][k])
+
+
+def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
+    """LSTM float input with the 6x16 step tile: x_t W_x inside each thread's time loop (on W_x's
+    panels) gives the outputs and gradients of the one big product before the loop."""
+    from embed.nn import plan
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((6, 14, 24)).astype(np.float32)       # 7 rows per thread
+    dy = rng.standard_normal((6, 14, 32)).astype(np.float32)
+    out = {}
+    for fused in (True, False):
+        layer = LSTM(32, seed=2)
+        layer.project_in_scan = fused
+        with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
+            y = layer.forward(x).copy()
+            dx = layer.backward(dy).copy()
+            state = [s.copy() for s in layer.state]
+        assert (layer._buf["x_in_scan"] is not None) == fused
+        out[fused] = (y, dx, state, {k: g.copy() for k, g in layer.grads.items()})
+    a, b = out[True], out[False]
+    np.testing.assert_allclose(a[0], b[0], atol=1e-6)
+    np.testing.assert_allclose(a[1], b[1], atol=1e-5)
+    for u, v in zip(a[2], b[2]):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+    for k in a[3]:
+        np.testing.assert_allclose(a[3][k], b[3][k], atol=1e-5, rtol=1e-5)
