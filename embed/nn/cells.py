@@ -73,7 +73,7 @@ class LSTM(Recurrent):
     n_gates = 4
     state_names = ("h", "c")
     bias_grad_in_scan = True      # the gate-gradient kernel sums db (see Recurrent._bias_grad_part)
-    project_in_scan = True        # x_t W_x in the time loop on packed panels (lstm_forward_seq_x)
+    project_in_scan = True        # x_t W_x / dG_t W_x^T in the time loops on panels (lstm_*_seq_x)
 
     def _init_extra(self, rng, dtype):
         H = self.units
@@ -119,6 +119,10 @@ class LSTM(Recurrent):
         dc[r] = 0 if dstate is None else dstate[1][r]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1, True)
+            if buf.get("dx_in_scan") is not None:
+                recurrent_kernels.lstm_backward_seq_x(dy, W_hT, self.panels(buf, tile, True), buf["W_xTp"],
+                                                      buf["dx_in_scan"], dh, dc, act, c, tc, dg, db, b0, b1, tile)
+                return
             recurrent_kernels.lstm_backward_seq(dy, W_hT, self.panels(buf, tile, True), dh, dc, act, c, tc, dg,
                                                 db, b0, b1, tile)
             return

@@ -6,7 +6,8 @@ its gate math::
 
     Z  = X @ W_x                         one product, (T*B, D) @ (D, G); b is added in the gate kernel
                                          (LSTM, when the step tile reads packed panels: x_t @ W_x
-                                         inside the time loop instead, see `project_in_scan`)
+                                         inside the time loop instead, and dG_t @ W_x^T in the
+                                         backward loop; see `project_in_scan`)
     for t in 0..T-1:                     the only sequential part (cell._scan_forward)
         hw = h_{t-1} @ W_h               (B, H) @ (H, G) into a reused buffer
         gate kernel(Z[t], hw, ...)       element-wise, writes h_t, c_t and the
@@ -87,7 +88,8 @@ class Recurrent(Layer):
     state_names = ("h",)            # the carried state, in order
     simd_gemm = True                # float32: products in gemm_f32, time loop in one Numba call
     bias_grad_in_scan = False       # True: _scan_backward sums db per thread block (_bias_grad_part)
-    project_in_scan = False         # True: x_t W_x inside the time loop when the steps read packed panels
+    project_in_scan = False         # True: x_t W_x and dG_t W_x^T inside the time loops when the steps
+                                    # read packed panels (cells with such loop kernels: LSTM)
     small_step_work = 1 << 16       # B*H*G per step up to which the time loop runs in Numba
 
     def __init__(self, units, input_dim=None, seed=None, name=None):
@@ -385,7 +387,15 @@ class Recurrent(Layer):
         if not buf["numba_time_loop"] or any(self.panels(buf, tile, True).shape[0] == 0 for tile in tiles):
             recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])  # (G, H)
         W_xT = None
-        if want_dx:     # BLAS takes W_x^T as a transposed view; gemm_f32's tiles need it copied
+        buf["dx_in_scan"] = None
+        if want_dx and buf["x_in_scan"] is not None and buf["W_hTp"].shape[0] > 0 and D % PANEL == 0:
+            # as forward's x_t W_x: dx_t = dG_t W_x^T in each thread's time loop, on W_x^T's panels
+            # (no pass re-reading the chunk's dG, no copy of W_x^T)
+            if buf.get("W_xTp") is None:
+                buf["W_xTp"] = np.empty((D // PANEL, G, PANEL), dtype)
+            gemm.pack_panels_t(p["W_x"], buf["W_xTp"])
+            buf["dx_in_scan"] = buf["dx"]
+        elif want_dx:   # BLAS takes W_x^T as a transposed view; gemm_f32's tiles need it copied
             W_xT = p["W_x"].T                                        # (G, D)
             if self._dx_tiled(dgx2, buf["W_xT"], dx2, T * B):
                 W_xT = buf["W_xT"]
@@ -401,7 +411,7 @@ class Recurrent(Layer):
                 recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
             else:
                 self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c], "rnn.dWx")   # (D, g)
-            if want_dx:
+            if want_dx and buf["dx_in_scan"] is None:
                 r0, r1 = split(T * B, n)[k]
                 self._matmul(dgx2[r0:r1], W_xT, dx2[r0:r1], "rnn.dx")     # (rows, D)
 

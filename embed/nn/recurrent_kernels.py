@@ -384,6 +384,17 @@ def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=
 
 
 @njit(**_JIT)
+def lstm_backward_seq_x(dy, W_hT, W_hTp, W_xTp, dx, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
+    """`lstm_backward_seq` with dx_t = dg_t W_x^T inside the loop: W_xTp the panels of W_x^T
+    (`gemm.pack_panels_t` of W_x); dx (T, B, D) out."""
+    db[:] = 0
+    for t in range(dy.shape[0] - 1, -1, -1):
+        lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
+        step_matmul(dg[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
+        gemm_panels(dg[t, b0:b1], W_xTp, dx[t, b0:b1], False)
+
+
+@njit(**_JIT)
 def gru_forward_seq(z, W_h, W_hp, bias, b_hn, h, act, hn, hw, b0, b1, tile=0):
     """All T steps: z (T, B, 3H) = X W_x; bias (3H,); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
     for t in range(z.shape[0]):

@@ -417,11 +417,11 @@ def test_packed_step_weights_give_the_unpacked_tiles_bits(cls, monkeypatch):
 
 
 def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
-    """LSTM float input with the 6x16 step tile: x_t W_x inside each thread's time loop (on W_x's
-    panels) gives the outputs and gradients of the one big product before the loop."""
+    """LSTM float input with the 6x16 step tile: x_t W_x and dG_t W_x^T inside each thread's time
+    loops (on W_x's panels) give the outputs and gradients of the big products outside the loops."""
     from embed.nn import plan
     rng = np.random.default_rng(12)
-    x = rng.standard_normal((6, 14, 24)).astype(np.float32)       # 7 rows per thread
+    x = rng.standard_normal((6, 14, 32)).astype(np.float32)       # 7 rows per thread; D a multiple of 16
     dy = rng.standard_normal((6, 14, 32)).astype(np.float32)
     out = {}
     for fused in (True, False):
@@ -432,6 +432,7 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
             dx = layer.backward(dy).copy()
             state = [s.copy() for s in layer.state]
         assert (layer._buf["x_in_scan"] is not None) == fused
+        assert (layer._buf["dx_in_scan"] is not None) == fused
         out[fused] = (y, dx, state, {k: g.copy() for k, g in layer.grads.items()})
     a, b = out[True], out[False]
     np.testing.assert_allclose(a[0], b[0], atol=1e-6)
