@@ -23,7 +23,10 @@ Candidates (those that apply to the operands and thread count):
 * ``split_blas``   the same with single-threaded BLAS per block.
 
 `choose_tile` answers only among the tiles, for products inside Numba loops
-(the recurrent time step), as a gemm_f32 tile code.
+(the recurrent time step), as a gemm_f32 tile code.  With ``packed=True`` the
+6 x 16 candidate is timed the way such a loop runs it, on W packed into
+16-column panels once (`gemm.gemm_panels`), not on the plain W; such plans are
+named ``<op>+panels``.
 
 A measurement on a shared machine can be spoiled by a burst of other work (BLAS's
 threads spin-waiting for a descheduled partner run tens of times slower), so a
@@ -48,7 +51,7 @@ import numpy as np
 
 from .. import parallel, settings
 from ..fileio import atomic_write
-from .gemm import TILES, gemm_f32
+from .gemm import PANEL, TILES, gemm_f32, gemm_panels, pack_panels
 
 CHOICES = ("tile5x64", "tile6x16", "blas", "blas1", "split_tile5x64", "split_tile6x16", "split_blas")
 TILE_CHOICES = tuple("tile" + t for t in TILES)
@@ -259,9 +262,10 @@ class Planner:
         return (f"{op}|{rows_bucket(M)}x{rows_bucket(K)}x{N}|{_layout(a)}{_layout(W)}|{a.dtype}"
                 f"|t{threads}|b{parallel.blas_threads()}")
 
-    def choose(self, op, a, W, out, threads=1, options=None):
+    def choose(self, op, a, W, out, threads=1, options=None, packed=False):
         """The choice for out = a @ W under the name `op` (e.g. 'dense.fwd'), planned on first
-        use; `options` narrows the candidates (e.g. to TILE_CHOICES)."""
+        use; `options` narrows the candidates (e.g. to TILE_CHOICES); `packed` times the
+        6 x 16 tile on W's panels (see `measure`)."""
         fast = (op, rows_bucket(a.shape[0]), rows_bucket(a.shape[1]), W.shape[1], a.strides, W.strides,
                 out.strides, a.dtype, threads)
         choice = self._memo.get(fast)
@@ -280,8 +284,8 @@ class Planner:
                 if found is None or found.get("choice") not in options:
                     found = None                                     # unknown, or stale candidates
                 if found is None or (key not in self._measured and found.get("runs", 1) < CONFIRM):
-                    found = plans[key] = merge_timings(found, self.measure(a, W, out, threads, options),
-                                                       options)
+                    found = plans[key] = merge_timings(found, self.measure(a, W, out, threads, options,
+                                                                           packed), options)
                     self._measured.add(key)
                     self._save()
             choice = found["choice"]
@@ -289,18 +293,26 @@ class Planner:
         self._memo[fast] = choice          # BLAS's thread count is taken as fixed for a given `threads`
         return choice
 
-    def choose_tile(self, op, M, K, N):
-        """gemm_f32's tile code for float32 (M, K) @ (K, N) products run inside a Numba loop."""
+    def choose_tile(self, op, M, K, N, packed=False):
+        """gemm_f32's tile code for float32 (M, K) @ (K, N) products run inside a Numba loop;
+        `packed`: the loop runs the 6 x 16 tile on W's panels (when N % 16 == 0), so time that."""
         a, W = np.zeros((M, K), np.float32), np.zeros((K, N), np.float32)
-        choice = self.choose(op, a, W, np.zeros((M, N), np.float32), 1, TILE_CHOICES)
+        packed = packed and N % PANEL == 0
+        choice = self.choose(op + "+panels" if packed else op, a, W, np.zeros((M, N), np.float32), 1,
+                             TILE_CHOICES, packed)
         return tile_code(choice) if choice in TILE_CHOICES else 0
 
-    def measure(self, a, W, out, threads, options=None):
-        """{"choice": fastest, "seconds": {choice: best time}} on fresh random operands like a, W."""
+    def measure(self, a, W, out, threads, options=None, packed=False):
+        """{"choice": fastest, "seconds": {choice: best time}} on fresh random operands like a, W;
+        `packed`: tile6x16 is timed as `gemm_panels` on W packed beforehand (W (K, N), N % 16 == 0)."""
         options = options or candidates(a, W, out, threads)
         rng = np.random.default_rng(0)
         a2, W2, o2 = _like(a, rng), _like(W, rng), np.empty_like(out)
         fns = {c: (lambda c=c: run_product(c, a2, W2, o2, threads)) for c in options}
+        if packed and "tile6x16" in fns:
+            Wp = np.empty((W2.shape[1] // PANEL, W2.shape[0], PANEL), W2.dtype)
+            pack_panels(W2, Wp)
+            fns["tile6x16"] = lambda: gemm_panels(a2, Wp, o2, False)
         if self.timer is not None:
             seconds = {c: float(self.timer(c, fn)) for c, fn in fns.items()}
         else:

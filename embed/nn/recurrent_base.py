@@ -270,7 +270,8 @@ class Recurrent(Layer):
 
     def step_tile(self, buf, b0, b1, backward=False):
         """gemm_f32's tile code for the per-step product of batch rows b0:b1 inside the
-        Numba time loop, measured once per shape by `embed.nn.plan` (0 off the SIMD path).
+        Numba time loop, measured once per shape by `embed.nn.plan` (0 off the SIMD path),
+        the 6 x 16 tile timed on packed panels as the loop runs it (`_pack_step_weights`).
         Forward: (b, H) @ (H, G); backward: (b, G) @ (G, H)."""
         rows = b1 - b0
         if not self._simd(buf["key"][2]) or rows < 5:
@@ -279,8 +280,8 @@ class Recurrent(Layer):
         key = (rows, backward)
         if key not in tiles:
             H, G = self.units, self.n_gates * self.units
-            tiles[key] = (plan.get().choose_tile("rnn.step_back", rows, G, H) if backward
-                          else plan.get().choose_tile("rnn.step", rows, H, G))
+            tiles[key] = (plan.get().choose_tile("rnn.step_back", rows, G, H, packed=True) if backward
+                          else plan.get().choose_tile("rnn.step", rows, H, G, packed=True))
         return tiles[key]
 
     def _pack_step_weights(self, buf, B, parts, backward):

@@ -81,6 +81,24 @@ def test_injected_timings_make_planning_deterministic():
     assert p.choose_tile("step", 50, 64, 256) == 1
 
 
+def test_a_packed_step_plan_times_the_6x16_tile_on_panels_under_its_own_name(monkeypatch):
+    panels = []
+    monkeypatch.setattr(plan, "gemm_panels", lambda a, Wp, o, acc: panels.append(Wp.shape))
+    timed = {}
+
+    def timer(choice, fn):                      # run the candidate once, remember what it computed
+        fn()
+        timed[choice] = len(panels)
+        return {"tile5x64": 2.0, "tile6x16": 1.0}[choice]
+    p = plan.Planner(path=False, timer=timer)
+    assert p.choose_tile("step", 25, 128, 512, packed=True) == 1
+    assert panels == [(32, 128, 16)] and timed == {"tile5x64": 0, "tile6x16": 1}   # only 6x16 on panels
+    assert [k.split("|")[:2] for k in p.used] == [["step+panels", "32x128x512"]]
+    assert p.choose_tile("step", 25, 128, 500, packed=True) == 1      # N % 16 != 0: never packed
+    assert p.choose_tile("step", 25, 128, 512) == 1                   # unpacked: its own plan
+    assert len(panels) == 1 and len(p.used) == 3
+
+
 def test_a_plan_is_measured_by_the_first_processes_then_read_from_disk(tmp_path):
     path = tmp_path / "plans.json"
     a, W, out = _operands(40, 50, 60)
