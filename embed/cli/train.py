@@ -45,7 +45,7 @@ def register(subparsers):
     p.add_argument("--epochs", "-iter", dest="epochs", type=positive_int, default=5,
                    help="passes over the corpus (default 5)")
     p.add_argument("--alpha", "-alpha", type=float_below(10), default=None,
-                   help="initial learning rate (default 0.05 skip-gram, 0.07 CBOW)")
+                   help="initial learning rate (default 0.035 skip-gram, 0.07 CBOW)")
     p.add_argument("--workers", "-threads", dest="workers", type=positive_int, default=None,
                    help="training threads (default: all cores)")
     p.add_argument("--seed", type=non_negative_int, default=1,

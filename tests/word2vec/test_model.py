@@ -170,7 +170,8 @@ def test_default_learning_rate_per_mode():
     # skip-gram 0.05 (fastText's, not word2vec.c's 0.025): clearly better word similarity;
     # CBOW 0.07: better on all four scores than 0.05 on a 5M-word corpus (README, issue 10);
     # an explicit alpha wins in either mode
-    assert Word2Vec(sg=True).start_alpha == 0.05
+    assert Word2Vec(sg=True).start_alpha == 0.035
+    assert Word2Vec().alpha_decay == "words"
     assert Word2Vec(sg=False).start_alpha == 0.07
     assert Word2Vec(sg=True, alpha=0.025).start_alpha == 0.025
     assert Word2Vec(sg=False, alpha=0.025).start_alpha == 0.025
