@@ -386,7 +386,9 @@ def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=
 @njit(**_JIT)
 def lstm_backward_seq_x(dy, W_hT, W_hTp, W_xTp, dx, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
     """`lstm_backward_seq` with dx_t = dg_t W_x^T inside the loop: W_xTp the panels of W_x^T
-    (`gemm.pack_panels_t` of W_x); dx (T, B, D) out."""
+    (`gemm.pack_panels_t` of W_x); dx (T, B, D) out.  A kernel of its own, not a branch of
+    `lstm_backward_seq`: gemm_panels is float32-only, and Numba types every branch, so the
+    float64 time loop could not compile with it."""
     db[:] = 0
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
