@@ -107,7 +107,7 @@ def rnn_lm_chunk(ids, targets, W_x, W_h, b, W_o, b_o, h, h2, z, z2, logits, dy, 
     matmul(logits, W_oT, dy2, tiles[4])                               # (N, H) dL/dh from the output
     _transpose(W_h, W_hT)
     dh[:] = 0
-    rnn_backward_seq(dy, h, W_hT, unpacked, dh, da, 0, B, tiles[1])   # da (T, B, H)
+    rnn_backward_seq(dy, h, W_h, W_hT, unpacked, dh, da, 0, B, tiles[1])   # da (T, B, H)
     matmul(h2[:N].T, da2, dW_h, tiles[3])                             # (H, H)
     for j in range(db.shape[0]):
         db[j] = 0

@@ -9,6 +9,7 @@ caches, threads, the big products, state across chunks) is the shared driver
 import numpy as np
 
 from . import recurrent_kernels
+from .gemm import PANEL
 from .recurrent_base import Recurrent
 
 
@@ -28,7 +29,7 @@ class SimpleRNN(Recurrent):
         W_h, b = self.params["W_h"], self.params["b"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
-            recurrent_kernels.rnn_forward_seq(z, W_h, self.panels(buf, tile), b, h, hw, b0, b1, tile)
+            recurrent_kernels.rnn_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, h, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, H)
@@ -41,7 +42,8 @@ class SimpleRNN(Recurrent):
         dh[r] = 0 if dstate is None else dstate[0][r]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1, True)
-            recurrent_kernels.rnn_backward_seq(dy, h, W_hT, self.panels(buf, tile, True), dh, dg, b0, b1, tile)
+            recurrent_kernels.rnn_backward_seq(dy, h, self.params["W_h"], W_hT, self.panels(buf, b0, b1, tile, True), dh, dg,
+                                              b0, b1, tile)
             return
         for t in range(T - 1, -1, -1):
             recurrent_kernels.rnn_backward_step(dy[t], dh, h[t + 1], dg[t], b0, b1)
@@ -99,11 +101,14 @@ class LSTM(Recurrent):
         W_h, b = self.params["W_h"], self.params["b"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
-            if buf.get("x_in_scan") is not None:
-                recurrent_kernels.lstm_forward_seq_x(buf["x_in_scan"], buf["W_xp"], W_h, self.panels(buf, tile), b,
-                                                     h, c, act, tc, hw, buf["zt"], b0, b1, tile)
+            x = buf["x_in_scan"]
+            if x is not None:                             # [x_t | h_{t-1}] @ [W_x; W_h], see Recurrent.forward
+                G, K = 4 * self.units, x.shape[2] + self.units
+                W_p = self._own(buf, "W_xh_panels", b0, b1, (G // PANEL, K, PANEL))
+                recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, b, buf["xh"],
+                                                      h, c, act, tc, hw, b0, b1)
                 return
-            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, tile), b, h, c, act, tc, hw, b0, b1, tile)
+            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, h, c, act, tc, hw, b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 4H)
@@ -119,12 +124,16 @@ class LSTM(Recurrent):
         dc[r] = 0 if dstate is None else dstate[1][r]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1, True)
-            if buf.get("dx_in_scan") is not None:
-                recurrent_kernels.lstm_backward_seq_x(dy, W_hT, self.panels(buf, tile, True), buf["W_xTp"],
-                                                      buf["dx_in_scan"], dh, dc, act, c, tc, dg, db, b0, b1, tile)
+            dx = buf["dx_in_scan"]
+            if dx is not None:                            # dx_t in the loop too, see Recurrent.backward
+                G, D = 4 * self.units, dx.shape[2]
+                W_hTp = self._own(buf, "W_hT_panels", b0, b1, (self.units // PANEL, G, PANEL))
+                W_xTp = self._own(buf, "W_xT_panels", b0, b1, (D // PANEL, G, PANEL))
+                recurrent_kernels.lstm_backward_seq_x(dy, self.params["W_h"], self.params["W_x"], W_hTp, W_xTp,
+                                                      dx, dh, dc, act, c, tc, dg, db, b0, b1)
                 return
-            recurrent_kernels.lstm_backward_seq(dy, W_hT, self.panels(buf, tile, True), dh, dc, act, c, tc, dg,
-                                                db, b0, b1, tile)
+            recurrent_kernels.lstm_backward_seq(dy, self.params["W_h"], W_hT, self.panels(buf, b0, b1, tile, True),
+                                                dh, dc, act, c, tc, dg, db, b0, b1, tile)
             return
         db[:] = 0
         for t in range(T - 1, -1, -1):
@@ -177,7 +186,7 @@ class GRU(Recurrent):
         W_h, b, b_hn = self.params["W_h"], self.params["b"], self.params["b_hn"]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
-            recurrent_kernels.gru_forward_seq(z, W_h, self.panels(buf, tile), b, b_hn, h, act, hn, hw, b0, b1,
+            recurrent_kernels.gru_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, b_hn, h, act, hn, hw, b0, b1,
                                               tile)
             return
         for t in range(T):
@@ -193,8 +202,8 @@ class GRU(Recurrent):
         dhd[r] = 0 if dstate is None else dstate[0][r]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1, True)
-            recurrent_kernels.gru_backward_seq(dy, W_hT, self.panels(buf, tile, True), dh, dhd, act, hn, h,
-                                               dgx, dgh, b0, b1, tile)
+            recurrent_kernels.gru_backward_seq(dy, self.params["W_h"], W_hT, self.panels(buf, b0, b1, tile, True),
+                                               dh, dhd, act, hn, h, dgx, dgh, b0, b1, tile)
             return
         for t in range(T - 1, -1, -1):
             recurrent_kernels.gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t], b0, b1)

@@ -5,9 +5,10 @@ around a few matrix products; a cell subclass (`embed.nn.cells`) supplies only
 its gate math::
 
     Z  = X @ W_x                         one product, (T*B, D) @ (D, G); b is added in the gate kernel
-                                         (LSTM, when the step tile reads packed panels: x_t @ W_x
-                                         inside the time loop instead, and dG_t @ W_x^T in the
-                                         backward loop; see `project_in_scan`)
+                                         (LSTM, when the step tile reads packed panels: one product
+                                         [x_t | h_{t-1}] @ [W_x; W_h] per step inside the time loop
+                                         instead, dG_t @ W_x^T in the backward loop, and the weight
+                                         gradients as one [X | H_prev]^T @ dG; see `project_in_scan`)
     for t in 0..T-1:                     the only sequential part (cell._scan_forward)
         hw = h_{t-1} @ W_h               (B, H) @ (H, G) into a reused buffer
         gate kernel(Z[t], hw, ...)       element-wise, writes h_t, c_t and the
@@ -171,19 +172,22 @@ class Recurrent(Layer):
         One contiguous array per thread block: the gate kernels vectorise only
         when each gate's (b, H) slab is contiguous (see recurrent_kernels).
         """
-        a = buf["act"].get((b0, b1))
-        if a is None:
-            T, _, dtype = buf["key"]
-            a = buf["act"][(b0, b1)] = np.empty((T, self.n_gates, b1 - b0, self.units), dtype)
-        return a
+        return self._own(buf, "act", b0, b1, (buf["key"][0], self.n_gates, b1 - b0, self.units))
 
     def _bias_grad_part(self, buf, b0, b1):
         """The (G,) share of grads["b"] of batch rows b0:b1, for a cell whose gate-gradient
         kernel sums it (`bias_grad_in_scan`) while dG is in registers: no pass over dG after."""
-        parts = buf.setdefault("db_parts", {})
-        if (b0, b1) not in parts:
-            parts[(b0, b1)] = np.empty(self.n_gates * self.units, buf["key"][2])
-        return parts[(b0, b1)]
+        return self._own(buf, "db_parts", b0, b1, (self.n_gates * self.units,))
+
+    @staticmethod
+    def _own(buf, name, b0, b1, shape):
+        """buf[name][(b0, b1)]: an array of `shape` owned by the thread that runs batch rows
+        b0:b1 (made on first use), so threads never write to the same cache lines."""
+        arrays = buf.setdefault(name, {})
+        a = arrays.get((b0, b1))
+        if a is None:
+            a = arrays[(b0, b1)] = np.empty(shape, buf["key"][2])
+        return a
 
     # -- forward / backward -----------------------------------------------------
     def _check_input(self, x):
@@ -245,17 +249,16 @@ class Recurrent(Layer):
             self._scan_forward(buf, T, b0, b1)
 
         scan_parts = 1 if single else _threads_for(B, MIN_ROWS_PER_THREAD)
-        self._pack_step_weights(buf, B, scan_parts, False)
-        # x_t W_x in each thread's time loop, on W_x's panels, when its steps read panels too (the
-        # planner chose the 6 x 16 tile): no pass writing the chunk's z and reading it back, one
-        # pool job instead of two
+        # x_t W_x inside each thread's time loop, joined to the step's product as
+        # [x_t | h_{t-1}] @ [W_x; W_h] on panels each thread packs for itself, when every
+        # thread's step tile is the 6 x 16 on panels (the planner's choice): no pass writing
+        # the chunk's z and reading it back, one pool job instead of two, one product per step
         buf["x_in_scan"] = None
         if self.project_in_scan and not is_ids and buf["numba_time_loop"] and self._simd(dtype) \
-                and buf["W_hp"].shape[0] > 0 and G % PANEL == 0:
-            if buf.get("W_xp") is None:
-                buf["W_xp"] = np.empty((G // PANEL, D, PANEL), dtype)
-                buf["zt"] = np.empty((B, G), dtype)
-            gemm.pack_panels(p["W_x"], buf["W_xp"])
+                and G % PANEL == 0 and all(self.step_tile(buf, *split(B, scan_parts)[k]) == 1
+                                           for k in range(scan_parts)):
+            if buf.get("xh") is None:
+                buf["xh"] = np.empty((T, B, D + H), dtype)      # rows [x_t | h_{t-1}]
             buf["x_in_scan"] = x
         with self._blas_context(single, T * B):
             if buf["x_in_scan"] is None:
@@ -271,7 +274,7 @@ class Recurrent(Layer):
     def step_tile(self, buf, b0, b1, backward=False):
         """gemm_f32's tile code for the per-step product of batch rows b0:b1 inside the
         Numba time loop, measured once per shape by `embed.nn.plan` (0 off the SIMD path),
-        the 6 x 16 tile timed on packed panels as the loop runs it (`_pack_step_weights`).
+        the 6 x 16 tile timed on packed panels as the loop runs it (`panels`).
         Forward: (b, H) @ (H, G); backward: (b, G) @ (G, H)."""
         rows = b1 - b0
         if not self._simd(buf["key"][2]) or rows < 5:
@@ -284,31 +287,21 @@ class Recurrent(Layer):
                           else plan.get().choose_tile("rnn.step", rows, H, G, packed=True))
         return tiles[key]
 
-    def _pack_step_weights(self, buf, B, parts, backward):
-        """Pack W_h (forward) or W_h^T (backward, straight from W_h: no transposed copy)
-        into 16-column panels, once per chunk, when some thread's step tile is gemm_f32's
-        6 x 16 (code 1), which then reads the panels (`gemm.gemm_panels`: same FMA chains,
-        W stays in L1).  Returns the step tiles of the `parts` threads."""
-        name = "W_hTp" if backward else "W_hp"
-        W_h = self.params["W_h"]
-        K, N = W_h.shape[::-1] if backward else W_h.shape
-        tiles = [self.step_tile(buf, *split(B, parts)[k], backward) for k in range(parts)]
-        if buf["numba_time_loop"] and 1 in tiles and N % PANEL == 0:
-            if buf.get(name) is None or buf[name].shape[0] == 0:
-                buf[name] = np.empty((N // PANEL, K, PANEL), W_h.dtype)
-            if backward:
-                gemm.pack_panels_t(W_h, buf[name])
-            else:
-                gemm.pack_panels(W_h, buf[name])
-        else:
-            buf[name] = np.empty((0, K, PANEL), W_h.dtype)
-        return tiles
+    def _step_tiles(self, buf, B, parts, backward=False):
+        """The step tiles of the `parts` threads that split the B batch rows."""
+        return [self.step_tile(buf, *split(B, parts)[k], backward) for k in range(parts)]
 
-    def panels(self, buf, tile, backward=False):
-        """The step weights for a thread whose step tile is `tile`: W_h's (or W_h^T's)
-        panels for tile 1 when packed (see `_pack_step_weights`), else an empty (0, K, 16)."""
-        p = buf["W_hTp" if backward else "W_hp"]
-        return p if tile == 1 or p.shape[0] == 0 else p[:0]
+    def panels(self, buf, b0, b1, tile, backward=False):
+        """The step weights of the thread that runs batch rows b0:b1, when its step tile is
+        gemm_f32's 6 x 16 (code 1): its own (N // 16, K, 16) array for W_h's (or W_h^T's) panels,
+        which the time-loop kernel packs first (`gemm.pack_panels`: same FMA chains as on the
+        plain weights, W stays in L1).  Each thread packs its copy, in parallel, and finds it in
+        its own cache.  Otherwise an empty (0, K, 16): the kernel reads W_h (W_h^T) as such."""
+        K, N = self.params["W_h"].shape[::-1] if backward else self.params["W_h"].shape
+        name = "W_hT_panels" if backward else "W_h_panels"
+        if tile == 1 and buf["numba_time_loop"] and N % PANEL == 0:
+            return self._own(buf, name, b0, b1, (N // PANEL, K, PANEL))
+        return np.empty((0, K, PANEL), buf["key"][2])
 
     def _dx_tiled(self, dgx2, W_xT, dx2, rows):
         """Will the dx product of each thread's block of `rows` rows run in gemm_f32 (which
@@ -383,34 +376,44 @@ class Recurrent(Layer):
             self._scan_backward(buf, dy, dstate, T, b0, b1)
 
         scan_parts = 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD)
-        tiles = self._pack_step_weights(buf, B, scan_parts, True)
-        # W_h^T as such only for a thread that does not read the panels
-        if not buf["numba_time_loop"] or any(self.panels(buf, tile, True).shape[0] == 0 for tile in tiles):
-            recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])  # (G, H)
         W_xT = None
         buf["dx_in_scan"] = None
-        if want_dx and buf["x_in_scan"] is not None and buf["W_hTp"].shape[0] > 0 and D % PANEL == 0:
-            # as forward's x_t W_x: dx_t = dG_t W_x^T in each thread's time loop, on W_x^T's panels
-            # (no pass re-reading the chunk's dG, no copy of W_x^T)
-            if buf.get("W_xTp") is None:
-                buf["W_xTp"] = np.empty((D // PANEL, G, PANEL), dtype)
-            gemm.pack_panels_t(p["W_x"], buf["W_xTp"])
+        if want_dx and buf["x_in_scan"] is not None and D % PANEL == 0 and H % PANEL == 0 \
+                and all(self.step_tile(buf, *split(B, scan_parts)[k], True) == 1 for k in range(scan_parts)):
+            # as forward's x_t W_x: dx_t = dG_t W_x^T in each thread's time loop, next to
+            # dh_{t-1} = dG_t W_h^T, on panels of W_x^T and W_h^T each thread packs for itself
+            # (no pass re-reading the chunk's dG, no transposed copies)
             buf["dx_in_scan"] = buf["dx"]
-        elif want_dx:   # BLAS takes W_x^T as a transposed view; gemm_f32's tiles need it copied
-            W_xT = p["W_x"].T                                        # (G, D)
-            if self._dx_tiled(dgx2, buf["W_xT"], dx2, T * B):
-                W_xT = buf["W_xT"]
-                recurrent_kernels.transpose_into(p["W_x"], W_xT)
+        else:
+            # W_h^T as such only for a thread that does not read the panels
+            if not buf["numba_time_loop"] or any(self.panels(buf, *split(B, scan_parts)[k], tile, True).shape[0] == 0
+                                                 for k, tile in enumerate(self._step_tiles(buf, B, scan_parts, True))):
+                recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])  # (G, H)
+            if want_dx:   # BLAS takes W_x^T as a transposed view; gemm_f32's tiles need it copied
+                W_xT = p["W_x"].T                                        # (G, D)
+                if self._dx_tiled(dgx2, buf["W_xT"], dx2, T * B):
+                    W_xT = buf["W_xT"]
+                    recurrent_kernels.transpose_into(p["W_x"], W_xT)
+        # the forward kept the rows [x_t | h_{t-1}]: dW_x and dW_h in one product
+        # [X | H_prev]^T dG (dG is one array for both here: only the LSTM keeps xh)
+        xh2 = buf["xh"].reshape(T * B, D + H) if buf["x_in_scan"] is not None else None
+        if xh2 is not None and buf.get("dW") is None:
+            buf["dW"] = np.empty((D + H, G), dtype)                  # [dW_x; dW_h]
 
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
-            self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c], "rnn.dWh")             # (H, g)
+            if xh2 is not None:
+                self._matmul(xh2.T, dgx2[:, c], buf["dW"][:, c], "rnn.dWxh")            # (D + H, g)
+                g["W_x"][:, c] = buf["dW"][:D, c]
+                g["W_h"][:, c] = buf["dW"][D:, c]
+            else:
+                self._matmul(hp2.T, dgh2[:, c], g["W_h"][:, c], "rnn.dWh")             # (H, g)
             if not self.bias_grad_in_scan:
                 np.matmul(buf["ones"], dgx2[:, c], out=g["b"][c])    # (g,) column sums: BLAS
                 # gemv reads the strided columns about twice as fast as np.sum(axis=0)
             if is_ids:
                 recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
-            else:
+            elif xh2 is None:
                 self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c], "rnn.dWx")   # (D, g)
             if want_dx and buf["dx_in_scan"] is None:
                 r0, r1 = split(T * B, n)[k]

@@ -30,7 +30,8 @@ from ..jit import njit, overload, types
 _JIT = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 # the products (also used by Dense for small float32 batches)
-from .gemm import gemm_f32, gemm_panels, matmul, small_matmul, step_matmul  # noqa: E402,F401
+from .gemm import (gemm_f32, gemm_panels, matmul, pack_panels, pack_panels_t,  # noqa: E402,F401
+                   small_matmul, step_matmul)
 
 # tanh(x) ~ x * P(x^2) / Q(x^2) on |x| <= _TANH_CLIP (fitted here by iterated
 # weighted least squares on 40k points; beyond the clip tanh rounds to +-1 in float32)
@@ -187,7 +188,8 @@ def lstm_forward_step(z, hw, bias, c_prev, act, c, h, tc, b0, b1):
 
     z      (B, 4H) in: x_t W_x
     bias   (4H,)   in: b (added here: no pass over the whole chunk's z)
-    hw     (B, 4H) in: h_{t-1} W_h
+    hw     (B, 4H) in: h_{t-1} W_h; or None when z holds the whole product [x_t | h_{t-1}] W
+                   (Numba compiles the None case without the branch)
     c_prev (B, H)  in: c_{t-1}
     act    (4, B, H) out: the activated gates i, f, g, o (kept for backward)
     c, h, tc (B, H) out: c_t, h_t, tanh(c_t)
@@ -195,10 +197,14 @@ def lstm_forward_step(z, hw, bias, c_prev, act, c, h, tc, b0, b1):
     H = c.shape[1]
     for b in range(b0, b1):
         for j in range(H):
-            i = act_sigmoid(z[b, j] + bias[j] + hw[b, j])
-            f = act_sigmoid(z[b, H + j] + bias[H + j] + hw[b, H + j])
-            g = act_tanh(z[b, 2 * H + j] + bias[2 * H + j] + hw[b, 2 * H + j])
-            o = act_sigmoid(z[b, 3 * H + j] + bias[3 * H + j] + hw[b, 3 * H + j])
+            ai, af = z[b, j] + bias[j], z[b, H + j] + bias[H + j]
+            ag, ao = z[b, 2 * H + j] + bias[2 * H + j], z[b, 3 * H + j] + bias[3 * H + j]
+            if hw is not None:
+                ai, af, ag, ao = ai + hw[b, j], af + hw[b, H + j], ag + hw[b, 2 * H + j], ao + hw[b, 3 * H + j]
+            i = act_sigmoid(ai)
+            f = act_sigmoid(af)
+            g = act_tanh(ag)
+            o = act_sigmoid(ao)
             cv = f * c_prev[b, j] + i * g
             t = act_tanh(cv)
             act[0, b - b0, j] = i
@@ -335,21 +341,27 @@ def gru_backward_step(dy, dh_rec, dh_dir, act, hn, h_prev, dgx, dgh, b0, b1):
 # there a (B, H) @ (H, G) product is a few hundred nanoseconds of work, less
 # than a Python-level BLAS call, so the whole time loop runs here, products included.
 # `tile` is gemm_f32's tile code for the per-step products (chosen by embed.nn.plan);
-# `W_hp` / `W_hTp` are the same weights packed into 16-column panels
-# (`gemm.pack_panels`) for tile 1, or an empty (0, K, 16) array (not packed).
+# `W_hp` / `W_hTp` are the calling thread's own arrays for the same weights in
+# 16-column panels (tile 1), which the kernel packs first (`gemm.pack_panels`:
+# each thread packs its copy, in parallel, into its own cache), or an empty
+# (0, K, 16) array (not packed).
 # ---------------------------------------------------------------------------
 @njit(**_JIT)
 def rnn_forward_seq(z, W_h, W_hp, bias, h, hw, b0, b1, tile=0):
     """All T steps: z (T, B, H) = X W_x; W_h (H, H); bias (H,); h (T+1, B, H), h[0] given; hw (B, H) scratch."""
+    if W_hp.shape[0] > 0:
+        pack_panels(W_h, W_hp)
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         rnn_forward_step(z[t], hw, bias, h[t + 1], b0, b1)
 
 
 @njit(**_JIT)
-def rnn_backward_seq(dy, h, W_hT, W_hTp, dh, da, b0, b1, tile=0):
-    """All T steps backwards: dy (T, B, H); W_hT (H, H) = W_h^T contiguous;
+def rnn_backward_seq(dy, h, W_h, W_hT, W_hTp, dh, da, b0, b1, tile=0):
+    """All T steps backwards: dy (T, B, H); W_hT (H, H) = W_h^T contiguous (read when W_hTp is empty);
     dh (B, H) in: dL/dh_T, out: dL/dh_0; da (T, B, H) out."""
+    if W_hTp.shape[0] > 0:
+        pack_panels_t(W_h, W_hTp)
     for t in range(dy.shape[0] - 1, -1, -1):
         rnn_backward_step(dy[t], dh, h[t + 1], da[t], b0, b1)
         step_matmul(da[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
@@ -358,25 +370,41 @@ def rnn_backward_seq(dy, h, W_hT, W_hTp, dh, da, b0, b1, tile=0):
 @njit(**_JIT)
 def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0):
     """All T steps: z (T, B, 4H) = X W_x; bias (4H,); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
+    if W_hp.shape[0] > 0:
+        pack_panels(W_h, W_hp)
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         lstm_forward_step(z[t], hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)
-def lstm_forward_seq_x(x, W_xp, W_h, W_hp, bias, h, c, act, tc, hw, zt, b0, b1, tile=0):
-    """All T steps with the input projection inside the loop: x (T, B, D) float32; W_xp the panels
-    of W_x (`gemm.pack_panels`); zt (B, 4H) scratch for x_t W_x; the rest as `lstm_forward_seq`."""
+def lstm_forward_seq_xh(x, W_x, W_h, W_p, bias, xh, h, c, act, tc, a, b0, b1):
+    """All T steps with the input projection inside the loop, as one product per step:
+    a_t = [x_t | h_{t-1}] @ [W_x; W_h] on gemm_f32's 6 x 16 tile.
+
+    x (T, B, D) float32; W_p (4H // 16, D + H, 16) this thread's own panels of the
+    stacked weights, packed here (each thread packs its copy, in parallel, and finds it
+    in its own cache); xh (T, B, D + H) out: the rows [x_t | h_{t-1}], which the backward
+    reads as one matrix for dW = [X | H_prev]^T dG; a (B, 4H) scratch; the rest as
+    `lstm_forward_seq`.
+    """
+    D = x.shape[2]
+    pack_panels(W_x, W_p[:, :D])
+    pack_panels(W_h, W_p[:, D:])
     for t in range(x.shape[0]):
-        gemm_panels(x[t, b0:b1], W_xp, zt[b0:b1], False)
-        step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
-        lstm_forward_step(zt, hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
+        for b in range(b0, b1):
+            xh[t, b, :D] = x[t, b]
+            xh[t, b, D:] = h[t, b]
+        gemm_panels(xh[t, b0:b1], W_p, a[b0:b1], False)
+        lstm_forward_step(a, None, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)
-def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
-    """All T steps backwards; W_hT (4H, H); dh, dc (B, H) in: dL/d(final state), out: dL/d(initial state);
-    db (4H,) out: the sum of the rows' dg (their share of the bias gradient)."""
+def lstm_backward_seq(dy, W_h, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
+    """All T steps backwards; W_hT (4H, H) (read when W_hTp is empty); dh, dc (B, H) in: dL/d(final state),
+    out: dL/d(initial state); db (4H,) out: the sum of the rows' dg (their share of the bias gradient)."""
+    if W_hTp.shape[0] > 0:
+        pack_panels_t(W_h, W_hTp)
     db[:] = 0
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
@@ -384,29 +412,37 @@ def lstm_backward_seq(dy, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=
 
 
 @njit(**_JIT)
-def lstm_backward_seq_x(dy, W_hT, W_hTp, W_xTp, dx, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
-    """`lstm_backward_seq` with dx_t = dg_t W_x^T inside the loop: W_xTp the panels of W_x^T
-    (`gemm.pack_panels_t` of W_x); dx (T, B, D) out.  A kernel of its own, not a branch of
-    `lstm_backward_seq`: gemm_panels is float32-only, and Numba types every branch, so the
-    float64 time loop could not compile with it."""
+def lstm_backward_seq_x(dy, W_h, W_x, W_hTp, W_xTp, dx, dh, dc, act, c, tc, dg, db, b0, b1):
+    """`lstm_backward_seq` with dx_t = dg_t W_x^T inside the loop, both products of a step on
+    the panels of W_h^T and W_x^T, which each thread packs here (`gemm.pack_panels_t`)
+    into its own W_hTp (H // 16, 4H, 16) and W_xTp (D // 16, 4H, 16); dx (T, B, D) out.
+    A kernel of its own, not a branch of `lstm_backward_seq`: gemm_panels is float32-only,
+    and Numba types every branch, so the float64 time loop could not compile with it."""
+    pack_panels_t(W_h, W_hTp)
+    pack_panels_t(W_x, W_xTp)
     db[:] = 0
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
-        step_matmul(dg[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
+        gemm_panels(dg[t, b0:b1], W_hTp, dh[b0:b1], False)
         gemm_panels(dg[t, b0:b1], W_xTp, dx[t, b0:b1], False)
 
 
 @njit(**_JIT)
 def gru_forward_seq(z, W_h, W_hp, bias, b_hn, h, act, hn, hw, b0, b1, tile=0):
     """All T steps: z (T, B, 3H) = X W_x; bias (3H,); h (T+1, B, H) with h[0] given; act (T, 3, B, H); hn (T, B, H)."""
+    if W_hp.shape[0] > 0:
+        pack_panels(W_h, W_hp)
     for t in range(z.shape[0]):
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
         gru_forward_step(z[t], hw, bias, b_hn, h[t], act[t], h[t + 1], hn[t], b0, b1)
 
 
 @njit(**_JIT)
-def gru_backward_seq(dy, W_hT, W_hTp, dh, dhd, act, hn, h, dgx, dgh, b0, b1, tile=0):
-    """All T steps backwards; W_hT (3H, H); dh (B, H) recurrent part, dhd (B, H) direct part of dL/dh."""
+def gru_backward_seq(dy, W_h, W_hT, W_hTp, dh, dhd, act, hn, h, dgx, dgh, b0, b1, tile=0):
+    """All T steps backwards; W_hT (3H, H) (read when W_hTp is empty); dh (B, H) recurrent part,
+    dhd (B, H) direct part of dL/dh."""
+    if W_hTp.shape[0] > 0:
+        pack_panels_t(W_h, W_hTp)
     for t in range(dy.shape[0] - 1, -1, -1):
         gru_backward_step(dy[t], dh, dhd, act[t], hn[t], h[t], dgx[t], dgh[t], b0, b1)
         step_matmul(dgh[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)

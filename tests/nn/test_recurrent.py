@@ -397,18 +397,21 @@ def test_packed_step_weights_give_the_unpacked_tiles_bits(cls, monkeypatch):
     the plain weights: forward, dx and gradients agree to the bit."""
     from embed.nn import plan
     rng = np.random.default_rng(11)
-    x = rng.standard_normal((5, 14, 24)).astype(np.float32)       # 7 rows per thread: tiles of 6 + 1
-    dy = rng.standard_normal((5, 14, 32)).astype(np.float32)
+    x = rng.standard_normal((5, 26, 24)).astype(np.float32)       # 13 rows per thread: tiles of 6 + 6 + 1
+    dy = rng.standard_normal((5, 26, 64)).astype(np.float32)
     out = {}
     for packed in (True, False):
-        layer = cls(32, seed=2)
-        if not packed:      # the driver's panels, but every thread told "not packed"
-            monkeypatch.setattr(layer, "panels", lambda buf, tile, backward=False:
-                                buf["W_hTp" if backward else "W_hp"][:0])
+        layer = cls(64, seed=2)
+        layer.project_in_scan = False   # the step's own panels; the LSTM's fused input path: next test
+        if not packed:      # every thread told "not packed"
+            monkeypatch.setattr(layer, "panels", lambda buf, b0, b1, tile, backward=False:
+                                np.empty((0, 64 * (layer.n_gates if backward else 1), 16), np.float32))
         with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
             y = layer.forward(x).copy()
             dx = layer.backward(dy).copy()
-        assert layer._buf["W_hp"].shape[0] > 0 and layer._buf["W_hTp"].shape[0] > 0
+        # each of the two threads packed its own panels of W_h and of W_h^T, or none did
+        for name in ("W_h_panels", "W_hT_panels"):
+            assert len(layer._buf.get(name, {})) == (2 if packed else 0)
         out[packed] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
     np.testing.assert_array_equal(out[True][0], out[False][0])
     np.testing.assert_array_equal(out[True][1], out[False][1])
@@ -417,12 +420,13 @@ def test_packed_step_weights_give_the_unpacked_tiles_bits(cls, monkeypatch):
 
 
 def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
-    """LSTM float input with the 6x16 step tile: x_t W_x and dG_t W_x^T inside each thread's time
-    loops (on W_x's panels) give the outputs and gradients of the big products outside the loops."""
+    """LSTM float input with the 6x16 step tile: [x_t | h_{t-1}] @ [W_x; W_h] and dG_t W_x^T inside
+    each thread's time loops (on panels each thread packs), and dW from the kept rows [x_t | h_{t-1}],
+    give the outputs and gradients of the big products outside the loops."""
     from embed.nn import plan
     rng = np.random.default_rng(12)
-    x = rng.standard_normal((6, 14, 32)).astype(np.float32)       # 7 rows per thread; D a multiple of 16
-    dy = rng.standard_normal((6, 14, 32)).astype(np.float32)
+    x = rng.standard_normal((6, 26, 32)).astype(np.float32)       # 13 rows per thread; D a multiple of 16
+    dy = rng.standard_normal((6, 26, 32)).astype(np.float32)
     out = {}
     for fused in (True, False):
         layer = LSTM(32, seed=2)
@@ -433,6 +437,8 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
             state = [s.copy() for s in layer.state]
         assert (layer._buf["x_in_scan"] is not None) == fused
         assert (layer._buf["dx_in_scan"] is not None) == fused
+        for name in ("W_xh_panels", "W_xT_panels"):                   # one copy per thread
+            assert len(layer._buf.get(name, {})) == (2 if fused else 0)
         out[fused] = (y, dx, state, {k: g.copy() for k, g in layer.grads.items()})
     a, b = out[True], out[False]
     np.testing.assert_allclose(a[0], b[0], atol=1e-6)
