@@ -42,8 +42,8 @@ class SimpleRNN(Recurrent):
         dh[r] = 0 if dstate is None else dstate[0][r]
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1, True)
-            recurrent_kernels.rnn_backward_seq(dy, h, self.params["W_h"], W_hT, self.panels(buf, b0, b1, tile, True), dh, dg,
-                                              b0, b1, tile)
+            recurrent_kernels.rnn_backward_seq(dy, h, self.params["W_h"], W_hT, self.panels(buf, b0, b1, tile, True),
+                                               dh, dg, b0, b1, tile)
             return
         for t in range(T - 1, -1, -1):
             recurrent_kernels.rnn_backward_step(dy[t], dh, h[t + 1], dg[t], b0, b1)
@@ -108,7 +108,8 @@ class LSTM(Recurrent):
                 recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, b, buf["xh"],
                                                       h, c, act, tc, hw, b0, b1)
                 return
-            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, h, c, act, tc, hw, b0, b1, tile)
+            recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, h, c, act, tc, hw,
+                                               b0, b1, tile)
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 4H)

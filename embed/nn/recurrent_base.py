@@ -54,7 +54,7 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..parallel import blas_limit, num_threads, run, split
-from . import gemm, plan, recurrent_kernels
+from . import plan, recurrent_kernels
 from .base import Layer
 from .gemm import PANEL
 
@@ -255,8 +255,7 @@ class Recurrent(Layer):
         # the chunk's z and reading it back, one pool job instead of two, one product per step
         buf["x_in_scan"] = None
         if self.project_in_scan and not is_ids and buf["numba_time_loop"] and self._simd(dtype) \
-                and G % PANEL == 0 and all(self.step_tile(buf, *split(B, scan_parts)[k]) == 1
-                                           for k in range(scan_parts)):
+                and G % PANEL == 0 and all(tile == 1 for tile in self._step_tiles(buf, B, scan_parts)):
             if buf.get("xh") is None:
                 buf["xh"] = np.empty((T, B, D + H), dtype)      # rows [x_t | h_{t-1}]
             buf["x_in_scan"] = x
@@ -378,8 +377,9 @@ class Recurrent(Layer):
         scan_parts = 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD)
         W_xT = None
         buf["dx_in_scan"] = None
+        tiles = self._step_tiles(buf, B, scan_parts, True)
         if want_dx and buf["x_in_scan"] is not None and D % PANEL == 0 and H % PANEL == 0 \
-                and all(self.step_tile(buf, *split(B, scan_parts)[k], True) == 1 for k in range(scan_parts)):
+                and all(tile == 1 for tile in tiles):
             # as forward's x_t W_x: dx_t = dG_t W_x^T in each thread's time loop, next to
             # dh_{t-1} = dG_t W_h^T, on panels of W_x^T and W_h^T each thread packs for itself
             # (no pass re-reading the chunk's dG, no transposed copies)
@@ -387,7 +387,7 @@ class Recurrent(Layer):
         else:
             # W_h^T as such only for a thread that does not read the panels
             if not buf["numba_time_loop"] or any(self.panels(buf, *split(B, scan_parts)[k], tile, True).shape[0] == 0
-                                                 for k, tile in enumerate(self._step_tiles(buf, B, scan_parts, True))):
+                                                 for k, tile in enumerate(tiles)):
                 recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])  # (G, H)
             if want_dx:   # BLAS takes W_x^T as a transposed view; gemm_f32's tiles need it copied
                 W_xT = p["W_x"].T                                        # (G, D)
