@@ -90,7 +90,8 @@ class Recurrent(Layer):
     simd_gemm = True                # float32: products in gemm_f32, time loop in one Numba call
     bias_grad_in_scan = False       # True: _scan_backward sums db per thread block (_bias_grad_part)
     project_in_scan = False         # True: x_t W_x and dG_t W_x^T inside the time loops when the steps
-                                    # read packed panels (cells with such loop kernels: LSTM)
+                                    # read packed panels, the rows W_x[ids] gathered and dW_x summed in
+                                    # them for integer ids (cells with such loop kernels: LSTM)
     small_step_work = 1 << 16       # B*H*G per step up to which the time loop runs in Numba
 
     def __init__(self, units, input_dim=None, seed=None, name=None):
@@ -179,6 +180,11 @@ class Recurrent(Layer):
         kernel sums it (`bias_grad_in_scan`) while dG is in registers: no pass over dG after."""
         return self._own(buf, "db_parts", b0, b1, (self.n_gates * self.units,))
 
+    def ids_grad_part(self, buf, b0, b1):
+        """The (V, G) share of grads["W_x"] of batch rows b0:b1 for integer-id input, for a cell
+        whose time loop sums it (`project_in_scan`): the rows' dG added at their ids."""
+        return self._own(buf, "dW_x_parts", b0, b1, (self.input_dim_, self.n_gates * self.units))
+
     @staticmethod
     def _own(buf, name, b0, b1, shape):
         """buf[name][(b0, b1)]: an array of `shape` owned by the thread that runs batch rows
@@ -253,12 +259,18 @@ class Recurrent(Layer):
         # [x_t | h_{t-1}] @ [W_x; W_h] on panels each thread packs for itself, when every
         # thread's step tile is the 6 x 16 on panels (the planner's choice): no pass writing
         # the chunk's z and reading it back, one pool job instead of two, one product per step
+        # (for integer ids: the rows W_x[ids[t]] gathered in the time loop, step by step)
         buf["x_in_scan"] = None
-        if self.project_in_scan and not is_ids and buf["numba_time_loop"] and self._simd(dtype) \
-                and G % PANEL == 0 and all(tile == 1 for tile in self._step_tiles(buf, B, scan_parts)):
-            if buf.get("xh") is None:
-                buf["xh"] = np.empty((T, B, D + H), dtype)      # rows [x_t | h_{t-1}]
-            buf["x_in_scan"] = x
+        if self.project_in_scan and buf["numba_time_loop"]:
+            if is_ids:
+                if buf.get("zt") is None:
+                    buf["zt"] = np.empty((B, G), dtype)         # x_t W_x of one step
+                buf["x_in_scan"] = x                            # (T, B) int64
+            elif self._simd(dtype) and G % PANEL == 0 \
+                    and all(tile == 1 for tile in self._step_tiles(buf, B, scan_parts)):
+                if buf.get("xh") is None:
+                    buf["xh"] = np.empty((T, B, D + H), dtype)  # rows [x_t | h_{t-1}]
+                buf["x_in_scan"] = x
         with self._blas_context(single, T * B):
             if buf["x_in_scan"] is None:
                 _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
@@ -396,9 +408,13 @@ class Recurrent(Layer):
                     recurrent_kernels.transpose_into(p["W_x"], W_xT)
         # the forward kept the rows [x_t | h_{t-1}]: dW_x and dW_h in one product
         # [X | H_prev]^T dG (dG is one array for both here: only the LSTM keeps xh)
-        xh2 = buf["xh"].reshape(T * B, D + H) if buf["x_in_scan"] is not None else None
+        xh2 = buf["xh"].reshape(T * B, D + H) if buf["x_in_scan"] is not None and not is_ids else None
         if xh2 is not None and buf.get("dW") is None:
             buf["dW"] = np.empty((D + H, G), dtype)                  # [dW_x; dW_h]
+        # integer ids with the rows gathered in the loop: each thread's time loop summed its
+        # rows' dG into its own share of dW_x (`ids_grad_part`)
+        ids_parts = ([self.ids_grad_part(buf, *split(B, scan_parts)[k]) for k in range(scan_parts)]
+                     if is_ids and buf["x_in_scan"] is not None else None)
 
         def products(k, n):       # weight grads by output columns, dx by rows: all T*B rows at once
             c = slice(*split(G, n, align=16)[k])
@@ -411,7 +427,11 @@ class Recurrent(Layer):
             if not self.bias_grad_in_scan:
                 np.matmul(buf["ones"], dgx2[:, c], out=g["b"][c])    # (g,) column sums: BLAS
                 # gemv reads the strided columns about twice as fast as np.sum(axis=0)
-            if is_ids:
+            if ids_parts is not None:
+                np.copyto(g["W_x"][:, c], ids_parts[0][:, c])
+                for part in ids_parts[1:]:
+                    g["W_x"][:, c] += part[:, c]
+            elif is_ids:
                 recurrent_kernels.scatter_add_rows(x.reshape(T * B), dgx2, g["W_x"], c.start, c.stop)
             elif xh2 is None:
                 self._matmul(x.reshape(T * B, D).T, dgx2[:, c], g["W_x"][:, c], "rnn.dWx")   # (D, g)

@@ -419,6 +419,36 @@ def test_packed_step_weights_give_the_unpacked_tiles_bits(cls, monkeypatch):
         np.testing.assert_array_equal(out[True][2][k], out[False][2][k])
 
 
+@pytest.mark.parametrize("B", [26, 3])       # two threads of 13 rows / one thread
+def test_lstm_ids_gathered_and_summed_in_the_time_loop_equal_the_chunk_passes(B):
+    """LSTM integer ids: the rows W_x[ids[t]] gathered and dW_x summed (per thread) inside the time
+    loops give the outputs and gradients of the chunk-wide gather and scatter-add passes."""
+    rng = np.random.default_rng(13)
+    ids = rng.integers(0, 11, (6, B))
+    dy = rng.standard_normal((6, B, 32)).astype(np.float32)
+    dstate = tuple(rng.standard_normal((B, 32)).astype(np.float32) for _ in range(2))
+    out = {}
+    for in_scan in (True, False):
+        layer = LSTM(32, input_dim=11, seed=4)
+        layer.project_in_scan = in_scan
+        with parallel.threads(2):
+            y = layer.forward(ids).copy()
+            layer.backward(dy, dstate)
+        assert (layer._buf["x_in_scan"] is not None) == in_scan
+        assert len(layer._buf.get("dW_x_parts", {})) == (((2 if B == 26 else 1)) if in_scan else 0)
+        out[in_scan] = (y, [s.copy() for s in layer.state], [d.copy() for d in layer.dstate],
+                        {k: g.copy() for k, g in layer.grads.items()})
+    a, b = out[True], out[False]
+    # same gathered rows and gate math, but compiled into other kernels: fastmath may round
+    # an operation differently (1 ulp), so close rather than equal
+    np.testing.assert_allclose(a[0], b[0], atol=1e-6, rtol=1e-6)
+    for u, v in zip(a[1] + a[2], b[1] + b[2]):
+        np.testing.assert_allclose(u, v, atol=1e-6, rtol=1e-6)
+    for k in a[3]:                                              # dW_x: rows summed in another order
+        np.testing.assert_allclose(a[3][k], b[3][k], atol=1e-5, rtol=1e-5)
+    assert np.abs(a[3]["W_x"]).sum() > 0 and not np.any(a[3]["W_x"][np.setdiff1d(np.arange(11), ids)])
+
+
 def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
     """LSTM float input with the 6x16 step tile: [x_t | h_{t-1}] @ [W_x; W_h] and dG_t W_x^T inside
     each thread's time loops (on panels each thread packs), and dW from the kept rows [x_t | h_{t-1}],
