@@ -102,18 +102,15 @@ class LSTM(Recurrent):
         if buf["numba_time_loop"]:
             tile = self.step_tile(buf, b0, b1)
             x = buf["x_in_scan"]
-            if x is not None and x.ndim == 2:             # integer ids: rows of W_x gathered per step
-                recurrent_kernels.lstm_forward_seq_ids(x, self.params["W_x"], W_h, self.panels(buf, b0, b1, tile), b,
-                                                       h, c, act, tc, hw, buf["zt"], b0, b1, tile)
-                return
-            if x is not None:                             # [x_t | h_{t-1}] @ [W_x; W_h], see Recurrent.forward
+            if x is not None and x.ndim == 3:             # [x_t | h_{t-1}] @ [W_x; W_h], see Recurrent.forward
                 G, K = 4 * self.units, x.shape[2] + self.units
                 W_p = self._own(buf, "W_xh_panels", b0, b1, (G // PANEL, K, PANEL))
                 recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, b, buf["xh"],
                                                       h, c, act, tc, hw, b0, b1)
                 return
+            ids = x                                       # None, or integer ids: rows of W_x gathered per step
             recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, h, c, act, tc, hw,
-                                               b0, b1, tile)
+                                               b0, b1, tile, ids, self.params["W_x"], buf.get("zt"))
             return
         for t in range(T):
             np.dot(h[t, r], W_h, out=hw[r])            # (b, 4H)
@@ -138,14 +135,10 @@ class LSTM(Recurrent):
                                                       dx, dh, dc, act, c, tc, dg, db, b0, b1)
                 return
             x = buf["x_in_scan"]
-            if x is not None and x.ndim == 2:             # integer ids: dW_x summed in the loop
-                recurrent_kernels.lstm_backward_seq_ids(dy, x, self.params["W_h"], W_hT,
-                                                        self.panels(buf, b0, b1, tile, True),
-                                                        self.ids_grad_part(buf, b0, b1), dh, dc, act, c, tc, dg,
-                                                        db, b0, b1, tile)
-                return
+            ids = x if x is not None and x.ndim == 2 else None   # integer ids: dW_x summed in the loop
             recurrent_kernels.lstm_backward_seq(dy, self.params["W_h"], W_hT, self.panels(buf, b0, b1, tile, True),
-                                                dh, dc, act, c, tc, dg, db, b0, b1, tile)
+                                                dh, dc, act, c, tc, dg, db, b0, b1, tile,
+                                                ids, None if ids is None else self.ids_grad_part(buf, b0, b1))
             return
         db[:] = 0
         for t in range(T - 1, -1, -1):

@@ -368,27 +368,22 @@ def rnn_backward_seq(dy, h, W_h, W_hT, W_hTp, dh, da, b0, b1, tile=0):
 
 
 @njit(**_JIT)
-def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0):
-    """All T steps: z (T, B, 4H) = X W_x; bias (4H,); h, c (T+1, B, H) with [0] given; act (T, 4, B, H); tc (T, B, H)."""
+def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0, ids=None, W_x=None, zt=None):
+    """All T steps: z (T, B, 4H) = X W_x; bias (4H,); h, c (T+1, B, H) with [0] given; act (T, 4, B, H);
+    tc (T, B, H).  For integer ids (T, B) given with W_x (V, 4H) and zt (B, 4H), z is not read: the
+    rows x_t W_x = W_x[ids[t]] of each step are gathered into zt inside the loop (no pass writing
+    the chunk's z and reading it back, no pool job for it)."""
     if W_hp.shape[0] > 0:
         pack_panels(W_h, W_hp)
-    for t in range(z.shape[0]):
+    for t in range(h.shape[0] - 1):
+        if ids is not None:
+            for b in range(b0, b1):
+                zt[b] = W_x[ids[t, b]]
+            z_t = zt
+        else:
+            z_t = z[t]
         step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
-        lstm_forward_step(z[t], hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
-
-
-@njit(**_JIT)
-def lstm_forward_seq_ids(ids, W_x, W_h, W_hp, bias, h, c, act, tc, hw, zt, b0, b1, tile=0):
-    """`lstm_forward_seq` for integer ids (T, B), gathering the rows x_t W_x = W_x[ids[t]] of each
-    step into zt (B, 4H) inside the loop: no pass writing the chunk's (T, B, 4H) z and reading
-    it back, no pool job for it."""
-    if W_hp.shape[0] > 0:
-        pack_panels(W_h, W_hp)
-    for t in range(ids.shape[0]):
-        for b in range(b0, b1):
-            zt[b] = W_x[ids[t, b]]
-        step_matmul(h[t, b0:b1], W_h, W_hp, hw[b0:b1], tile)
-        lstm_forward_step(zt, hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
+        lstm_forward_step(z_t, hw, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
 @njit(**_JIT)
@@ -414,31 +409,22 @@ def lstm_forward_seq_xh(x, W_x, W_h, W_p, bias, xh, h, c, act, tc, a, b0, b1):
 
 
 @njit(**_JIT)
-def lstm_backward_seq(dy, W_h, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
+def lstm_backward_seq(dy, W_h, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, tile=0, ids=None, dW_x=None):
     """All T steps backwards; W_hT (4H, H) (read when W_hTp is empty); dh, dc (B, H) in: dL/d(final state),
-    out: dL/d(initial state); db (4H,) out: the sum of the rows' dg (their share of the bias gradient)."""
+    out: dL/d(initial state); db (4H,) out: the sum of the rows' dg (their share of the bias gradient).
+    For integer ids (T, B) given with dW_x (V, 4H): dW_x out, this thread's own share of the
+    input-weight gradient (dW_x[v] = the sum of dg[t, b] over its rows with ids[t, b] = v), added
+    while dg[t] is in cache (no scatter pass over the chunk's dG after the loop)."""
     if W_hTp.shape[0] > 0:
         pack_panels_t(W_h, W_hTp)
     db[:] = 0
+    if ids is not None:
+        dW_x[:] = 0
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
-        step_matmul(dg[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
-
-
-@njit(**_JIT)
-def lstm_backward_seq_ids(dy, ids, W_h, W_hT, W_hTp, dW_x, dh, dc, act, c, tc, dg, db, b0, b1, tile=0):
-    """`lstm_backward_seq` for integer ids (T, B), adding each step's gate gradients into
-    dW_x (V, 4H), this thread's own share of the input-weight gradient (dW_x[v] = the sum of
-    dg[t, b] over the rows with ids[t, b] = v), while dg[t] is in cache: no scatter pass over
-    the chunk's dG after the loop."""
-    if W_hTp.shape[0] > 0:
-        pack_panels_t(W_h, W_hTp)
-    db[:] = 0
-    dW_x[:] = 0
-    for t in range(dy.shape[0] - 1, -1, -1):
-        lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
-        for b in range(b0, b1):
-            dW_x[ids[t, b]] += dg[t, b]
+        if ids is not None:
+            for b in range(b0, b1):
+                dW_x[ids[t, b]] += dg[t, b]
         step_matmul(dg[t, b0:b1], W_hT, W_hTp, dh[b0:b1], tile)
 
 

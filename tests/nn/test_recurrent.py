@@ -449,6 +449,28 @@ def test_lstm_ids_gathered_and_summed_in_the_time_loop_equal_the_chunk_passes(B)
     assert np.abs(a[3]["W_x"]).sum() > 0 and not np.any(a[3]["W_x"][np.setdiff1d(np.arange(11), ids)])
 
 
+def test_lstm_fused_input_without_input_grad_gives_the_same_weight_grads():
+    """LSTM float input on the fused in-loop path with ``input_grad`` off: the backward skips dx
+    (returns None, the plain time loop without dx) and its weight gradients equal those of the
+    backward that computes dx."""
+    from embed.nn import plan
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((6, 26, 32)).astype(np.float32)
+    dy = rng.standard_normal((6, 26, 32)).astype(np.float32)
+    grads = {}
+    for input_grad in (True, False):
+        layer = LSTM(32, seed=5)
+        layer.input_grad = input_grad
+        with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
+            layer.forward(x)
+            dx = layer.backward(dy)
+        assert layer._buf["x_in_scan"] is not None
+        assert (dx is None) == (not input_grad)
+        grads[input_grad] = {k: g.copy() for k, g in layer.grads.items()}
+    for k in grads[True]:
+        np.testing.assert_allclose(grads[False][k], grads[True][k], atol=1e-5, rtol=1e-5)
+
+
 def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
     """LSTM float input with the 6x16 step tile: [x_t | h_{t-1}] @ [W_x; W_h] and dG_t W_x^T inside
     each thread's time loops (on panels each thread packs), and dW from the kept rows [x_t | h_{t-1}],
