@@ -3,16 +3,19 @@
 One chunk is the char-LM training shape: T=50 steps, B=50 sequences, H=128 units,
 input width D=128 (the second layer of a stacked model), plus the LSTM fed
 integer ids of a 65-symbol vocabulary (the first layer; PyTorch gets one-hot rows).
-Ours and PyTorch alternate in blocks of repeats within one process (so slow drifts in
-machine load hit both alike), with a short pause between blocks: PyTorch's OpenMP
-threads keep spinning for a while after each call and would otherwise steal a core
-from whatever runs next.  The table reports medians and the ratio
-time(ours) / time(torch) (< 1: we are faster).  A second "embed, BLAS path"
-column times our layers with the SIMD kernels switched off (every product
-through numpy's BLAS, the time loop split in Python), the path float64 takes.
+Ours and PyTorch alternate in short blocks within one process, each block after a
+short pause (PyTorch's OpenMP threads keep spinning for a while after its calls and
+would otherwise steal a core from whatever runs next) and one untimed call (the first
+call after a pause finds cold caches).  The host's speed drifts from second to
+second, so the ratio time(ours) / time(torch) (< 1: we are faster) is taken block by
+block, from the medians of neighbouring blocks, and the table reports the median of
+those block ratios with their spread, beside each side's overall median.  A second
+"embed, BLAS path" column times our layers with the SIMD kernels switched off
+(every product through numpy's BLAS, the time loop split in Python), the path
+float64 takes.
 
-    python scripts/bench_cells.py                # default: 30 repeats, 2 threads
-    python scripts/bench_cells.py --repeats 10 --threads 2
+    python scripts/bench_cells.py                # default: 10 blocks of 3 timed calls, 2 threads
+    python scripts/bench_cells.py --blocks 20 --per-block 3 --threads 2
 
 numpy's BLAS kernels follow the environment as the user has it: OPENBLAS_CORETYPE
 is never set or changed here (a pinned kernel family would handicap one side);
@@ -34,8 +37,8 @@ def main():
     ap.add_argument("--H", type=int, default=128, help="hidden units")
     ap.add_argument("--D", type=int, default=128, help="input width (float input)")
     ap.add_argument("--V", type=int, default=65, help="vocabulary size (integer-id input)")
-    ap.add_argument("--repeats", type=int, default=30, help="timed repeats per layer (median)")
-    ap.add_argument("--blocks", type=int, default=3, help="alternating blocks the repeats are split into")
+    ap.add_argument("--blocks", type=int, default=10, help="alternating blocks per side and layer")
+    ap.add_argument("--per-block", type=int, default=3, help="timed calls in each block (after one untimed)")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
     ap.add_argument("--pause", type=float, default=0.5,
                     help="seconds of pause before each block (PyTorch's OpenMP threads spin after its calls)")
@@ -88,28 +91,34 @@ def main():
         for _ in range(3):                          # warm-up: compile, allocate caches
             ours(layer, inp)
             theirs(module, inp_t)
-        t_ours, t_blas, t_torch = [], [], []
-        per_block = max(1, args.repeats // args.blocks)
+        sides = ((ours, (layer, inp)), (theirs, (module, inp_t)), (ours, (layer, inp, False)))
+        times = [[] for _ in sides]                 # per side: one list of timed calls per block
         for _ in range(args.blocks):                # alternating blocks, a pause before each
-            for fn, arg, times in ((ours, (layer, inp), t_ours), (ours, (layer, inp, False), t_blas),
-                                   (theirs, (module, inp_t), t_torch)):
+            for (fn, arg), blocks in zip(sides, times):
                 time.sleep(args.pause)              # let the other side's spinning threads settle
-                for _ in range(per_block):
+                fn(*arg)                            # untimed: caches are cold after the pause
+                block = []
+                for _ in range(args.per_block):
                     t0 = time.perf_counter()
                     fn(*arg)
-                    times.append(time.perf_counter() - t0)
-        mo, mb, mt = (np.median(t) * 1e3 for t in (t_ours, t_blas, t_torch))
-        rows.append((name, mo, mb, mt, mo / mt))
+                    block.append(time.perf_counter() - t0)
+                blocks.append(block)
+        mo, mt, mb = (np.median(np.concatenate(b)) * 1e3 for b in times)
+        ratios = [np.median(o) / np.median(t) for o, t in zip(times[0], times[1])]   # neighbouring blocks
+        rows.append((name, mo, mb, mt, np.median(ratios), min(ratios), max(ratios)))
 
     from embed.nn import plan
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
-          f"{args.threads} thread(s), median of {len(t_ours)}; load average {os.getloadavg()[0]:.1f}\n")
+          f"{args.threads} thread(s), {args.blocks} alternating blocks of {args.per_block} timed calls per side; "
+          f"load average {os.getloadavg()[0]:.1f}\n")
     print(header(args.threads))
     print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop\n")
-    print("| layer | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch | speed-up |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, mo, mb, mt, r in rows:
-        print(f"| {name} | {mo:.2f} | {mb:.2f} | {mt:.2f} | {r:.2f} | {1 / r:.2f}x |")
+    print("times: medians of all timed calls; ratio: median over the blocks of "
+          "median(ours) / median(torch) in neighbouring blocks, with the lowest and highest block\n")
+    print("| layer | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch | block ratios | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, mo, mb, mt, r, lo, hi in rows:
+        print(f"| {name} | {mo:.2f} | {mb:.2f} | {mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x |")
 
 
 if __name__ == "__main__":
