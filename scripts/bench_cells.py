@@ -27,7 +27,7 @@ import argparse
 import os
 import time
 
-from bench_env import header, plans_used
+from bench_env import core_scaling, header, plans_used, scaling_line
 
 
 def main():
@@ -86,6 +86,7 @@ def main():
         y.backward(dy_t)
 
     rows = []
+    scaling = core_scaling(args.threads) if args.threads > 1 else None
     for name, layer, inp, module, inp_np in cases:
         inp_t = torch.from_numpy(inp_np).requires_grad_(inp is not ids)
         for _ in range(3):                          # warm-up: compile, allocate caches
@@ -112,6 +113,8 @@ def main():
           f"{args.threads} thread(s), {args.blocks} alternating blocks of {args.per_block} timed calls per side; "
           f"load average {os.getloadavg()[0]:.1f}\n")
     print(header(args.threads))
+    if scaling is not None:
+        print(scaling_line(scaling, core_scaling(args.threads), args.threads))
     print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop\n")
     print("times: medians of all timed calls; ratio: median over the blocks of "
           "median(ours) / median(torch) in neighbouring blocks, with the lowest and highest block\n")

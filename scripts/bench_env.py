@@ -3,6 +3,8 @@
     from bench_env import header, plans_used
     print(header(torch_threads=2))           # CPU, SIMD level, numpy's BLAS and kernel family, PyTorch, ...
     print(plans_used(worker_result["plans"]))  # embed's kernel choices in the worker that ran
+    before = core_scaling(2)                 # ... the timed runs ...
+    print(scaling_line(before, core_scaling(2)))   # did the host give us two real cores meanwhile?
 
 Run from the scripts folder (each bench script imports it by name).  PyTorch is
 inspected in a child process, so the benchmark's own process never loads it.
@@ -11,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 _TORCH_PROBE = """
 import json, torch
@@ -56,3 +60,58 @@ def plans_used(used):
         return "- embed kernels: no planned products (recurrent time loops use the tiled Numba kernel)"
     return "- embed kernels chosen by measurement: " + ", ".join(f"{k.split('|t')[0]} → {v}"
                                                                for k, v in sorted(used.items()))
+
+
+_spin_kernel = None
+
+
+def _spin(n):
+    """n rounds of 64 independent multiply-adds in registers, without the GIL (compiled on first use)."""
+    global _spin_kernel
+    if _spin_kernel is None:
+        import numpy as np
+        from embed.jit import njit
+
+        @njit(nogil=True, fastmath=True, error_model="numpy")
+        def spin(n):
+            acc = np.zeros(64, np.float32)
+            for _ in range(n):
+                for j in range(64):
+                    acc[j] = acc[j] * np.float32(0.999) + np.float32(0.001)
+            return acc.sum()
+        _spin_kernel = spin
+        spin(1)
+    return _spin_kernel(n)
+
+
+def core_scaling(threads=2, seconds=0.1):
+    """How much faster `threads` threads run a register-bound loop than one: ~threads when each
+    thread has a core of its own, ~1 when the host time-shares the machine's CPUs (a virtual
+    machine's CPUs can share one physical core for a while).  Ratios measured side by side hold
+    either way; this says which regime a run was in."""
+    _spin(1)                                             # compiled before anything is timed
+    n = 1000
+    while True:                                          # size the work to ~`seconds` on one thread
+        t0 = time.perf_counter()
+        _spin(n)
+        one = time.perf_counter() - t0
+        if one > seconds / 4:
+            break
+        n *= 4
+    n = int(n * seconds / one)
+    t0 = time.perf_counter()
+    _spin(n)
+    one = time.perf_counter() - t0
+    workers = [threading.Thread(target=_spin, args=(n,)) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return threads * one / (time.perf_counter() - t0)
+
+
+def scaling_line(before, after, threads=2):
+    """A header line with `core_scaling` measured before and after the timed runs."""
+    return (f"- host: {threads} threads ran a register-bound loop {before:.2f}x as fast as one before the "
+            f"timings and {after:.2f}x after ({threads}.0: a core each; 1.0: the CPUs time-shared)")

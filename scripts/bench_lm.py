@@ -292,6 +292,8 @@ def main(argv=None):
           f"(min-char-rnn); threads {args.threads} (PyTorch {args.torch_threads or args.threads}); load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} CPUs", flush=True)
 
+    from bench_env import core_scaling, scaling_line
+    scaling = core_scaling(args.threads) if args.threads > 1 else None
     rows = []
     if "lstm" not in args.skip:
         ours = run_ours(text, "lstm", 2, 128, 50, 50, "adam", 2e-3, 5.0, args.budget, args.seed,
@@ -318,6 +320,8 @@ def main(argv=None):
     from bench_env import header, plans_used
     from embed.nn import plan
     print(header(args.torch_threads or args.threads))
+    if scaling is not None:
+        print(scaling_line(scaling, core_scaling(args.threads), args.threads))
     print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop")
     print("\n| setting | peer | metric | ours | peer | ours/peer |")
     print("|---|---|---|---:|---:|---:|")

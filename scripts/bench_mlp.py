@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from bench_env import header, plans_used
+from bench_env import core_scaling, header, plans_used, scaling_line
 
 PEERS = ("ours", "torch", "torch-loader", "sklearn")
 
@@ -237,6 +237,7 @@ def main():
     results = {p: [] for p in peers}
     plans = {}
     load_before = os.getloadavg()[0]
+    scaling = core_scaling(args.threads) if args.threads > 1 else None
     base = [sys.executable, os.path.abspath(__file__), "--epochs", str(args.epochs), "--batch-size",
             str(args.batch_size), "--hidden", str(args.hidden), "--threads", str(args.threads),
             "--thread-mode", args.thread_mode]
@@ -266,6 +267,8 @@ def main():
           f"(training time only; Numba kernels cached); load average {load_before:.1f} → "
           f"{os.getloadavg()[0]:.1f}\n")
     print(header(args.threads))
+    if scaling is not None:
+        print(scaling_line(scaling, core_scaling(args.threads), args.threads))
     print(plans_used(plans) + "\n")
     print("| implementation | train s | test accuracy | time ours/peer | accuracy ours/peer |")
     print("|---|---|---|---|---|")
