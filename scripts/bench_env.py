@@ -84,11 +84,12 @@ def _spin(n):
     return _spin_kernel(n)
 
 
-def core_scaling(threads=2, seconds=0.1):
-    """How much faster `threads` threads run a register-bound loop than one: ~threads when each
-    thread has a core of its own, ~1 when the host time-shares the machine's CPUs (a virtual
-    machine's CPUs can share one physical core for a while).  Ratios measured side by side hold
-    either way; this says which regime a run was in."""
+def core_scaling(threads=2, seconds=0.1, samples=3):
+    """How much faster `threads` threads run a register-bound loop than one (the median of
+    `samples` tries of ~`seconds` each): ~threads when each thread has a core of its own, ~1
+    when the host time-shares the machine's CPUs (a virtual machine's CPUs can share one
+    physical core for a while).  Ratios measured side by side hold either way; this says
+    which regime a run was in."""
     _spin(1)                                             # compiled before anything is timed
     n = 1000
     while True:                                          # size the work to ~`seconds` on one thread
@@ -99,16 +100,19 @@ def core_scaling(threads=2, seconds=0.1):
             break
         n *= 4
     n = int(n * seconds / one)
-    t0 = time.perf_counter()
-    _spin(n)
-    one = time.perf_counter() - t0
-    workers = [threading.Thread(target=_spin, args=(n,)) for _ in range(threads)]
-    t0 = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return threads * one / (time.perf_counter() - t0)
+    ratios = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        _spin(n)
+        one = time.perf_counter() - t0
+        workers = [threading.Thread(target=_spin, args=(n,)) for _ in range(threads)]
+        t0 = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        ratios.append(threads * one / (time.perf_counter() - t0))
+    return sorted(ratios)[len(ratios) // 2]
 
 
 def scaling_line(before, after, threads=2):
