@@ -20,8 +20,8 @@ epoch * epochs, the rate being held through each sentence; with ``"words"``
 (the default, word2vec.c's rule) ``t`` counts in-vocabulary tokens.  The two
 agree when sentence lengths do not drift through the corpus; when they do, as
 in a corpus whose long articles come first, the sentence rule keeps the rate
-higher for more of the words (the README's benchmark section has the effect
-on similarity scores).
+higher for more of the words (docs/benchmarks.md has the effect on
+similarity scores).
 Each chunk gets its start/end rate from its fixed position in that schedule,
 so the schedule does not depend on thread timing.
 
@@ -89,7 +89,7 @@ class Word2Vec:
         WS353 0.38 where 0.035 gives 0.28: pass alpha=0.05 for word similarity).  CBOW:
         0.07 beat 0.05 on all four scores on both corpora (5M words, 3 seeds, 1 thread:
         analogies 0.131 -> 0.134 and 0.092 -> 0.095, WS353 0.572 -> 0.611, SimLex 0.298 -> 0.324),
-        while 0.085 and 0.1 lost analogies; see the README
+        while 0.085 and 0.1 lost analogies; see docs/benchmarks.md
     min_alpha : float, learning rate at the end of the planned training
     epochs : int, passes over the corpus per `fit`
     workers : int, training threads
@@ -105,7 +105,7 @@ class Word2Vec:
         0.106 -> 0.108, 3 seeds) with similarity equal, and left CBOW at 0.07 level
     init_range : float, input vectors start uniform in (-init_range, init_range) / vector_size;
         1.0 is gensim's init, 0.5 word2vec.c's; the wider one is the default because it
-        gave better analogies on the benchmark corpus (see the README).
+        gave better analogies on the benchmark corpus (see docs/benchmarks.md).
 
     Fitted attributes: `vocab_`, `syn0_` (input vectors), `syn1neg_` (negative
     sampling outputs), `syn1_` (hierarchical softmax inner nodes), `epoch_loss_`,
