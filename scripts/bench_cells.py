@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--pause", type=float, default=0.5,
                     help="seconds of pause before each block (PyTorch's OpenMP threads spin after its calls)")
     args = ap.parse_args()
+    if args.blocks < 1 or args.per_block < 1 or args.threads < 1:
+        ap.error("--blocks, --per-block and --threads must be at least 1")
 
     # the thread count must be fixed before embed reads its settings
     os.environ["EMBED_NUM_THREADS"] = str(args.threads)
