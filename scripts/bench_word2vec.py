@@ -13,11 +13,11 @@ Protocol
   `build_vocab`.
 - Settings, identical on both sides: dim 100, window 5, negative 5, sample 1e-3,
   min_count 5, 5 epochs, seed s; skip-gram and CBOW; workers 1 and 2; start learning
-  rate our default for the mode (skip-gram 0.035, CBOW 0.07), given to gensim
-  too (gensim's default would be 0.025, and the whole-process table below gives gensim
-  its 0.025 for skip-gram and 0.05 for CBOW) decaying linearly to 0.0001 with the share of sentences trained (gensim's
-  rule when given total_examples; ours runs with alpha_decay="sentences" here, its default
-  counts tokens); input vectors
+  rate our default for the mode (skip-gram 0.035, CBOW 0.07), given to gensim too
+  (gensim's default would be 0.025; the whole-process table below gives gensim its
+  own 0.025 for skip-gram and 0.05 for CBOW), decaying linearly to 0.0001 with the
+  share of sentences trained (gensim's rule when given total_examples; ours runs with
+  alpha_decay="sentences" here, where its default counts tokens); input vectors
   initialised uniform in (-1, 1) / dim on both sides (gensim's init, our default).
 - Speed: raw corpus words (all tokens, including words under min_count) x epochs /
   training wall seconds.  Numba kernels are compiled (or loaded from the cache) by a
