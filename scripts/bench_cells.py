@@ -9,10 +9,12 @@ would otherwise steal a core from whatever runs next) and one untimed call (the 
 call after a pause finds cold caches).  The host's speed drifts from second to
 second, so the ratio time(ours) / time(torch) (< 1: we are faster) is taken block by
 block, from the medians of neighbouring blocks, and the table reports the median of
-those block ratios with their spread, beside each side's overall median.  A second
-"embed, BLAS path" column times our layers with the SIMD kernels switched off
-(every product through numpy's BLAS, the time loop split in Python), the path
-float64 takes.
+those block ratios with their spread, beside each side's overall median.  "embed"
+is each layer as a user gets it: on its path planned by measurement (named in the
+table: the Numba time loop with the LSTM's input product "fused" into it or not,
+"loop", or "blas"; see embed.nn.recurrent_base).  A second "embed, BLAS path"
+column forces the path float64 takes (every product through numpy's BLAS, the time
+loop split in Python).
 
     python scripts/bench_cells.py                # default: 10 blocks of 3 timed calls, 2 threads
     python scripts/bench_cells.py --blocks 20 --per-block 3 --threads 2
@@ -74,8 +76,8 @@ def main():
         ("SimpleRNN (tanh)", SimpleRNN(H, seed=0), x, torch.nn.RNN(D, H), x),
     ]
 
-    def ours(layer, inp, simd=True):
-        layer.simd_gemm = simd
+    def ours(layer, inp, path=None):
+        layer.path = path                           # None: planned (the first call measures)
         layer.forward(inp)
         layer.backward(dy)
 
@@ -94,7 +96,8 @@ def main():
         for _ in range(3):                          # warm-up: compile, allocate caches
             ours(layer, inp)
             theirs(module, inp_t)
-        sides = ((ours, (layer, inp)), (theirs, (module, inp_t)), (ours, (layer, inp, False)))
+        planned = layer._buf["path"]                # the path the planner chose for this shape
+        sides = ((ours, (layer, inp)), (theirs, (module, inp_t)), (ours, (layer, inp, "blas")))
         times = [[] for _ in sides]                 # per side: one list of timed calls per block
         for _ in range(args.blocks):                # alternating blocks, a pause before each
             for (fn, arg), blocks in zip(sides, times):
@@ -108,7 +111,7 @@ def main():
                 blocks.append(block)
         mo, mt, mb = (np.median(np.concatenate(b)) * 1e3 for b in times)
         ratios = [np.median(o) / np.median(t) for o, t in zip(times[0], times[1])]   # neighbouring blocks
-        rows.append((name, mo, mb, mt, np.median(ratios), min(ratios), max(ratios)))
+        rows.append((name, planned, mo, mb, mt, np.median(ratios), min(ratios), max(ratios)))
 
     from embed.nn import plan
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
@@ -117,13 +120,15 @@ def main():
     print(header(args.threads))
     if scaling is not None:
         print(scaling_line(scaling, core_scaling(args.threads), args.threads))
-    print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop\n")
+    print(plans_used(plan.get().used) + "; per-step products on the loop paths: gemm_f32 tiles inside the "
+          "Numba time loop\n")
     print("times: medians of all timed calls; ratio: median over the blocks of "
           "median(ours) / median(torch) in neighbouring blocks, with the lowest and highest block\n")
-    print("| layer | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch | block ratios | speed-up |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, mo, mb, mt, r, lo, hi in rows:
-        print(f"| {name} | {mo:.2f} | {mb:.2f} | {mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x |")
+    print("| layer | embed path (planned) | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch "
+          "| block ratios | speed-up |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, path, mo, mb, mt, r, lo, hi in rows:
+        print(f"| {name} | {path} | {mo:.2f} | {mb:.2f} | {mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x |")
 
 
 if __name__ == "__main__":

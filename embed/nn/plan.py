@@ -23,7 +23,11 @@ Candidates (those that apply to the operands and thread count):
 * ``split_blas``   the same with single-threaded BLAS per block.
 
 `choose_tile` answers only among the tiles, for products inside Numba loops
-(the recurrent time step), as a gemm_f32 tile code.  With ``packed=True`` the
+(the recurrent time step), as a gemm_f32 tile code.  `choose_path` plans a
+whole computation rather than one product: it times the given ways of running it
+(for a recurrent layer, its time loop in Numba with the input product fused in
+or done before, or its products in BLAS; see `PATHS`) the same way and caches
+the fastest under the caller's key.  With ``packed=True`` the
 6 x 16 candidate is timed the way such a loop runs it, on W packed into
 16-column panels once (`gemm.gemm_panels`), not on the plain W; such plans are
 named ``<op>+panels``.
@@ -55,6 +59,7 @@ from .gemm import PANEL, TILES, gemm_f32, gemm_panels, pack_panels
 
 CHOICES = ("tile5x64", "tile6x16", "blas", "blas1", "split_tile5x64", "split_tile6x16", "split_blas")
 TILE_CHOICES = tuple("tile" + t for t in TILES)
+PATHS = ("fused", "loop", "blas")    # how a recurrent layer runs a chunk (embed.nn.recurrent_base)
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
                "avx512_fp16", "amx_tile", "asimd", "sve", "sve2")
 CONFIRM = 3              # processes that measure a plan (best time per candidate) before it is fixed
@@ -279,13 +284,10 @@ class Planner:
         else:
             key = self.key(op, a, W, out, threads)
             with self._lock:
-                plans = self._load()
-                found = plans.get(key)
-                if found is None or found.get("choice") not in options:
-                    found = None                                     # unknown, or stale candidates
+                found = self._valid(key, options)                   # None: unknown, or stale candidates
                 if found is None or (key not in self._measured and found.get("runs", 1) < CONFIRM):
-                    found = plans[key] = merge_timings(found, self.measure(a, W, out, threads, options,
-                                                                           packed), options)
+                    found = self.plans[key] = merge_timings(found, self.measure(a, W, out, threads, options,
+                                                                                packed), options)
                     self._measured.add(key)
                     self._save()
             choice = found["choice"]
@@ -302,6 +304,40 @@ class Planner:
                              TILE_CHOICES, packed)
         return tile_code(choice) if choice in TILE_CHOICES else 0
 
+    def choose_path(self, key, options, make_fns):
+        """The fastest of `options` (names from PATHS, ties to the earlier) for the plan `key`,
+        planned on first use like a product: ``make_fns()`` -> {option: fn()} runs each way once.
+        The timing runs outside the planner's lock (the fns may plan the products they run).
+        A forced planner answers the first option."""
+        options = list(options)
+        if self.force is not None or len(options) == 1:
+            return options[0]
+        choice = self._memo.get(key)
+        if choice in options:
+            return choice
+        with self._lock:
+            found = self._valid(key, options)
+            stale = found is None or (key not in self._measured and found.get("runs", 1) < CONFIRM)
+        if stale:
+            seconds = self._time(make_fns())
+            with self._lock:
+                found = self.plans[key] = merge_timings(self._valid(key, options), {"seconds": seconds}, options)
+                self._measured.add(key)
+                self._save()
+        choice = self._memo[key] = self.used[key] = found["choice"]
+        return choice
+
+    def _valid(self, key, options):
+        """The cached plan `key` if its choice is among `options`, else None."""
+        found = self._load().get(key)
+        return found if found is not None and found.get("choice") in options else None
+
+    def _time(self, fns):
+        """{name: seconds} of each fn, by the injected timer or `_clock`."""
+        if self.timer is not None:
+            return {c: float(self.timer(c, fn)) for c, fn in fns.items()}
+        return {c: float(t) for c, t in _clock(fns).items()}
+
     def measure(self, a, W, out, threads, options=None, packed=False):
         """{"choice": fastest, "seconds": {choice: best time}} on fresh random operands like a, W;
         `packed`: tile6x16 is timed as `gemm_panels` on W packed beforehand (W (K, N), N % 16 == 0)."""
@@ -313,10 +349,7 @@ class Planner:
             Wp = np.empty((W2.shape[1] // PANEL, W2.shape[0], PANEL), W2.dtype)
             pack_panels(W2, Wp)
             fns["tile6x16"] = lambda: gemm_panels(a2, Wp, o2, False)
-        if self.timer is not None:
-            seconds = {c: float(self.timer(c, fn)) for c, fn in fns.items()}
-        else:
-            seconds = {c: float(t) for c, t in _clock(fns).items()}
+        seconds = self._time(fns)
         best = min(options, key=lambda c: (seconds[c], options.index(c)))   # ties: the earlier choice
         return {"choice": best, "seconds": seconds}
 
@@ -340,7 +373,7 @@ class Planner:
                     if (isinstance(data, dict) and data.get("machine") == self.machine()
                             and isinstance(data.get("plans"), dict)):
                         self.plans = {k: v for k, v in data["plans"].items()
-                                      if isinstance(v, dict) and v.get("choice") in CHOICES}
+                                      if isinstance(v, dict) and v.get("choice") in CHOICES + PATHS}
                 except (OSError, ValueError):
                     pass                                  # missing, unreadable or corrupt: plan afresh
         return self.plans

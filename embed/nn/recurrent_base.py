@@ -30,18 +30,10 @@ output columns.  Both BLAS and the kernels release the GIL.  A multi-threaded
 BLAS would instead hand every small (B, H) @ (H, G) product to threads that
 spin waiting for each other.
 
-Paths, chosen per layer (attributes, so tests can compare them):
-
-* ``simd_gemm`` (default True): in float32 each thread's whole time loop,
-  per-step products included, is one Numba call, the products in
-  `recurrent_kernels.gemm_f32` with the register tile `embed.nn.plan`
-  measured fastest for that shape (`step_tile`; for the 6 x 16 tile W_h and
-  W_h^T are packed into 16-column panels once per chunk); the big T*B products run
-  in whichever of gemm_f32's tiles or single-threaded BLAS the planner chose;
-* otherwise (float64 gradient checks, or ``simd_gemm=False``) products use
-  BLAS, with the step loop in Python, except when a step is at most
-  ``small_step_work`` multiply-adds (B*H*G, e.g. min-char-rnn's B=1): then the
-  whole time loop runs in one Numba call on one thread.
+Paths: a float32 layer runs its time loop in Numba with the products in
+register tiles, or every product in BLAS; which is fastest depends on the
+shapes and the CPU, so it is measured (`embed.nn.recurrent_plan`, which also
+holds the per-step tile and panel choices).
 
 Inputs are float arrays x (T, B, D) or integer ids (T, B) standing for one-hot
 rows of width ``input_dim`` (``X @ W_x`` becomes the row gather ``W_x[ids]``
@@ -53,13 +45,11 @@ import contextlib
 import numpy as np
 
 from ..errors import EmbedError
-from ..parallel import blas_limit, num_threads, run, split
-from . import plan, recurrent_kernels
+from ..parallel import blas_limit, run, split
+from . import recurrent_kernels
 from .base import Layer
 from .gemm import PANEL
-
-MIN_ROWS_PER_THREAD = 8      # batch rows below which the time loop is not split
-MIN_PRODUCT_ROWS = 256       # T*B rows below which the big products are not split
+from .recurrent_plan import MIN_PRODUCT_ROWS, MIN_ROWS_PER_THREAD, KernelChoices, threads_for
 
 
 def product_blas_limit(rows):
@@ -73,12 +63,7 @@ def _in_parts(fn, parts):
     run(lambda k: fn(k, parts), parts)
 
 
-def _threads_for(rows, min_rows):
-    """Threads worth using on `rows` rows when each should get at least `min_rows`."""
-    return max(1, min(num_threads(), rows // min_rows))
-
-
-class Recurrent(Layer):
+class Recurrent(KernelChoices, Layer):
     """Shared driver of SimpleRNN / LSTM / GRU: parameters, caches, threads, products.
 
     A cell subclass sets `n_gates`, `state_names` and implements `_scan_forward`,
@@ -87,7 +72,7 @@ class Recurrent(Layer):
 
     n_gates = 1                     # gate blocks of width H in W_x / W_h / b
     state_names = ("h",)            # the carried state, in order
-    simd_gemm = True                # float32: products in gemm_f32, time loop in one Numba call
+    path = None                     # None: planned per shape; or one of plan.PATHS (embed.nn.recurrent_plan)
     bias_grad_in_scan = False       # True: _scan_backward sums db per thread block (_bias_grad_part)
     project_in_scan = False         # True: x_t W_x and dG_t W_x^T inside the time loops when the steps
                                     # read packed panels, the rows W_x[ids] gathered and dW_x summed in
@@ -229,7 +214,9 @@ class Recurrent(Layer):
         buf = self._buffers(T, B, dtype)
         # one thread, no BLAS calls at all / the whole time loop in one Numba call
         buf["single_thread"] = single = B * H * G <= self.small_step_work
-        buf["numba_time_loop"] = single or self._simd(dtype)
+        scan_parts = 1 if single else threads_for(B, MIN_ROWS_PER_THREAD)
+        buf["path"] = self._path(buf, is_ids, T, B, dtype, single, scan_parts)
+        buf["numba_time_loop"] = single or buf["path"] != "blas"
         z2 = buf["z"].reshape(T * B, G)
         if is_ids:
             ids = x.reshape(T * B)
@@ -254,7 +241,6 @@ class Recurrent(Layer):
             b0, b1 = split(B, n)[k]
             self._scan_forward(buf, T, b0, b1)
 
-        scan_parts = 1 if single else _threads_for(B, MIN_ROWS_PER_THREAD)
         # x_t W_x inside each thread's time loop, joined to the step's product as
         # [x_t | h_{t-1}] @ [W_x; W_h] on panels each thread packs for itself, when every
         # thread's step tile is the 6 x 16 on panels (the planner's choice): no pass writing
@@ -266,70 +252,17 @@ class Recurrent(Layer):
                 if buf.get("zt") is None:
                     buf["zt"] = np.empty((B, G), dtype)         # x_t W_x of one step
                 buf["x_in_scan"] = x                            # (T, B) int64
-            elif self._simd(dtype) and G % PANEL == 0 \
-                    and all(tile == 1 for tile in self._step_tiles(buf, B, scan_parts)):
+            elif buf["path"] == "fused" and self._fusable(buf, B, scan_parts):
                 if buf.get("xh") is None:
                     buf["xh"] = np.empty((T, B, D + H), dtype)  # rows [x_t | h_{t-1}]
                 buf["x_in_scan"] = x
         with self._blas_context(single, T * B):
             if buf["x_in_scan"] is None:
-                _in_parts(project, _threads_for(T * B, MIN_PRODUCT_ROWS))
+                _in_parts(project, threads_for(T * B, MIN_PRODUCT_ROWS))
             _in_parts(scan, scan_parts)
         self.state = self._final_state(buf, T)
         self._fwd = (x, is_ids, T, B)
         return buf["h"][1:]                                         # (T, B, H)
-
-    def _simd(self, dtype):
-        return self.simd_gemm and dtype == np.float32
-
-    def step_tile(self, buf, b0, b1, backward=False):
-        """gemm_f32's tile code for the per-step product of batch rows b0:b1 inside the
-        Numba time loop, measured once per shape by `embed.nn.plan` (0 off the SIMD path),
-        the 6 x 16 tile timed on packed panels as the loop runs it (`panels`).
-        Forward: (b, H) @ (H, G); backward: (b, G) @ (G, H)."""
-        rows = b1 - b0
-        if not self._simd(buf["key"][2]) or rows < 5:
-            return 0
-        tiles = buf.setdefault("tiles", {})
-        key = (rows, backward)
-        if key not in tiles:
-            H, G = self.units, self.n_gates * self.units
-            tiles[key] = (plan.get().choose_tile("rnn.step_back", rows, G, H, packed=True) if backward
-                          else plan.get().choose_tile("rnn.step", rows, H, G, packed=True))
-        return tiles[key]
-
-    def _step_tiles(self, buf, B, parts, backward=False):
-        """The step tiles of the `parts` threads that split the B batch rows."""
-        return [self.step_tile(buf, *split(B, parts)[k], backward) for k in range(parts)]
-
-    def panels(self, buf, b0, b1, tile, backward=False):
-        """The step weights of the thread that runs batch rows b0:b1, when its step tile is
-        gemm_f32's 6 x 16 (code 1): its own (N // 16, K, 16) array for W_h's (or W_h^T's) panels,
-        which the time-loop kernel packs first (`gemm.pack_panels`: same FMA chains as on the
-        plain weights, W stays in L1).  Each thread packs its copy, in parallel, and finds it in
-        its own cache.  Otherwise an empty (0, K, 16): the kernel reads W_h (W_h^T) as such."""
-        K, N = self.params["W_h"].shape[::-1] if backward else self.params["W_h"].shape
-        name = "W_hT_panels" if backward else "W_h_panels"
-        if tile == 1 and buf["numba_time_loop"] and N % PANEL == 0:
-            return self._own(buf, name, b0, b1, (N // PANEL, K, PANEL))
-        return np.empty((0, K, PANEL), buf["key"][2])
-
-    def _dx_tiled(self, dgx2, W_xT, dx2, rows):
-        """Will the dx product of each thread's block of `rows` rows run in gemm_f32 (which
-        needs W_x^T contiguous) rather than BLAS (which reads W_x.T as a view)?"""
-        if not self._simd(dx2.dtype):
-            return False
-        n = _threads_for(rows, MIN_PRODUCT_ROWS)
-        return any(plan.get().choose("rnn.dx", dgx2[r0:r1], W_xT, dx2[r0:r1], 1) in plan.TILE_CHOICES
-                   for r0, r1 in split(rows, n))
-
-    def _matmul(self, a, b, out, op="recurrent"):
-        """out = a @ b for one thread's block: on the SIMD path the kernel `embed.nn.plan`
-        measured fastest for this shape (gemm_f32 or single-threaded BLAS), else BLAS."""
-        if self._simd(out.dtype):
-            plan.product(op, a, b, out, 1)
-        else:
-            np.matmul(a, b, out=out)
 
     @staticmethod
     def _blas_context(single_thread, rows):
@@ -386,7 +319,7 @@ class Recurrent(Layer):
             b0, b1 = split(B, n)[k]
             self._scan_backward(buf, dy, dstate, T, b0, b1)
 
-        scan_parts = 1 if buf["single_thread"] else _threads_for(B, MIN_ROWS_PER_THREAD)
+        scan_parts = 1 if buf["single_thread"] else threads_for(B, MIN_ROWS_PER_THREAD)
         W_xT = None
         buf["dx_in_scan"] = None
         tiles = self._step_tiles(buf, B, scan_parts, True)
@@ -441,7 +374,7 @@ class Recurrent(Layer):
 
         with self._blas_context(buf["single_thread"], T * B):
             _in_parts(scan, scan_parts)
-            _in_parts(products, _threads_for(T * B, MIN_PRODUCT_ROWS))
+            _in_parts(products, threads_for(T * B, MIN_PRODUCT_ROWS))
         if self.bias_grad_in_scan:                                   # the blocks' shares, in order
             np.copyto(g["b"], self._bias_grad_part(buf, *split(B, scan_parts)[0]))
             for k in range(1, scan_parts):

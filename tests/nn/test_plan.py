@@ -210,3 +210,33 @@ def test_the_clock_times_candidates_in_turns_and_drops_a_much_slower_one():
     rounds = calls[6:]
     assert len(rounds) >= 6 and rounds[:6] == ["fast", "also"] * 3        # then round-robin
     assert best["fast"] < best["slow"] and best["also"] < best["slow"]
+
+
+def test_a_path_plan_times_whole_runs_once_per_process_and_is_cached(tmp_path):
+    path = tmp_path / "plans.json"
+    ran, made = [], []
+
+    def make_fns():                              # built only when a measurement is due
+        made.append(1)
+        return {p: (lambda p=p: ran.append(p)) for p in ("fused", "loop", "blas")}
+
+    def timer(choice, fn):                       # runs each way once; "loop" is the fastest
+        fn()
+        return {"fused": 2.0, "loop": 1.0, "blas": 3.0}[choice]
+    for run in range(1, plan.CONFIRM + 1):
+        p = plan.Planner(path=str(path), timer=timer)
+        assert p.choose_path("rnn.path|LSTM|x8", plan.PATHS, make_fns) == "loop"
+        assert p.choose_path("rnn.path|LSTM|x8", plan.PATHS, make_fns) == "loop"   # memo: not timed again
+        assert len(made) == run and ran[-3:] == ["fused", "loop", "blas"]
+        saved = json.loads(path.read_text())["plans"]["rnn.path|LSTM|x8"]
+        assert saved["choice"] == "loop" and saved["runs"] == run
+    again = plan.Planner(path=str(path), timer=timer)
+    assert again.choose_path("rnn.path|LSTM|x8", plan.PATHS, make_fns) == "loop"
+    assert len(made) == plan.CONFIRM and again.used == {"rnn.path|LSTM|x8": "loop"}
+    # a cached choice that is not among the options asked for is measured again
+    assert again.choose_path("rnn.path|LSTM|x8", ("fused", "blas"), make_fns) == "fused"
+    # ties go to the earlier option; a forced planner answers the first option unmeasured
+    p = plan.Planner(path=False, timer=lambda c, fn: 1.0)
+    assert p.choose_path("k", ("blas", "loop"), make_fns) == "blas"
+    forced = plan.Planner(path=False, force="blas", timer=timer)
+    assert forced.choose_path("k", ("fused", "loop", "blas"), make_fns) == "fused"

@@ -109,7 +109,7 @@ def test_small_batch_numba_loop_equals_blas_loop(cls):
     out = {}
     for work in (0, 1 << 30):                      # never / always the Numba loop
         layer = cls(6, seed=9)
-        layer.small_step_work, layer.simd_gemm = work, bool(work)
+        layer.small_step_work, layer.path = work, ("fused" if work else "blas")
         y = layer.forward(x, state=S).copy()
         dx = layer.backward(dy, dstate=S).copy()
         out[work] = (y, dx, [d.copy() for d in layer.dstate], {k: g.copy() for k, g in layer.grads.items()})
@@ -158,7 +158,7 @@ def test_simd_path_equals_blas_path_training_shape(cls):
     out = {}
     for simd in (False, True):
         layer = cls(H, seed=3)
-        layer.simd_gemm = simd
+        layer.path = "fused" if simd else "blas"
         with parallel.threads(2):
             y = layer.forward(x).copy()
             dx = layer.backward(dy).copy()
@@ -482,7 +482,7 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
     out = {}
     for fused in (True, False):
         layer = LSTM(32, seed=2)
-        layer.project_in_scan = fused
+        layer.path = "fused" if fused else "loop"
         with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
             y = layer.forward(x).copy()
             dx = layer.backward(dy).copy()
@@ -499,3 +499,64 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
         np.testing.assert_allclose(u, v, atol=1e-6)
     for k in a[3]:
         np.testing.assert_allclose(a[3][k], b[3][k], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls,fastest", [(LSTM, "fused"), (LSTM, "loop"), (LSTM, "blas"), (GRU, "loop"),
+                                         (GRU, "blas"), (SimpleRNN, "blas")])
+def test_the_planned_path_is_the_fastest_measured_and_runs_as_if_forced(cls, fastest):
+    """With no path forced, a layer's first chunk of a shape times every path on a copy of the
+    layer and runs the fastest: the same outputs and gradients as that path forced, and the
+    timing runs leave the layer's own gradients and state alone."""
+    from embed.nn import plan
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((6, 26, 32)).astype(np.float32)       # 13 rows per thread
+    dy = rng.standard_normal((6, 26, 64)).astype(np.float32)   # H=64: over small_step_work for each cell
+    timed = []
+
+    def timer(choice, fn):                      # every candidate really runs; the tile 6x16 and
+        fn()                                    # `fastest` are the fastest
+        if "_probes" in fn.__qualname__:        # a whole path, not a product
+            timed.append(choice)
+        return 0.5 if choice in (fastest, "tile6x16") else 1.0
+    out = {}
+    for forced in (None, fastest):
+        layer = cls(64, seed=2)
+        layer.path = forced
+        layer.build(x.shape)
+        for g in layer.grads.values():
+            g.fill(7.0)
+        planner = plan.Planner(path=False, timer=timer)
+        with plan.using(planner), parallel.threads(2):
+            y = layer.forward(x).copy()
+            assert all((g == 7.0).all() for g in layer.grads.values())
+            dx = layer.backward(dy).copy()
+        assert layer._buf["path"] == fastest
+        assert (layer._buf["x_in_scan"] is not None) == (fastest == "fused")
+        paths = {k: v for k, v in planner.used.items() if k.startswith("rnn.path")}
+        if forced is None:
+            options = ["fused", "loop", "blas"] if cls is LSTM else ["loop", "blas"]
+            assert paths == {f"rnn.path|{cls.__name__}|x32|T8xB32xH64|t2": fastest}
+            assert timed == options
+        else:
+            assert paths == {}
+        out[forced] = (y, dx, [s.copy() for s in layer.state], {k: g.copy() for k, g in layer.grads.items()})
+    a, b = out[None], out[fastest]
+    for u, v in zip(a[:2] + tuple(a[2]), b[:2] + tuple(b[2])):
+        np.testing.assert_array_equal(u, v)
+    for k in a[3]:
+        np.testing.assert_array_equal(a[3][k], b[3][k])
+
+
+def test_a_path_must_be_named_and_float64_always_runs_blas():
+    from embed.nn import plan
+    layer = LSTM(4, seed=0)
+    layer.path = "gpu"
+    with pytest.raises(EmbedError, match="path must be None or one of fused, loop, blas"):
+        layer.forward(np.zeros((2, 3, 5), np.float32))
+
+    def must_not_time(choice, fn):
+        raise AssertionError("float64 planned a path")
+    layer = LSTM(64, seed=0)                     # B*H*G over small_step_work: not the tiny-step loop
+    with plan.using(plan.Planner(path=False, timer=must_not_time)), parallel.threads(2):
+        layer.forward(np.zeros((2, 40, 16)))
+    assert layer._buf["path"] == "blas" and not layer._buf["numba_time_loop"]
