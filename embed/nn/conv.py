@@ -14,14 +14,12 @@ import numpy as np
 
 from ..errors import EmbedError
 from ..parallel import split
-from . import activations
+from . import activations, plan
 from .base import Layer
 from .conv_kernels import bias_relu, col2im, im2col, maxpool_backward, maxpool_forward, relu_grad_bias
-from .gemm import gemm_f32
 from .layers import init_weights
 
 _CHUNK_BYTES = 1 << 21   # bytes of im2col columns + output rows per chunk (stays in L2/L3)
-_SIMD_MAX_K = 64         # forward products with at most this many im2col columns use gemm_f32
 
 
 def _pair(v, what, layer):
@@ -57,18 +55,9 @@ def conv_output_size(size, kernel, stride, padding):
     return out, total // 2
 
 
-def _product(a, B, out, accumulate=False, simd=False):
-    """out (+)= a @ B: BLAS, or with `simd` the core's register-tiled `embed.nn.gemm.gemm_f32`.
-
-    The forward product of a layer with few im2col columns (K ≤ _SIMD_MAX_K;
-    a first layer on grey images has K = 9) is faster in the tiles, where
-    BLAS's packing does not pay; at K in the hundreds BLAS is about 2x faster
-    than the tiles on CPUs without AVX-512.
-    """
-    if (simd and out.dtype == np.float32 and a.dtype == np.float32 and B.dtype == np.float32
-            and B.shape[1] >= 16 and B.strides[1] == 4 and out.strides[1] == 4):
-        gemm_f32(a, B, out, accumulate)
-    elif accumulate:
+def _product(a, B, out, accumulate=False):
+    """out (+)= a @ B in BLAS (the backward's products, K and F in the tens to hundreds)."""
+    if accumulate:
         out += a @ B
     else:
         np.matmul(a, B, out=out)
@@ -202,7 +191,10 @@ class Conv2D(_ImageLayer):
             cols = self._buf(("cols", t), ((e - s) * P, K), W.dtype, scratch=True)  # (n·P, K)
             im2col(x[s:e], KH, KW, sh, sw, ph, pw, OH, OW, cols)
             out = z2[s * P:e * P]
-            _product(cols, K2, out, simd=K <= _SIMD_MAX_K)                         # cols K₂
+            # cols K₂ in whichever of gemm_f32's tiles or BLAS (on this thread) the planner measured
+            # fastest for this shape: the tiles win at few columns (a first layer on grey images has
+            # K = 9: BLAS's packing does not pay), BLAS at K in the hundreds on AVX2
+            plan.product("conv.fwd", cols, K2, out)
             if self.use_bias or relu:
                 bias_relu(out, b, relu)                                            # + b, max(·, 0)
         self._split(N, self._chunk(OH, OW), work)
