@@ -36,6 +36,7 @@ from .gemm import PANEL
 
 MIN_ROWS_PER_THREAD = 8      # batch rows below which the time loop is not split
 MIN_PRODUCT_ROWS = 256       # T*B rows below which the big products are not split
+PROBE_WORK = 1 << 30         # T*B*H*G multiply-adds of the chunk a path is timed on, at most
 
 
 def threads_for(rows, min_rows):
@@ -61,9 +62,10 @@ class KernelChoices:
         options = ("fused", "loop", "blas") if fused else ("loop", "blas")
         H, D = self.units, self.input_dim_
         x_kind = f"ids{D}" if is_ids else f"x{D}" + ("" if self.input_grad else "-nodx")
-        # timed on chunks of this length (up to 64 steps): per-chunk costs (packing panels,
-        # starting threads) weigh more on short chunks
-        T = min(T, 64)
+        # timed on chunks of this length: per-chunk costs (packing panels, starting threads)
+        # weigh more on short chunks; up to 64 steps, fewer for big layers (the recurrent
+        # product's T*B*H*G multiply-adds at most PROBE_WORK: ~0.1 s per run on two cores)
+        T = max(2, min(T, 64, PROBE_WORK // (B * H * self.n_gates * H)))
         key = (f"rnn.path|{type(self).__name__}|{x_kind}|T{plan.rows_bucket(T)}xB{plan.rows_bucket(B)}xH{H}"
                f"|t{parts}")
         return plan.get().choose_path(key, options, lambda: self._probes(options, is_ids, T, B))

@@ -560,3 +560,18 @@ def test_a_path_must_be_named_and_float64_always_runs_blas():
     with plan.using(plan.Planner(path=False, timer=must_not_time)), parallel.threads(2):
         layer.forward(np.zeros((2, 40, 16)))
     assert layer._buf["path"] == "blas" and not layer._buf["numba_time_loop"]
+
+
+def test_a_big_layer_times_its_paths_on_a_shorter_chunk():
+    """The probe chunk is cut to PROBE_WORK multiply-adds of the recurrent product (here
+    128 * 256 * 1024 per step: 32 steps of the 40), and the plan is named after it."""
+    from embed.nn import plan
+
+    def timer(choice, fn):                      # never runs fn: only the plan's name is checked
+        return 0.5 if choice in ("loop", "tile6x16") else 1.0
+    planner = plan.Planner(path=False, timer=timer)
+    layer = LSTM(256, seed=0)
+    with plan.using(planner), parallel.threads(2):
+        layer.forward(np.zeros((40, 128, 16), np.float32))
+    assert [k for k in planner.used if k.startswith("rnn.path")] == ["rnn.path|LSTM|x16|T32xB128xH256|t2"]
+    assert layer._buf["path"] == "loop"
