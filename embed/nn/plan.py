@@ -23,14 +23,14 @@ Candidates (those that apply to the operands and thread count):
 * ``split_blas``   the same with single-threaded BLAS per block.
 
 `choose_tile` answers only among the tiles, for products inside Numba loops
-(the recurrent time step), as a gemm_f32 tile code.  `choose_path` plans a
-whole computation rather than one product: it times the given ways of running it
-(for a recurrent layer, its time loop in Numba with the input product fused in
-or done before, or its products in BLAS; see `PATHS`) the same way and caches
-the fastest under the caller's key.  With ``packed=True`` the
+(the recurrent time step), as a gemm_f32 tile code.  With ``packed=True`` the
 6 x 16 candidate is timed the way such a loop runs it, on W packed into
 16-column panels once (`gemm.gemm_panels`), not on the plain W; such plans are
-named ``<op>+panels``.
+named ``<op>+panels``.  `choose_path` plans a whole computation rather than one
+product: it times the caller's ways of running it (for a recurrent layer,
+`PATHS`: its time loop in Numba with the input product fused in or done before,
+or every product in BLAS) the same way, and caches the fastest under the
+caller's key.
 
 A measurement on a shared machine can be spoiled by a burst of other work (BLAS's
 threads spin-waiting for a descheduled partner run tens of times slower), so a
@@ -59,7 +59,7 @@ from .gemm import PANEL, TILES, gemm_f32, gemm_panels, pack_panels
 
 CHOICES = ("tile5x64", "tile6x16", "blas", "blas1", "split_tile5x64", "split_tile6x16", "split_blas")
 TILE_CHOICES = tuple("tile" + t for t in TILES)
-PATHS = ("fused", "loop", "blas")    # how a recurrent layer runs a chunk (embed.nn.recurrent_base)
+PATHS = ("fused", "loop", "blas")    # how a recurrent layer runs a chunk (embed.nn.recurrent_plan)
 _SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16",
                "avx512_fp16", "amx_tile", "asimd", "sve", "sve2")
 CONFIRM = 3              # processes that measure a plan (best time per candidate) before it is fixed
