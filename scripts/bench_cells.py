@@ -18,6 +18,7 @@ loop split in Python).
 
     python scripts/bench_cells.py                # default: 10 blocks of 3 timed calls, 2 threads
     python scripts/bench_cells.py --blocks 20 --per-block 3 --threads 2
+    python scripts/bench_cells.py --H 512 --D 512 --B 32 --paths fused,loop   # + forced paths
 
 numpy's BLAS kernels follow the environment as the user has it: OPENBLAS_CORETYPE
 is never set or changed here (a pinned kernel family would handicap one side);
@@ -42,11 +43,16 @@ def main():
     ap.add_argument("--blocks", type=int, default=10, help="alternating blocks per side and layer")
     ap.add_argument("--per-block", type=int, default=3, help="timed calls in each block (after one untimed)")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
+    ap.add_argument("--paths", default="",
+                    help="comma-separated paths (fused, loop) to time as extra columns, forced on every layer")
     ap.add_argument("--pause", type=float, default=0.5,
                     help="seconds of pause before each block (PyTorch's OpenMP threads spin after its calls)")
     args = ap.parse_args()
     if args.blocks < 1 or args.per_block < 1 or args.threads < 1:
         ap.error("--blocks, --per-block and --threads must be at least 1")
+    extra = [p for p in args.paths.split(",") if p]
+    if any(p not in ("fused", "loop") for p in extra):
+        ap.error(f"--paths takes fused and/or loop (blas is always a column), got {args.paths!r}")
 
     # the thread count must be fixed before embed reads its settings
     os.environ["EMBED_NUM_THREADS"] = str(args.threads)
@@ -97,7 +103,8 @@ def main():
             ours(layer, inp)
             theirs(module, inp_t)
         planned = layer._buf["path"]                # the path the planner chose for this shape
-        sides = ((ours, (layer, inp)), (theirs, (module, inp_t)), (ours, (layer, inp, "blas")))
+        sides = ((ours, (layer, inp)), (theirs, (module, inp_t)), (ours, (layer, inp, "blas"))) + tuple(
+            (ours, (layer, inp, p)) for p in extra)
         times = [[] for _ in sides]                 # per side: one list of timed calls per block
         for _ in range(args.blocks):                # alternating blocks, a pause before each
             for (fn, arg), blocks in zip(sides, times):
@@ -109,9 +116,9 @@ def main():
                     fn(*arg)
                     block.append(time.perf_counter() - t0)
                 blocks.append(block)
-        mo, mt, mb = (np.median(np.concatenate(b)) * 1e3 for b in times)
+        mo, mt, mb, *mx = (np.median(np.concatenate(b)) * 1e3 for b in times)
         ratios = [np.median(o) / np.median(t) for o, t in zip(times[0], times[1])]   # neighbouring blocks
-        rows.append((name, planned, mo, mb, mt, np.median(ratios), min(ratios), max(ratios)))
+        rows.append((name, planned, mo, mb, mx, mt, np.median(ratios), min(ratios), max(ratios)))
 
     from embed.nn import plan
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
@@ -124,11 +131,13 @@ def main():
           "Numba time loop\n")
     print("times: medians of all timed calls; ratio: median over the blocks of "
           "median(ours) / median(torch) in neighbouring blocks, with the lowest and highest block\n")
-    print("| layer | embed path (planned) | embed (ms) | embed, BLAS path (ms) | torch (ms) | ratio embed/torch "
-          "| block ratios | speed-up |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for name, path, mo, mb, mt, r, lo, hi in rows:
-        print(f"| {name} | {path} | {mo:.2f} | {mb:.2f} | {mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x |")
+    print("| layer | embed path (planned) | embed (ms) | embed, BLAS path (ms) | "
+          + "".join(f"embed, {p} path forced (ms) | " for p in extra)
+          + "torch (ms) | ratio embed/torch | block ratios | speed-up |")
+    print("|---|---|---:|---:|" + "---:|" * len(extra) + "---:|---:|---:|---:|")
+    for name, path, mo, mb, mx, mt, r, lo, hi in rows:
+        print(f"| {name} | {path} | {mo:.2f} | {mb:.2f} | " + "".join(f"{m:.2f} | " for m in mx)
+              + f"{mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -186,13 +186,13 @@ def _like(x, rng):
     return np.ascontiguousarray(rng.standard_normal(x.shape), dtype=x.dtype)
 
 
-def _clock(fns):
+def _clock(fns, min_rounds=3):
     """{name: best seconds of fn()} over a small budget, the candidates timed in turns.
 
     One untimed warm-up call each (it may load a compiled kernel), then one timed
     call each; a candidate whose timed call took over 4x the fastest is not timed
     further (that time is its answer).  The others are timed round-robin, at least
-    three rounds, until each has had about `_BUDGET` seconds: a burst of other
+    `min_rounds` rounds, until each has had about `_BUDGET` seconds: a burst of other
     work or a change of clock speed then hits every candidate alike, where timing
     them one after the other let a slower kernel win a near tie.
     """
@@ -206,7 +206,7 @@ def _clock(fns):
     bound = min(best.values(), default=0.0)
     live = {name: fn for name, fn in fns.items() if best[name] <= 4 * bound}
     spent, rounds = 0.0, 0
-    while live and (rounds < 3 or (spent < _BUDGET * len(live) and rounds < _MAX_REPEATS)):
+    while live and (rounds < min_rounds or (spent < _BUDGET * len(live) and rounds < _MAX_REPEATS)):
         for name, fn in live.items():
             t0 = time.perf_counter()
             fn()
@@ -319,7 +319,9 @@ class Planner:
             found = self._valid(key, options)
             stale = found is None or (key not in self._measured and found.get("runs", 1) < CONFIRM)
         if stale:
-            seconds = self._time(make_fns())
+            # five rounds at least: whole runs take milliseconds each, far over the budget
+            # that lets a product's timing stop after three, and a path decides more
+            seconds = self._time(make_fns(), min_rounds=5)
             with self._lock:
                 found = self.plans[key] = merge_timings(self._valid(key, options), {"seconds": seconds}, options)
                 self._measured.add(key)
@@ -332,11 +334,11 @@ class Planner:
         found = self._load().get(key)
         return found if found is not None and found.get("choice") in options else None
 
-    def _time(self, fns):
+    def _time(self, fns, min_rounds=3):
         """{name: seconds} of each fn, by the injected timer or `_clock`."""
         if self.timer is not None:
             return {c: float(self.timer(c, fn)) for c, fn in fns.items()}
-        return {c: float(t) for c, t in _clock(fns).items()}
+        return {c: float(t) for c, t in _clock(fns, min_rounds).items()}
 
     def measure(self, a, W, out, threads, options=None, packed=False):
         """{"choice": fastest, "seconds": {choice: best time}} on fresh random operands like a, W;

@@ -210,6 +210,9 @@ def test_the_clock_times_candidates_in_turns_and_drops_a_much_slower_one():
     rounds = calls[6:]
     assert len(rounds) >= 6 and rounds[:6] == ["fast", "also"] * 3        # then round-robin
     assert best["fast"] < best["slow"] and best["also"] < best["slow"]
+    calls.clear()                                                        # whole-path plans ask for more rounds
+    plan._clock(fns, min_rounds=5)
+    assert calls[6:16] == ["fast", "also"] * 5
 
 
 def test_a_path_plan_times_whole_runs_once_per_process_and_is_cached(tmp_path):
