@@ -5,7 +5,7 @@ around a few matrix products; a cell subclass (`embed.nn.cells`) supplies only
 its gate math::
 
     Z  = X @ W_x                         one product, (T*B, D) @ (D, G); b is added in the gate kernel
-                                         (LSTM, when the step tile reads packed panels: one product
+                                         (LSTM on the "fused" path: one product
                                          [x_t | h_{t-1}] @ [W_x; W_h] per step inside the time loop
                                          instead, dG_t @ W_x^T in the backward loop, and the weight
                                          gradients as one [X | H_prev]^T @ dG; see `project_in_scan`)
@@ -31,9 +31,10 @@ BLAS would instead hand every small (B, H) @ (H, G) product to threads that
 spin waiting for each other.
 
 Paths: a float32 layer runs its time loop in Numba with the products in
-register tiles, or every product in BLAS; which is fastest depends on the
-shapes and the CPU, so it is measured (`embed.nn.recurrent_plan`, which also
-holds the per-step tile and panel choices).
+register tiles (the LSTM's input product fused into the loop or done before
+it), or every product in BLAS; which is fastest depends on the shapes and the
+CPU, so it is measured (`embed.nn.recurrent_plan`, which also holds the
+per-step tile and panel choices).
 
 Inputs are float arrays x (T, B, D) or integer ids (T, B) standing for one-hot
 rows of width ``input_dim`` (``X @ W_x`` becomes the row gather ``W_x[ids]``
