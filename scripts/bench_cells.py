@@ -5,8 +5,11 @@ input width D=128 (the second layer of a stacked model), plus the LSTM fed
 integer ids of a 65-symbol vocabulary (the first layer; PyTorch gets one-hot rows).
 Ours and PyTorch alternate in short blocks within one process, each block after a
 short pause (PyTorch's OpenMP threads keep spinning for a while after its calls and
-would otherwise steal a core from whatever runs next) and one untimed call (the first
-call after a pause finds cold caches).  The host's speed drifts from second to
+would otherwise steal a core from whatever runs next) and untimed calls for at least
+50 ms (`--warm`): after an idle pause caches are cold, and on a virtual machine two
+threads may run at reduced speed for the first tens of milliseconds (measured on
+this project's VM: a B=16 LSTM chunk took 11.9, 13.1, 13.7 ms in its first three calls
+after 0.5 s idle, then 9.5-10 ms; on one thread a flat 14 ms).  The host's speed drifts from second to
 second, so the ratio time(ours) / time(torch) (< 1: we are faster) is taken block by
 block, from the medians of neighbouring blocks, and the table reports the median of
 those block ratios with their spread, beside each side's overall median.  "embed"
@@ -41,15 +44,19 @@ def main():
     ap.add_argument("--D", type=int, default=128, help="input width (float input)")
     ap.add_argument("--V", type=int, default=65, help="vocabulary size (integer-id input)")
     ap.add_argument("--blocks", type=int, default=10, help="alternating blocks per side and layer")
-    ap.add_argument("--per-block", type=int, default=3, help="timed calls in each block (after one untimed)")
+    ap.add_argument("--per-block", type=int, default=3, help="timed calls in each block (after the untimed warm-up)")
     ap.add_argument("--threads", type=int, default=2, help="threads for both sides")
     ap.add_argument("--paths", default="",
                     help="comma-separated paths (fused, loop) to time as extra columns, forced on every layer")
+    ap.add_argument("--warm", type=float, default=0.05,
+                    help="seconds of untimed calls after each pause, at least one call")
     ap.add_argument("--pause", type=float, default=0.5,
                     help="seconds of pause before each block (PyTorch's OpenMP threads spin after its calls)")
     args = ap.parse_args()
     if args.blocks < 1 or args.per_block < 1 or args.threads < 1:
         ap.error("--blocks, --per-block and --threads must be at least 1")
+    if not 0 <= args.warm <= 10 or not 0 <= args.pause <= 10:
+        ap.error("--warm and --pause must be between 0 and 10 seconds")
     extra = [p for p in args.paths.split(",") if p]
     if any(p not in ("fused", "loop") for p in extra):
         ap.error(f"--paths takes fused and/or loop (blas is always a column), got {args.paths!r}")
@@ -109,7 +116,10 @@ def main():
         for _ in range(args.blocks):                # alternating blocks, a pause before each
             for (fn, arg), blocks in zip(sides, times):
                 time.sleep(args.pause)              # let the other side's spinning threads settle
-                fn(*arg)                            # untimed: caches are cold after the pause
+                warm_until = time.perf_counter() + args.warm
+                fn(*arg)                            # untimed: caches are cold after the pause, and
+                while time.perf_counter() < warm_until:   # a VM's threads slow for a while
+                    fn(*arg)
                 block = []
                 for _ in range(args.per_block):
                     t0 = time.perf_counter()
@@ -122,7 +132,8 @@ def main():
 
     from embed.nn import plan
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
-          f"{args.threads} thread(s), {args.blocks} alternating blocks of {args.per_block} timed calls per side; "
+          f"{args.threads} thread(s), {args.blocks} alternating blocks of {args.per_block} timed calls per side, "
+          f"each after a {args.pause:g} s pause and {args.warm:g} s of untimed calls; "
           f"load average {os.getloadavg()[0]:.1f}\n")
     print(header(args.threads))
     if scaling is not None:
