@@ -5,9 +5,10 @@ Paths.  Which way a float32 layer runs a chunk depends on the shapes and the CPU
 (on an AVX2 EPYC: at H=128, B=50 the Numba loop with the LSTM's input product
 fused in is fastest; at H=512 those fused weights, 8 MB, outgrow the caches and
 the loop without them wins), so the layer times the ways that apply on its first
-chunk of a new shape, on a copy of itself with random data
-(`embed.nn.plan.Planner.choose_path`: cached per CPU and library versions like
-the products' plans, re-measured by the first few processes).  The layer
+chunk of a new batch size, on a copy of itself with random data of that chunk's
+shape (`embed.nn.plan.Planner.choose_path`: cached per CPU and library versions
+like the products' plans, re-measured by the first few processes); chunks of
+other lengths at that batch size then run the same path.  The layer
 attribute ``path`` (None: planned) forces one, for tests and benchmarks:
 
 * ``"loop"``: each thread's whole time loop, per-step products included, is one
@@ -58,6 +59,11 @@ class KernelChoices:
             return "blas"
         if self.path is not None or single:
             return self.path or "fused"
+        # one plan per batch size and input: a chunk of another length (a validation set's
+        # short last chunk) runs the path of the first, rather than timing every path again
+        known = self._paths.get((B, is_ids, self.input_grad, parts))
+        if known is not None:
+            return known
         fused = self.project_in_scan and not is_ids and self._fusable(buf, B, parts)
         options = ("fused", "loop", "blas") if fused else ("loop", "blas")
         H, D = self.units, self.input_dim_
@@ -68,13 +74,16 @@ class KernelChoices:
         T = max(2, min(T, 64, PROBE_WORK // (B * H * self.n_gates * H)))
         key = (f"rnn.path|{type(self).__name__}|{x_kind}|T{plan.rows_bucket(T)}xB{plan.rows_bucket(B)}xH{H}"
                f"|t{parts}")
-        return plan.get().choose_path(key, options, lambda: self._probes(options, is_ids, T, B))
+        path = plan.get().choose_path(key, options, lambda: self._probes(options, is_ids, T, B))
+        self._paths[(B, is_ids, self.input_grad, parts)] = path
+        return path
 
     def _probes(self, options, is_ids, T, B):
         """{path: fn} running forward + backward of a random (T, B) chunk on a copy of this layer
         (same weights and settings, its own caches and gradients) with that path forced."""
         probe = copy.copy(self)
         probe._buf = probe._fwd = probe.state = probe.dstate = None
+        probe._paths = {}
         probe.grads = {k: np.empty_like(g) for k, g in self.grads.items()}
         rng = np.random.default_rng(0)
         D, H = self.input_dim_, self.units

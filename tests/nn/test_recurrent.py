@@ -575,3 +575,26 @@ def test_a_big_layer_times_its_paths_on_a_shorter_chunk():
         layer.forward(np.zeros((40, 128, 16), np.float32))
     assert [k for k in planner.used if k.startswith("rnn.path")] == ["rnn.path|LSTM|x16|T32xB128xH256|t2"]
     assert layer._buf["path"] == "loop"
+
+
+def test_a_chunk_of_another_length_runs_the_path_planned_for_the_batch():
+    """A validation set's short last chunk does not time every path again: one plan per batch size
+    and input kind; another batch size is planned anew."""
+    from embed.nn import plan
+    keys = []
+
+    def timer(choice, fn):
+        if "_probes" in fn.__qualname__:
+            keys.append(choice)
+        return 0.5 if choice in ("blas", "tile6x16") else 1.0
+    planner = plan.Planner(path=False, timer=timer)
+    layer = GRU(64, seed=0)
+    with plan.using(planner), parallel.threads(2):
+        layer.forward(np.zeros((20, 26, 8), np.float32))
+        assert keys == ["loop", "blas"] and layer._buf["path"] == "blas"
+        layer.forward(np.zeros((3, 26, 8), np.float32))              # short last chunk: same plan
+        assert keys == ["loop", "blas"] and layer._buf["path"] == "blas"
+        layer.forward(np.zeros((20, 40, 8), np.float32))             # another batch size: planned
+        assert keys == ["loop", "blas"] * 2
+    assert sorted(k for k in planner.used if k.startswith("rnn.path")) == [
+        "rnn.path|GRU|x8|T32xB32xH64|t2", "rnn.path|GRU|x8|T32xB64xH64|t2"]
