@@ -91,7 +91,7 @@ class Recurrent(KernelChoices, Layer):
         self.dstate = None          # dL/d(initial state) from the last backward
         self._buf = None            # caches for the current (T, B, dtype)
         self._fwd = None            # what the last forward saw (for backward)
-        self._paths = {}            # planned paths of this layer by (B, ids?, input_grad, threads)
+        self._paths = {}            # planned paths by (B, ids?, input_grad, threads, planner)
 
     # -- parameters ---------------------------------------------------------
     def build(self, input_shape, dtype=np.float32):

@@ -61,7 +61,9 @@ class KernelChoices:
             return self.path or "fused"
         # one plan per batch size and input: a chunk of another length (a validation set's
         # short last chunk) runs the path of the first, rather than timing every path again
-        known = self._paths.get((B, is_ids, self.input_grad, parts))
+        planner = plan.get()
+        memo = (B, is_ids, self.input_grad, parts, planner)
+        known = self._paths.get(memo)
         if known is not None:
             return known
         fused = self.project_in_scan and not is_ids and self._fusable(buf, B, parts)
@@ -74,8 +76,8 @@ class KernelChoices:
         T = max(2, min(T, 64, PROBE_WORK // (B * H * self.n_gates * H)))
         key = (f"rnn.path|{type(self).__name__}|{x_kind}|T{plan.rows_bucket(T)}xB{plan.rows_bucket(B)}xH{H}"
                f"|t{parts}")
-        path = plan.get().choose_path(key, options, lambda: self._probes(options, is_ids, T, B))
-        self._paths[(B, is_ids, self.input_grad, parts)] = path
+        path = self._paths[memo] = planner.choose_path(key, options,
+                                                       lambda: self._probes(options, is_ids, T, B))
         return path
 
     def _probes(self, options, is_ids, T, B):

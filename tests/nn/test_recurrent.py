@@ -598,3 +598,6 @@ def test_a_chunk_of_another_length_runs_the_path_planned_for_the_batch():
         assert keys == ["loop", "blas"] * 2
     assert sorted(k for k in planner.used if k.startswith("rnn.path")) == [
         "rnn.path|GRU|x8|T32xB32xH64|t2", "rnn.path|GRU|x8|T32xB64xH64|t2"]
+    with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
+        layer.forward(np.zeros((20, 26, 8), np.float32))
+    assert layer._buf["path"] == "loop"           # another planner is asked again (a forced one: the first)
