@@ -504,9 +504,9 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
 @pytest.mark.parametrize("cls,fastest", [(LSTM, "fused"), (LSTM, "loop"), (LSTM, "blas"), (GRU, "loop"),
                                          (GRU, "blas"), (SimpleRNN, "blas")])
 def test_the_planned_path_is_the_fastest_measured_and_runs_as_if_forced(cls, fastest):
-    """With no path forced, a layer's first chunk of a shape times every path on a copy of the
-    layer and runs the fastest: the same outputs and gradients as that path forced, and the
-    timing runs leave the layer's own gradients and state alone."""
+    """With no path forced, a layer's first chunk at a batch size times every path on a copy of
+    the layer and runs the fastest: the same outputs, state and gradients as that path forced,
+    and the timing runs leave the layer's own gradients alone."""
     from embed.nn import plan
     rng = np.random.default_rng(15)
     x = rng.standard_normal((6, 26, 32)).astype(np.float32)       # 13 rows per thread
