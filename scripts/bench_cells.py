@@ -8,14 +8,14 @@ short pause (PyTorch's OpenMP threads keep spinning for a while after its calls 
 would otherwise steal a core from whatever runs next) and untimed calls for at least
 50 ms (`--warm`): after an idle pause caches are cold, and on a virtual machine two
 threads may run at reduced speed for the first tens of milliseconds (measured on
-this project's VM: a B=16 LSTM chunk took 11.9, 13.1, 13.7 ms in its first three calls
-after 0.5 s idle, then 9.5-10 ms; on one thread a flat 14 ms).  The host's speed drifts from second to
-second, so the ratio time(ours) / time(torch) (< 1: we are faster) is taken block by
+this project's VM: a B=16 LSTM chunk took 11.9, 13.1, 13.7 ms in its first three
+calls after 0.5 s idle, then 9.5-10 ms; on one thread a flat 14 ms).  The host's
+speed drifts from second to second, so the ratio time(ours) / time(torch) (< 1: we are faster) is taken block by
 block, from the medians of neighbouring blocks, and the table reports the median of
 those block ratios with their spread, beside each side's overall median.  "embed"
 is each layer as a user gets it: on its path planned by measurement (named in the
 table: the Numba time loop with the LSTM's input product "fused" into it or not,
-"loop", or "blas"; see embed.nn.recurrent_base).  A second "embed, BLAS path"
+"loop", or "blas"; see embed.nn.recurrent_plan).  A second "embed, BLAS path"
 column forces the path float64 takes (every product through numpy's BLAS, the time
 loop split in Python).
 
