@@ -322,7 +322,8 @@ def main(argv=None):
     print(header(args.torch_threads or args.threads))
     if scaling is not None:
         print(scaling_line(scaling, core_scaling(args.threads), args.threads))
-    print(plans_used(plan.get().used) + "; per-step products: gemm_f32 tiles inside the Numba time loop")
+    print(plans_used(plan.get().used) + "; per-step products on the loop paths: gemm_f32 tiles inside the Numba "
+          "time loop")
     print("\n| setting | peer | metric | ours | peer | ours/peer |")
     print("|---|---|---|---:|---:|---:|")
     for setting, peer_name, metric, kind, ours, peer, key in rows:

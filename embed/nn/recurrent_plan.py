@@ -85,7 +85,6 @@ class KernelChoices:
         (same weights and settings, its own caches and gradients) with that path forced."""
         probe = copy.copy(self)
         probe._buf = probe._fwd = probe.state = probe.dstate = None
-        probe._paths = {}
         probe.grads = {k: np.empty_like(g) for k, g in self.grads.items()}
         rng = np.random.default_rng(0)
         D, H = self.input_dim_, self.units
