@@ -104,9 +104,10 @@ class LSTM(Recurrent):
             x = buf["x_in_scan"]
             if x is not None and x.ndim == 3:             # [x_t | h_{t-1}] @ [W_x; W_h], see Recurrent.forward
                 G, K = 4 * self.units, x.shape[2] + self.units
-                W_p = self._own(buf, "W_xh_panels", b0, b1, (G // PANEL, K, PANEL))
-                recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, b, buf["xh"],
-                                                      h, c, act, tc, hw, b0, b1)
+                W_p = (self._own(buf, "W_xh_panels", b0, b1, (G // PANEL, K, PANEL)) if buf["fused_panels"]
+                       else np.empty((0, K, PANEL), np.float32))
+                recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, buf["W_xh"], b, buf["xh"],
+                                                      h, c, act, tc, hw, b0, b1, tile)
                 return
             ids = x                                       # None, or integer ids: rows of W_x gathered per step
             recurrent_kernels.lstm_forward_seq(z, W_h, self.panels(buf, b0, b1, tile), b, h, c, act, tc, hw,
@@ -129,10 +130,14 @@ class LSTM(Recurrent):
             dx = buf["dx_in_scan"]
             if dx is not None:                            # dx_t in the loop too, see Recurrent.backward
                 G, D = 4 * self.units, dx.shape[2]
-                W_hTp = self._own(buf, "W_hT_panels", b0, b1, (self.units // PANEL, G, PANEL))
-                W_xTp = self._own(buf, "W_xT_panels", b0, b1, (D // PANEL, G, PANEL))
+                if buf["fused_panels_back"]:
+                    W_hTp = self._own(buf, "W_hT_panels", b0, b1, (self.units // PANEL, G, PANEL))
+                    W_xTp = self._own(buf, "W_xT_panels", b0, b1, (D // PANEL, G, PANEL))
+                else:
+                    W_hTp = W_xTp = np.empty((0, G, PANEL), np.float32)
                 recurrent_kernels.lstm_backward_seq_x(dy, self.params["W_h"], self.params["W_x"], W_hTp, W_xTp,
-                                                      dx, dh, dc, act, c, tc, dg, db, b0, b1)
+                                                      W_hT, buf["W_xT"], dx, dh, dc, act, c, tc, dg, db,
+                                                      b0, b1, tile)
                 return
             x = buf["x_in_scan"]
             ids = x if x is not None and x.ndim == 2 else None   # integer ids: dW_x summed in the loop

@@ -316,18 +316,25 @@ class Planner:
         if choice in options:
             return choice
         with self._lock:
-            found = self._valid(key, options)
+            found = self._timed_all(key, options)
             stale = found is None or (key not in self._measured and found.get("runs", 1) < CONFIRM)
         if stale:
             # five rounds at least: whole runs take milliseconds each, far over the budget
             # that lets a product's timing stop after three, and a path decides more
             seconds = self._time(make_fns(), min_rounds=5)
             with self._lock:
-                found = self.plans[key] = merge_timings(self._valid(key, options), {"seconds": seconds}, options)
+                found = self.plans[key] = merge_timings(self._timed_all(key, options), {"seconds": seconds},
+                                                        options)
                 self._measured.add(key)
                 self._save()
         choice = self._memo[key] = self.used[key] = found["choice"]
         return choice
+
+    def _timed_all(self, key, options):
+        """The cached path plan `key` if it timed every one of `options`, else None (a plan
+        made before a path applied here, e.g. by an older embed, is made afresh)."""
+        found = self._valid(key, options)
+        return found if found is not None and set(options) <= set(found.get("seconds", {})) else None
 
     def _valid(self, key, options):
         """The cached plan `key` if its choice is among `options`, else None."""

@@ -243,11 +243,10 @@ class Recurrent(KernelChoices, Layer):
             b0, b1 = split(B, n)[k]
             self._scan_forward(buf, T, b0, b1)
 
-        # x_t W_x inside each thread's time loop, joined to the step's product as
-        # [x_t | h_{t-1}] @ [W_x; W_h] on panels each thread packs for itself, when every
-        # thread's step tile is the 6 x 16 on panels (the planner's choice): no pass writing
-        # the chunk's z and reading it back, one pool job instead of two, one product per step
-        # (for integer ids: the rows W_x[ids[t]] gathered in the time loop, step by step)
+        # on the "fused" path, x_t W_x inside each thread's time loop, joined to the step's
+        # product as [x_t | h_{t-1}] @ [W_x; W_h]: no pass writing the chunk's z and reading it
+        # back, one pool job instead of two, one product per step (for integer ids on either
+        # loop path: the rows W_x[ids[t]] gathered in the time loop, step by step)
         buf["x_in_scan"] = None
         if self.project_in_scan and buf["numba_time_loop"]:
             if is_ids:
@@ -258,6 +257,15 @@ class Recurrent(KernelChoices, Layer):
                 if buf.get("xh") is None:
                     buf["xh"] = np.empty((T, B, D + H), dtype)  # rows [x_t | h_{t-1}]
                 buf["x_in_scan"] = x
+                # the step tile 6 x 16 reads each thread's own panels; any other tile reads
+                # one stacked copy [W_x; W_h] (D + H, G) that the threads share
+                tiles = self._step_tiles(buf, B, scan_parts)
+                buf["fused_panels"] = G % PANEL == 0 and all(tile == 1 for tile in tiles)
+                if buf.get("W_xh") is None:
+                    buf["W_xh"] = np.empty((D + H, G), dtype)
+                if not buf["fused_panels"]:
+                    np.copyto(buf["W_xh"][:D], p["W_x"])
+                    np.copyto(buf["W_xh"][D:], p["W_h"])
         with self._blas_context(single, T * B):
             if buf["x_in_scan"] is None:
                 _in_parts(project, threads_for(T * B, MIN_PRODUCT_ROWS))
@@ -325,12 +333,16 @@ class Recurrent(KernelChoices, Layer):
         W_xT = None
         buf["dx_in_scan"] = None
         tiles = self._step_tiles(buf, B, scan_parts, True)
-        if want_dx and buf["x_in_scan"] is not None and D % PANEL == 0 and H % PANEL == 0 \
-                and all(tile == 1 for tile in tiles):
+        buf["fused_panels_back"] = D % PANEL == 0 and H % PANEL == 0 and all(tile == 1 for tile in tiles)
+        if want_dx and buf["x_in_scan"] is not None:
             # as forward's x_t W_x: dx_t = dG_t W_x^T in each thread's time loop, next to
-            # dh_{t-1} = dG_t W_h^T, on panels of W_x^T and W_h^T each thread packs for itself
-            # (no pass re-reading the chunk's dG, no transposed copies)
+            # dh_{t-1} = dG_t W_h^T (no pass re-reading the chunk's dG): on panels of W_x^T
+            # and W_h^T each thread packs for itself (the 6 x 16 tile), else on shared
+            # transposed copies
             buf["dx_in_scan"] = buf["dx"]
+            if not buf["fused_panels_back"]:
+                recurrent_kernels.transpose_into(p["W_h"], buf["W_hT"])    # (G, H)
+                recurrent_kernels.transpose_into(p["W_x"], buf["W_xT"])    # (G, D)
         else:
             # W_h^T as such only for a thread that does not read the panels
             if not buf["numba_time_loop"] or any(self.panels(buf, *split(B, scan_parts)[k], tile, True).shape[0] == 0

@@ -387,24 +387,31 @@ def lstm_forward_seq(z, W_h, W_hp, bias, h, c, act, tc, hw, b0, b1, tile=0, ids=
 
 
 @njit(**_JIT)
-def lstm_forward_seq_xh(x, W_x, W_h, W_p, bias, xh, h, c, act, tc, a, b0, b1):
+def lstm_forward_seq_xh(x, W_x, W_h, W_p, W_s, bias, xh, h, c, act, tc, a, b0, b1, tile):
     """All T steps with the input projection inside the loop, as one product per step:
-    a_t = [x_t | h_{t-1}] @ [W_x; W_h] on gemm_f32's 6 x 16 tile.
+    a_t = [x_t | h_{t-1}] @ [W_x; W_h].
 
-    x (T, B, D) float32; W_p (4H // 16, D + H, 16) this thread's own panels of the
-    stacked weights, packed here (each thread packs its copy, in parallel, and finds it
-    in its own cache); xh (T, B, D + H) out: the rows [x_t | h_{t-1}], which the backward
+    x (T, B, D) float32; xh (T, B, D + H) out: the rows [x_t | h_{t-1}], which the backward
     reads as one matrix for dW = [X | H_prev]^T dG; a (B, 4H) scratch; the rest as
-    `lstm_forward_seq`.
+    `lstm_forward_seq`.  The stacked weights come one of two ways: W_p (4H // 16, D + H, 16),
+    this thread's own panels, packed here for gemm_f32's 6 x 16 tile (each thread packs its
+    copy, in parallel, and finds it in its own cache); or, when W_p is empty, W_s (D + H, 4H),
+    one stacked copy the threads share, read by gemm_f32 with tile code `tile` (the 5 x 64 tile
+    that AVX-512's 32 registers hold).
     """
     D = x.shape[2]
-    pack_panels(W_x, W_p[:, :D])
-    pack_panels(W_h, W_p[:, D:])
+    packed = W_p.shape[0] > 0
+    if packed:
+        pack_panels(W_x, W_p[:, :D])
+        pack_panels(W_h, W_p[:, D:])
     for t in range(x.shape[0]):
         for b in range(b0, b1):
             xh[t, b, :D] = x[t, b]
             xh[t, b, D:] = h[t, b]
-        gemm_panels(xh[t, b0:b1], W_p, a[b0:b1], False)
+        if packed:
+            gemm_panels(xh[t, b0:b1], W_p, a[b0:b1], False)
+        else:
+            gemm_f32(xh[t, b0:b1], W_s, a[b0:b1], False, tile)
         lstm_forward_step(a, None, bias, c[t], act[t], c[t + 1], h[t + 1], tc[t], b0, b1)
 
 
@@ -429,19 +436,27 @@ def lstm_backward_seq(dy, W_h, W_hT, W_hTp, dh, dc, act, c, tc, dg, db, b0, b1, 
 
 
 @njit(**_JIT)
-def lstm_backward_seq_x(dy, W_h, W_x, W_hTp, W_xTp, dx, dh, dc, act, c, tc, dg, db, b0, b1):
-    """`lstm_backward_seq` with dx_t = dg_t W_x^T inside the loop, both products of a step on
-    the panels of W_h^T and W_x^T, which each thread packs here (`gemm.pack_panels_t`)
-    into its own W_hTp (H // 16, 4H, 16) and W_xTp (D // 16, 4H, 16); dx (T, B, D) out.
+def lstm_backward_seq_x(dy, W_h, W_x, W_hTp, W_xTp, W_hT, W_xT, dx, dh, dc, act, c, tc, dg, db, b0, b1, tile):
+    """`lstm_backward_seq` with dx_t = dg_t W_x^T inside the loop, next to dh_{t-1} = dg_t W_h^T;
+    dx (T, B, D) out.  The transposed weights come one of two ways: the panels of W_h^T and W_x^T,
+    which each thread packs here (`gemm.pack_panels_t`) into its own W_hTp (H // 16, 4H, 16) and
+    W_xTp (D // 16, 4H, 16) for the 6 x 16 tile; or, when those are empty, W_hT (4H, H) and
+    W_xT (4H, D), contiguous copies the threads share, read by gemm_f32 with tile code `tile`.
     A kernel of its own, not a branch of `lstm_backward_seq`: gemm_panels is float32-only,
     and Numba types every branch, so the float64 time loop could not compile with it."""
-    pack_panels_t(W_h, W_hTp)
-    pack_panels_t(W_x, W_xTp)
+    packed = W_hTp.shape[0] > 0
+    if packed:
+        pack_panels_t(W_h, W_hTp)
+        pack_panels_t(W_x, W_xTp)
     db[:] = 0
     for t in range(dy.shape[0] - 1, -1, -1):
         lstm_backward_step(dy[t], dh, dc, act[t], c[t], tc[t], dg[t], db, b0, b1)
-        gemm_panels(dg[t, b0:b1], W_hTp, dh[b0:b1], False)
-        gemm_panels(dg[t, b0:b1], W_xTp, dx[t, b0:b1], False)
+        if packed:
+            gemm_panels(dg[t, b0:b1], W_hTp, dh[b0:b1], False)
+            gemm_panels(dg[t, b0:b1], W_xTp, dx[t, b0:b1], False)
+        else:
+            gemm_f32(dg[t, b0:b1], W_hT, dh[b0:b1], False, tile)
+            gemm_f32(dg[t, b0:b1], W_xT, dx[t, b0:b1], False, tile)
 
 
 @njit(**_JIT)

@@ -18,7 +18,9 @@ attribute ``path`` (None: planned) forces one, for tests and benchmarks:
   big T*B products run in whichever of gemm_f32's tiles or single-threaded BLAS
   the planner chose;
 * ``"fused"``: as "loop", and a cell with `project_in_scan` (the LSTM) also
-  does its input product inside the time loop when the steps read panels;
+  does its input product inside the time loop, [x_t | h_{t-1}] @ [W_x; W_h]
+  (on each thread's own panels with the 6 x 16 step tile, else on one stacked
+  copy the threads share), and dx_t = dG_t W_x^T in the backward loop;
 * ``"blas"``: every product in BLAS, the step loop in Python (the only path
   for float64, e.g. the gradient checks).
 
@@ -102,11 +104,9 @@ class KernelChoices:
         return buf["path"] != "blas"
 
     def _fusable(self, buf, B, parts):
-        """Can the input product join the step's in the time loop: every thread's step tile is the
-        planner's 6 x 16 on panels (the fused kernels read panels only) and G a multiple of 16."""
-        G = self.n_gates * self.units
-        return G % PANEL == 0 and all(b1 - b0 >= 5 and self._planned_tile(buf, b1 - b0) == 1
-                                      for b0, b1 in split(B, parts))
+        """Can the input product join the step's in the time loop: every thread has the 5+ rows
+        of a register tile (the fused kernels run gemm_f32's tiles only)."""
+        return all(b1 - b0 >= 5 for b0, b1 in split(B, parts))
 
     def step_tile(self, buf, b0, b1, backward=False):
         """gemm_f32's tile code for the per-step product of batch rows b0:b1 inside the

@@ -238,6 +238,16 @@ def test_a_path_plan_times_whole_runs_once_per_process_and_is_cached(tmp_path):
     assert len(made) == plan.CONFIRM and again.used == {"rnn.path|LSTM|x8": "loop"}
     # a cached choice that is not among the options asked for is measured again
     assert again.choose_path("rnn.path|LSTM|x8", ("fused", "blas"), make_fns) == "fused"
+    # a cached plan that never timed one of the options (made before that path applied) is
+    # made afresh, and confirmed by CONFIRM processes like a new one
+    data = json.loads(path.read_text())
+    data["plans"]["rnn.path|LSTM|x8"] = {"choice": "blas", "seconds": {"loop": 9.0, "blas": 1.0}, "runs": 3}
+    path.write_text(json.dumps(data))
+    newer = plan.Planner(path=str(path), timer=timer)
+    assert newer.choose_path("rnn.path|LSTM|x8", plan.PATHS, make_fns) == "loop"
+    assert len(made) == plan.CONFIRM + 2
+    saved = json.loads(path.read_text())["plans"]["rnn.path|LSTM|x8"]
+    assert saved["runs"] == 1 and set(saved["seconds"]) == set(plan.PATHS)
     # ties go to the earlier option; a forced planner answers the first option unmeasured
     p = plan.Planner(path=False, timer=lambda c, fn: 1.0)
     assert p.choose_path("k", ("blas", "loop"), make_fns) == "blas"

@@ -471,11 +471,14 @@ def test_lstm_fused_input_without_input_grad_gives_the_same_weight_grads():
         np.testing.assert_allclose(grads[False][k], grads[True][k], atol=1e-5, rtol=1e-5)
 
 
-def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
-    """LSTM float input with the 6x16 step tile: [x_t | h_{t-1}] @ [W_x; W_h] and dG_t W_x^T inside
-    each thread's time loops (on panels each thread packs), and dW from the kept rows [x_t | h_{t-1}],
-    give the outputs and gradients of the big products outside the loops."""
+@pytest.mark.parametrize("tile", ["tile6x16", "tile5x64"])
+def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product(tile):
+    """LSTM float input: [x_t | h_{t-1}] @ [W_x; W_h] and dG_t W_x^T inside each thread's time
+    loops (with the 6x16 step tile on panels each thread packs, with the 5x64 tile on one stacked
+    and one transposed copy the threads share), and dW from the kept rows [x_t | h_{t-1}], give
+    the outputs and gradients of the big products outside the loops."""
     from embed.nn import plan
+    panels = tile == "tile6x16"
     rng = np.random.default_rng(12)
     x = rng.standard_normal((6, 26, 32)).astype(np.float32)       # 13 rows per thread; D a multiple of 16
     dy = rng.standard_normal((6, 26, 32)).astype(np.float32)
@@ -483,14 +486,18 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product():
     for fused in (True, False):
         layer = LSTM(32, seed=2)
         layer.path = "fused" if fused else "loop"
-        with plan.using(plan.Planner(path=False, force="tile6x16")), parallel.threads(2):
+        with plan.using(plan.Planner(path=False, force=tile)), parallel.threads(2):
             y = layer.forward(x).copy()
             dx = layer.backward(dy).copy()
             state = [s.copy() for s in layer.state]
         assert (layer._buf["x_in_scan"] is not None) == fused
         assert (layer._buf["dx_in_scan"] is not None) == fused
-        for name in ("W_xh_panels", "W_xT_panels"):                   # one copy per thread
-            assert len(layer._buf.get(name, {})) == (2 if fused else 0)
+        for name in ("W_xh_panels", "W_xT_panels"):                   # one copy per thread, or none
+            assert len(layer._buf.get(name, {})) == (2 if fused and panels else 0)
+        if fused and not panels:                                       # the shared copies were read
+            np.testing.assert_array_equal(layer._buf["W_xh"], np.vstack([layer.params["W_x"],
+                                                                         layer.params["W_h"]]))
+            np.testing.assert_array_equal(layer._buf["W_xT"], layer.params["W_x"].T)
         out[fused] = (y, dx, state, {k: g.copy() for k, g in layer.grads.items()})
     a, b = out[True], out[False]
     np.testing.assert_allclose(a[0], b[0], atol=1e-6)
