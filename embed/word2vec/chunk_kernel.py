@@ -72,7 +72,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
             sen[n] = w
             n += 1
         kept += n
-        # noise words are drawn one centre ahead so their rows can be prefetched
+        # noise words are drawn one centre ahead so their rows can be prefetched (with
+        # write intent: the step updates them, see prefetch_row)
         if negative > 0 and n > 0:
             for k in range(negative):
                 state, b, u = noise_bucket(state, n_noise)
