@@ -24,7 +24,7 @@ def prefetch_row(typingctx, arr, row):
     The hint says "about to write" (PREFETCHW on x86): the step updates every row it
     reads, and with several threads a row fetched as shared must be taken back from the
     other cores' caches once more at that write.  Measured on a 2-core AMD EPYC (Zen 4):
-    skip-gram with two threads trained 1.8x faster than with read hints, one thread alike."""
+    skip-gram with two threads trained 1.5-1.8x faster than with read hints, one thread alike."""
     sig = types.void(arr, row)
 
     def codegen(context, builder, signature, args):
