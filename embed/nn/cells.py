@@ -104,9 +104,12 @@ class LSTM(Recurrent):
             x = buf["x_in_scan"]
             if x is not None and x.ndim == 3:             # [x_t | h_{t-1}] @ [W_x; W_h], see Recurrent.forward
                 G, K = 4 * self.units, x.shape[2] + self.units
-                W_p = (self._own(buf, "W_xh_panels", b0, b1, (G // PANEL, K, PANEL)) if buf["fused_panels"]
-                       else np.empty((0, K, PANEL), np.float32))
-                recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, buf["W_xh"], b, buf["xh"],
+                if buf["fused_panels"]:                   # this thread's own panels
+                    W_p = self._own(buf, "W_xh_panels", b0, b1, (G // PANEL, K, PANEL))
+                    W_s = np.empty((0, G), np.float32)
+                else:                                     # the stacked copy the threads share
+                    W_p, W_s = np.empty((0, K, PANEL), np.float32), buf["W_xh"]
+                recurrent_kernels.lstm_forward_seq_xh(x, self.params["W_x"], W_h, W_p, W_s, b, buf["xh"],
                                                       h, c, act, tc, hw, b0, b1, tile)
                 return
             ids = x                                       # None, or integer ids: rows of W_x gathered per step

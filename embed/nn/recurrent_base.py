@@ -261,9 +261,9 @@ class Recurrent(KernelChoices, Layer):
                 # one stacked copy [W_x; W_h] (D + H, G) that the threads share
                 tiles = self._step_tiles(buf, B, scan_parts)
                 buf["fused_panels"] = G % PANEL == 0 and all(tile == 1 for tile in tiles)
-                if buf.get("W_xh") is None:
-                    buf["W_xh"] = np.empty((D + H, G), dtype)
                 if not buf["fused_panels"]:
+                    if buf.get("W_xh") is None:
+                        buf["W_xh"] = np.empty((D + H, G), dtype)
                     np.copyto(buf["W_xh"][:D], p["W_x"])
                     np.copyto(buf["W_xh"][D:], p["W_h"])
         with self._blas_context(single, T * B):

@@ -494,6 +494,7 @@ def test_lstm_input_projection_in_the_time_loop_equals_the_chunk_product(tile):
         assert (layer._buf["dx_in_scan"] is not None) == fused
         for name in ("W_xh_panels", "W_xT_panels"):                   # one copy per thread, or none
             assert len(layer._buf.get(name, {})) == (2 if fused and panels else 0)
+        assert ("W_xh" in layer._buf) == (fused and not panels)       # the stacked copy only when read
         if fused and not panels:                                       # the shared copies were read
             np.testing.assert_array_equal(layer._buf["W_xh"], np.vstack([layer.params["W_x"],
                                                                          layer.params["W_h"]]))
