@@ -7,12 +7,29 @@ subsamples frequent words, draws each centre's reduced window and noise words
 (one centre ahead, so their rows can be prefetched), and hands each centre to
 the steps of `steps.py`.  With a fixed seed and one thread the result is
 bit-identical from run to run.
+
+Hot rows.  The most frequent words' rows are read and written by every thread
+many times per millisecond (the noise words come from unigram^0.75, the
+commonest first), so with several threads their cache lines travel between
+the cores all the time; where a virtual machine's CPUs sit far apart that
+doubled the run time (measured: 2-thread fits of 9 s and 16 s alternating at
+random, 9-10 s every time with nothing shared).  So each thread trains the
+`hot` most frequent words on private copies: rows ``base .. base + hot - 1``
+of the same matrices (the driver allocates them below the V shared rows), the
+ids remapped where the steps get them.  A chunk starts by copying the shared
+rows there (and a snapshot below them, rows ``base + hot ..``) and ends by
+adding what it changed to the shared rows:
+
+    S[w] += P[w] - snapshot[w]          w < hot
+
+so no update is lost; another thread's updates to those rows reach this one at
+the next chunk (10,000 words by default).  hot = 0 (one thread) changes nothing.
 """
 
 import numpy as np
 
 from ..jit import njit
-from .primitives import lcg_next, noise_bucket, prefetch_row
+from .primitives import lcg_next, noise_bucket, prefetch_row, private_rows_in, private_rows_out, row_of
 from .steps import cbow_step, hs_step, sg_ns_step
 from .tables import INV_2_32, STAT_KEPT, STAT_LOSS, STAT_PAIRS, STAT_WORDS
 
@@ -21,7 +38,7 @@ from .tables import INV_2_32, STAT_KEPT, STAT_LOSS, STAT_PAIRS, STAT_WORDS
 def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                 alias_prob, alias_idx, points, codes, code_lens,
                 sg, window, negative, hs, alpha0, alpha1, by_sentence,
-                sig_table, logsig_table, rng, stats):
+                sig_table, logsig_table, rng, stats, hot, base):
     """Train on sentences s_begin..s_end-1 of an encoded corpus.
 
     tokens : int32 (n_tokens,) word ids; offsets : int64 (n_sentences+1,) sentence bounds
@@ -33,6 +50,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
         tokens (by_sentence=0) or in its sentences (by_sentence=1); constant within a sentence
     rng : int64 (1,) this thread's RNG state (advanced); stats : float64 (4,) accumulated
           [loss sum, training pairs, tokens read, tokens kept after subsampling]
+    hot, base : words 0..hot-1 (the most frequent) train on this thread's rows base..base+hot-1
+          of syn0 and syn1neg, with rows base+hot..base+2*hot-1 as their snapshot (module doc)
     """
     D = syn0.shape[1]
     n_noise = alias_prob.shape[0]
@@ -53,6 +72,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     loss = 0.0
     pairs = 0
     kept = 0
+    private_rows_in(syn0, hot, base)
+    private_rows_in(syn1neg, hot, base)
     for s in range(s_begin, s_end):
         a, b = offsets[s], offsets[s + 1]
         if by_sentence:
@@ -85,24 +106,24 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
             n_ctx = 0
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
                 if j != i:
-                    ctx[n_ctx] = sen[j]
+                    ctx[n_ctx] = row_of(sen[j], hot, base)
                     n_ctx += 1
             n_out = 0
             if negative > 0:
-                outs[0] = centre
+                outs[0] = row_of(centre, hot, base)
                 n_out = 1
                 for k in range(negative):
                     if nxt[k] != centre:
-                        outs[n_out] = nxt[k]
+                        outs[n_out] = row_of(nxt[k], hot, base)
                         n_out += 1
                 if i + 1 < n:
-                    prefetch_row(syn1neg, sen[i + 1])
+                    prefetch_row(syn1neg, row_of(sen[i + 1], hot, base))
                     for k in range(negative):
                         state, b, u = noise_bucket(state, n_noise)
                         t = b if u < alias_prob[b] else alias_idx[b]
                         nxt[k] = t
-                        prefetch_row(syn1neg, t)
-                    prefetch_row(syn0, sen[min(n - 1, i + 1 + window)])
+                        prefetch_row(syn1neg, row_of(t, hot, base))
+                    prefetch_row(syn0, row_of(sen[min(n - 1, i + 1 + window)], hot, base))
             if n_ctx == 0:
                 continue
             n_code = code_lens[centre] if hs else 0
@@ -126,6 +147,8 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                                   points, codes, centre, n_code, alpha,
                                   sig_table, logsig_table, h, err, logits[0])
                 pairs += 1
+    private_rows_out(syn0, hot, base)
+    private_rows_out(syn1neg, hot, base)
     rng[0] = state
     stats[STAT_LOSS] += loss
     stats[STAT_PAIRS] += pairs

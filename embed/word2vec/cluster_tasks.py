@@ -143,7 +143,8 @@ def train_round(job, weights, tabs):
             train_chunk(syn0, syn1neg, syn1, tokens, offsets, c.s0, c.s1, t["keep"], t["alias_prob"],
                         t["alias_idx"], t["points"], t["codes"], t["code_lens"], int(p["sg"]),
                         int(p["window"]), int(p["negative"]), int(p["hs"]), alpha_at(c, False),
-                        alpha_at(c, True), by_sent, t["sig"], t["logsig"], rng, stats)
+                        alpha_at(c, True), by_sent, t["sig"], t["logsig"], rng, stats,
+                        0, 0)                        # one thread on its own copies: no private rows
             seg = tokens[offsets[c.s0]:offsets[c.s1]]
             touched += np.bincount(seg, minlength=touched.size)
             del tokens, offsets, seg

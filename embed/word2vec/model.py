@@ -9,7 +9,9 @@ The driver owns everything that is not arithmetic: it encodes the corpus
 allocates the weights, cuts the corpus into chunks of sentences, hands chunks
 to `workers` threads of the shared pool (`embed.parallel`; each calls
 `train_chunk` with the GIL released, Hogwild over the shared matrices,
-with its own RNG state), schedules the
+with its own RNG state; with two or more threads the `HOT_WORDS` most
+frequent words train on each thread's own copies of their rows, merged into
+the shared rows after every chunk, see `chunk_kernel`), schedules the
 learning rate, reports progress and calls the epoch callbacks.
 
 Learning rate: linear decay over the whole planned training (all epochs of a
@@ -52,6 +54,9 @@ from .chunks import OpenShards
 from .chunks import plan as plan_chunks
 
 _FORMAT = "embed.word2vec"
+# with several threads, the most frequent words train on per-thread copies of their rows,
+# merged into the shared ones after every chunk (chunk_kernel's module doc)
+HOT_WORDS = 1024
 
 
 class Checkpoint:
@@ -385,6 +390,9 @@ class Word2Vec:
             return a_hi - (a_hi - a_lo) * ((e * per_epoch + (sentences if by_sentence else tokens)) / total)
 
         jobs = [(c.shard, c.s0, c.s1, alpha_at(c.sent0, c.tok0), alpha_at(c.sent1, c.tok1)) for c in chunks]
+        V = self.syn0_.shape[0]
+        hot = min(HOT_WORDS, V) if self.workers > 1 else 0
+        syn0, syn1neg = (self._with_thread_rows(name, V + self.workers * 2 * hot) for name in ("syn0_", "syn1neg_"))
         shards = OpenShards(corpus, self.workers + 1)  # a thread's shard stays mapped while it trains
         stats = np.zeros((self.workers, 4), np.float64)  # per thread: loss, pairs, tokens, kept
         next_job = itertools.count()                      # shared cursor (next() is atomic under the GIL)
@@ -413,10 +421,10 @@ class Word2Vec:
                     return
                 p, s0, s1, a0, a1 = jobs[i]
                 tokens, offsets = shards.get(p)
-                train_chunk(self.syn0_, self.syn1neg_, self.syn1_, tokens, offsets, s0, s1,
+                train_chunk(syn0, syn1neg, self.syn1_, tokens, offsets, s0, s1,
                             t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
                             t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
-                            t["sig"], t["logsig"], rng, stats[w])
+                            t["sig"], t["logsig"], rng, stats[w], hot, V + w * 2 * hot)
                 if not math.isfinite(stats[w, tables.STAT_LOSS]):  # diverged: stop before NaN spreads
                     stop.set()
                     raise self._diverged()
@@ -429,6 +437,19 @@ class Word2Vec:
             raise self._diverged()
         pairs = stats[:, tables.STAT_PAIRS].sum()
         return float(stats[:, tables.STAT_LOSS].sum() / pairs) if pairs else float("nan")
+
+    def _with_thread_rows(self, name, rows):
+        """The weight matrix `name` (V, D) as the first V rows of a (rows, D) array, whose rows
+        below V hold the threads' private copies of the hot words (chunk_kernel's module doc);
+        the attribute becomes that view, so training writes the model's weights in place."""
+        M = getattr(self, name)
+        full = getattr(self, "_rows_" + name, None)
+        if full is None or M.base is not full or full.shape[0] < rows:
+            full = np.empty((max(rows, M.shape[0]), M.shape[1]), np.float32)
+            full[:M.shape[0]] = M
+            setattr(self, name, full[:M.shape[0]])
+            setattr(self, "_rows_" + name, full)
+        return full
 
     def _diverged(self):
         return EmbedError(f"training diverged in epoch {self.epochs_done_ + 1} (the loss became infinite "

@@ -89,3 +89,29 @@ def noise_bucket(state, V):
     state, r = lcg_next(state)
     rv = r * V
     return state, rv >> 32, (rv & 0xFFFFFFFF) * INV_2_32
+
+
+@njit(inline="always")
+def row_of(w, hot, base):
+    """The row word w trains on: this thread's private copy for the `hot` most frequent words
+    (rows base..base+hot-1, see chunk_kernel's module doc), else the shared row w."""
+    return base + w if w < hot else w
+
+
+@njit(inline="always")
+def private_rows_in(M, hot, base):
+    """A chunk's start: M[base + w] = M[base + hot + w] = M[w] for w < hot (copy and snapshot)."""
+    for w in range(hot):
+        for d in range(M.shape[1]):
+            v = M[w, d]
+            M[base + w, d] = v
+            M[base + hot + w, d] = v
+
+
+@njit(inline="always")
+def private_rows_out(M, hot, base):
+    """A chunk's end: what this thread changed in its copies is added to the shared rows,
+    M[w] += M[base + w] - M[base + hot + w] for w < hot."""
+    for w in range(hot):
+        for d in range(M.shape[1]):
+            M[w, d] += M[base + w, d] - M[base + hot + w, d]

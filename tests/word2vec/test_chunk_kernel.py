@@ -23,7 +23,7 @@ def test_train_chunk_counts_pairs_and_kept_words():
         stats = np.zeros(4)
         train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, keep, prob, alias,
                     points, codes, lens, sg, window, 3, 0, 0.025, 0.025, 0, SIG, LOGSIG,
-                    tables.seed_state(1, 0), stats)
+                    tables.seed_state(1, 0), stats, 0, 0)
         assert stats[tables.STAT_WORDS] == 200 and stats[tables.STAT_KEPT] == 200
         if sg:  # window 1: every word pairs with its neighbours inside its sentence
             assert stats[tables.STAT_PAIRS] == sum(2 * (n - 1) for n in (50, 70, 80))
@@ -34,7 +34,7 @@ def test_train_chunk_counts_pairs_and_kept_words():
     stats = np.zeros(4)
     train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 3, np.full(V, 0.25, np.float32),
                 prob, alias, points, codes, lens, 1, 2, 3, 1, 0.025, 0.025, 0, SIG, LOGSIG,
-                tables.seed_state(2, 0), stats)
+                tables.seed_state(2, 0), stats, 0, 0)
     assert 25 <= stats[tables.STAT_KEPT] <= 75
 
 
@@ -59,7 +59,58 @@ def test_learning_rate_decays_by_sentences_or_by_tokens(sg):
         syn1 = np.zeros((V - 1, D), np.float32)
         train_chunk(syn0, syn1neg, syn1, tokens, offsets, 0, 2, np.ones(V, np.float32),
                     prob, alias, points, codes, lens, sg, 3, 4, 0, 0.05, -0.05, by_sentence,
-                    SIG, LOGSIG, tables.seed_state(5, 0), np.zeros(4))
+                    SIG, LOGSIG, tables.seed_state(5, 0), np.zeros(4), 0, 0)
         assert not np.array_equal(syn0[:4], before[:4])  # the first sentence trains either way
         moved[by_sentence] = not np.array_equal(syn0[4:], before[4:])
     assert moved == {1: False, 0: True}
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_private_hot_rows_train_as_the_shared_rows_do(sg):
+    """One chunk with the 5 most frequent words on this thread's private rows (below the V
+    shared ones) moves the shared weights as the plain call does (up to rounding: the change
+    comes back as S + (P - snapshot)), and works only in its own rows below V."""
+    V, D, hot = 12, 16, 5
+    rng = np.random.default_rng(7)
+    tokens = rng.integers(0, V, size=300).astype(np.int32)
+    offsets = np.array([0, 100, 180, 300], np.int64)
+    prob, alias = alias_table(np.full(V, 1.0 / V))
+    points, codes, lens = huffman_tree(np.arange(V, 0, -1).astype(np.int64))
+    syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+    syn1neg = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+    results = {}
+    for h in (0, hot):
+        base = V + 2 * hot                              # as thread 1 of two: thread 0's block untouched
+        s0 = np.full((V + 4 * hot, D), 7.0, np.float32)
+        s1 = np.full((V + 4 * hot, D), 7.0, np.float32)
+        s0[:V], s1[:V] = syn0, syn1neg
+        stats = np.zeros(4)
+        train_chunk(s0, s1, np.zeros((V - 1, D), np.float32), tokens, offsets, 0, 3, np.ones(V, np.float32),
+                    prob, alias, points, codes, lens, sg, 3, 4, 0, 0.05, 0.01, 0, SIG, LOGSIG,
+                    tables.seed_state(9, 0), stats, h, base if h else 0)
+        assert np.all(s0[V:base] == 7.0) and np.all(s1[V:base] == 7.0)   # another thread's rows
+        results[h] = (s0[:V].copy(), s1[:V].copy(), stats.copy(), s0[base:base + hot].copy())
+    plain, private = results[0], results[hot]
+    np.testing.assert_allclose(private[0], plain[0], atol=1e-6)
+    np.testing.assert_allclose(private[1], plain[1], atol=1e-6)
+    assert not np.allclose(plain[0], syn0, atol=1e-3)                  # the chunk did train
+    np.testing.assert_allclose(private[2], plain[2], rtol=1e-5)         # same pairs, same loss
+    np.testing.assert_allclose(private[3], plain[0][:hot], atol=1e-6)   # the copies trained as S did
+
+
+def test_private_rows_merge_keeps_the_other_threads_updates():
+    """S[w] += P[w] - snapshot[w]: what another thread added to a shared hot row while this
+    one trained its copy stays, and this thread's change is added to it."""
+    from embed.word2vec.primitives import private_rows_in, private_rows_out
+    V, D, hot, base = 6, 4, 2, 6
+    M = np.zeros((V + 2 * hot, D), np.float32)
+    M[:V] = np.arange(V * D, dtype=np.float32).reshape(V, D)
+    shared = M[:V].copy()
+    private_rows_in(M, hot, base)
+    np.testing.assert_array_equal(M[base:base + hot], shared[:hot])          # the copies
+    np.testing.assert_array_equal(M[base + hot:base + 2 * hot], shared[:hot])  # the snapshot
+    M[base:base + hot] += 1.0          # this thread's training
+    M[:hot] += 10.0                    # another thread's merge meanwhile
+    private_rows_out(M, hot, base)
+    np.testing.assert_array_equal(M[:hot], shared[:hot] + 11.0)
+    np.testing.assert_array_equal(M[hot:V], shared[hot:])                    # cold rows untouched

@@ -80,6 +80,24 @@ def test_two_workers_train_sensible_vectors(corpus, analogy_accuracy):
     assert two.epoch_loss_[-1] == pytest.approx(one.epoch_loss_[-1], rel=0.1)
 
 
+@pytest.mark.parametrize("hot", [3, 1024])
+def test_two_workers_train_hot_words_on_private_rows(corpus, analogy_accuracy, monkeypatch, hot, tmp_path):
+    """With threads, the `hot` most frequent words train on per-thread rows below the V shared
+    ones (some words or, for this small vocabulary, all); the model's weights stay (V, D)."""
+    from embed.word2vec import model as model_module
+    monkeypatch.setattr(model_module, "HOT_WORDS", hot)
+    V = len(corpus.vocab)
+    two = small(workers=2, batch_words=500).fit(corpus)
+    assert analogy_accuracy(two.wv) >= 0.8
+    assert two.syn0_.shape == two.syn1neg_.shape == (V, 24)
+    assert two.syn0_.base.shape == (V + 2 * 2 * min(hot, V), 24)   # each thread: copies + snapshot
+    two.save(tmp_path / "m.w2v")
+    back = Word2Vec.load(tmp_path / "m.w2v")
+    np.testing.assert_array_equal(back.syn0_, two.syn0_)
+    back.fit(corpus, epochs=1)                                     # loaded (plain arrays) and trained on
+    assert back.syn0_.shape == (V, 24) and np.isfinite(back.syn0_).all()
+
+
 @pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
 def test_an_error_in_any_worker_stops_training_and_is_raised(corpus, monkeypatch, error):
     """The third chunk fails (in whichever worker takes it): the others stop taking chunks,

@@ -117,7 +117,7 @@ def test_native_kernel_releases_the_gil(kernels, corpus):
         nat.train_chunk(syn0, syn1neg, np.zeros((1, D), np.float32), tokens, offsets, 0, lengths.size,
                         np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.int32),
                         np.zeros((1, 1), np.int8), np.zeros(V, np.int32), 1, 5, 5, 0, 0.025, 0.025, 0,
-                        sig, logsig, tables.seed_state(1, 0), stats)
+                        sig, logsig, tables.seed_state(1, 0), stats, 0, 0)
         inside.clear()
         t.join()
     finally:
@@ -253,7 +253,7 @@ def test_compiled_kernels_refuse_arrays_of_another_type(kernels, corpus):
         return (a["syn0"], a["syn1neg"], np.zeros((1, D), np.float32), a["tokens"], corpus.offsets, 0,
                 corpus.offsets.size - 1, np.ones(V, np.float32), prob, alias, np.zeros((1, 1), np.int32),
                 np.zeros((1, 1), np.int8), np.zeros(V, np.int32), 1, 5, 5, 0, 0.025, 0.025, 0,
-                sig, logsig, tables.seed_state(1, 0), a["stats"])
+                sig, logsig, tables.seed_state(1, 0), a["stats"], 0, 0)
 
     readonly = np.zeros((V, D), np.float32)
     readonly.setflags(write=False)
