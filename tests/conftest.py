@@ -1,16 +1,28 @@
+import atexit
 import contextlib
 import errno
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-# Headless plots, and a Numba cache that works in a fresh clone.
+# Headless plots.  Compiled kernels live in the user's cache folder as usual
+# (Numba's and the native module are keyed by their sources and the CPU, so
+# sharing them is safe and keeps the suite fast).  Everything else embed
+# caches -- the product and path plans, which the suite would otherwise measure
+# under its own load and leave in ~/.cache/embed/plans.json for the user's
+# runs, built corpora -- goes to a folder of this session's own, removed at exit.
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("NUMBA_CACHE_DIR",
-                      os.path.join(os.path.expanduser("~"), ".cache", "embed", "numba"))
+_user_cache = os.path.join(os.path.expanduser("~"), ".cache", "embed")
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(_user_cache, "numba"))
+os.environ.setdefault("EMBED_NATIVE_DIR", os.path.join(_user_cache, "native"))
+if "EMBED_CACHE" not in os.environ:
+    os.environ["EMBED_CACHE"] = tempfile.mkdtemp(prefix="embed-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["EMBED_CACHE"], True)
 os.environ.setdefault("EMBED_PROGRESS", "0")
 
 
