@@ -13,7 +13,7 @@ many times per millisecond (the noise words come from unigram^0.75, the
 commonest first), so with several threads their cache lines travel between
 the cores all the time; where a virtual machine's CPUs sit far apart that
 doubled the run time (measured: 2-thread fits of 9 s and 16 s alternating at
-random, 9-10 s every time with nothing shared).  So each thread trains the
+random, 8.7-10.8 s every time with nothing shared).  So each thread trains the
 `hot` most frequent words on private copies: rows ``base .. base + hot - 1``
 of the same matrices (the driver allocates them below the V shared rows), the
 ids remapped where the steps get them.  A chunk starts by copying the shared
