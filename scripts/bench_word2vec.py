@@ -46,7 +46,8 @@ binaries take the same options (-train -output -size -window -negative -sample
 -min-count -iter -threads -binary; the C tool also -cbow/-hs, pWord2Vec -batch-size).
 Each row: wall seconds, training words/s (raw words x epochs / wall), peak RSS (GNU
 time's %M, else the child's ru_maxrss), the quality figures and their ratios against
-gensim (the saved vectors, evaluated as above).  Minimum over --seeds runs.
+gensim (the saved vectors, evaluated as above): seconds as the minimum and the median over
+--seeds runs, quality as the mean over them, and gensim's time over each trainer's.
 ``--trainers embed,gensim`` runs a subset (so a long table can be split into runs of
 a few minutes); ``--jsonl FILE`` appends every run to FILE.  The C tools split on
 whitespace only, so give every trainer a corpus tokenized once (lower-case words
@@ -265,14 +266,16 @@ def whole_table(args):
         for line in f:
             raw_words += len(line.split())
     print(f"\n## Whole process, launch to exit ({raw_words:,} raw words, {args.epochs} epochs, "
-          f"minimum of {args.seeds} run(s); load average {os.getloadavg()[0]:.1f})\n")
-    print("| mode | threads | trainer | seconds | words/s | peak RSS MB | analogy | WS353 ρ | SimLex ρ "
-          "| ratios vs gensim (analogy, WS353, SimLex) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          f"{args.seeds} run(s) each; load average {os.getloadavg()[0]:.1f})\n")
+    print("seconds: minimum / median of the runs, words/s at the median; quality: the mean over the runs, "
+          "and its ratio to gensim's mean\n")
+    print("| mode | threads | trainer | seconds (min / median) | words/s | peak RSS MB | analogy | WS353 ρ "
+          "| SimLex ρ | ratios vs gensim (analogy, WS353, SimLex) | gensim's time / this (min / median) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
-                best = {}
+                runs = {}                                   # trainer -> [(seconds, MB, quality)]
                 for seed in range(1, args.seeds + 1):
                     for name, cmd in whole_commands(args, mode, workers, seed, os.path.join(tmp, "v.txt")).items():
                         seconds, mb = run_whole(cmd)
@@ -285,15 +288,22 @@ def whole_table(args):
                                                       "trainer": name, "seconds": seconds, "rss_mb": mb,
                                                       "raw_words": raw_words, "epochs": args.epochs,
                                                       "corpus": args.corpus, **q}) + "\n")
-                        if name not in best or seconds < best[name][0]:
-                            best[name] = (seconds, mb, q)
-                g = best.get("gensim corpus_file", (0, 0, None))[2]
-                for name, (seconds, mb, q) in best.items():
-                    ratios = ", ".join(f"{q[k] / g[k]:.2f}" if g and g[k] else "—"
+                        runs.setdefault(name, []).append((seconds, mb, q))
+
+                def summary(rs):                            # (min s, median s, max MB, mean quality)
+                    secs = sorted(r[0] for r in rs)
+                    mean_q = {k: sum(r[2][k] for r in rs) / len(rs) for k in ("analogy", "ws353", "simlex")}
+                    return secs[0], statistics.median(secs), max(r[1] for r in rs), mean_q
+
+                g = summary(runs["gensim corpus_file"]) if "gensim corpus_file" in runs else None
+                for name, rs in runs.items():
+                    lo, mid, mb, q = summary(rs)
+                    ratios = ", ".join(f"{q[k] / g[3][k]:.2f}" if g and g[3][k] else "—"
                                        for k in ("analogy", "ws353", "simlex"))
-                    print(f"| {mode.upper()} | {workers} | {name} | {seconds:.1f} | "
-                          f"{fmt_speed(raw_words * args.epochs / seconds)} | {mb:.0f} | {q['analogy']:.3f} | "
-                          f"{q['ws353']:.3f} | {q['simlex']:.3f} | {ratios} |", flush=True)
+                    speed = f"{g[0] / lo:.2f}x / {g[1] / mid:.2f}x" if g else "—"
+                    print(f"| {mode.upper()} | {workers} | {name} | {lo:.1f} / {mid:.1f} | "
+                          f"{fmt_speed(raw_words * args.epochs / mid)} | {mb:.0f} | {q['analogy']:.3f} | "
+                          f"{q['ws353']:.3f} | {q['simlex']:.3f} | {ratios} | {speed} |", flush=True)
 
 
 # ------------------------------------------------------------------ what bounds the kernel
