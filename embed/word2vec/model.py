@@ -9,9 +9,8 @@ The driver owns everything that is not arithmetic: it encodes the corpus
 allocates the weights, cuts the corpus into chunks of sentences, hands chunks
 to `workers` threads of the shared pool (`embed.parallel`; each calls
 `train_chunk` with the GIL released, Hogwild over the shared matrices,
-with its own RNG state; with two or more threads the `HOT_WORDS` most
-frequent words train on each thread's own copies of their rows, merged into
-the shared rows after every chunk, see `chunk_kernel`), schedules the
+with its own RNG state; with two or more threads the most frequent words
+train on each thread's own copies of their rows, `hot_rows`), schedules the
 learning rate, reports progress and calls the epoch callbacks.
 
 Learning rate: linear decay over the whole planned training (all epochs of a
@@ -49,14 +48,11 @@ from .. import parallel
 from ..errors import EmbedError
 from ..fileio import atomic_write, check_readable, open_seekable
 from ..progress import bar
-from . import native, tables
+from . import hot_rows, native, tables
 from .chunks import OpenShards
 from .chunks import plan as plan_chunks
 
 _FORMAT = "embed.word2vec"
-# with several threads, the most frequent words train on per-thread copies of their rows,
-# merged into the shared ones after every chunk (chunk_kernel's module doc)
-HOT_WORDS = 1024
 
 
 class Checkpoint:
@@ -391,8 +387,7 @@ class Word2Vec:
 
         jobs = [(c.shard, c.s0, c.s1, alpha_at(c.sent0, c.tok0), alpha_at(c.sent1, c.tok1)) for c in chunks]
         V = self.syn0_.shape[0]
-        hot = min(HOT_WORDS, V) if self.workers > 1 else 0
-        syn0, syn1neg = (self._with_thread_rows(name, V + self.workers * 2 * hot) for name in ("syn0_", "syn1neg_"))
+        syn0, syn1neg, hot = hot_rows.weights_with_room(self, self.workers)
         shards = OpenShards(corpus, self.workers + 1)  # a thread's shard stays mapped while it trains
         stats = np.zeros((self.workers, 4), np.float64)  # per thread: loss, pairs, tokens, kept
         next_job = itertools.count()                      # shared cursor (next() is atomic under the GIL)
@@ -424,7 +419,7 @@ class Word2Vec:
                 train_chunk(syn0, syn1neg, self.syn1_, tokens, offsets, s0, s1,
                             t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
                             t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
-                            t["sig"], t["logsig"], rng, stats[w], hot, V + w * 2 * hot)
+                            t["sig"], t["logsig"], rng, stats[w], hot, hot_rows.base_row(V, w, hot))
                 if not math.isfinite(stats[w, tables.STAT_LOSS]):  # diverged: stop before NaN spreads
                     stop.set()
                     raise self._diverged()
@@ -437,19 +432,6 @@ class Word2Vec:
             raise self._diverged()
         pairs = stats[:, tables.STAT_PAIRS].sum()
         return float(stats[:, tables.STAT_LOSS].sum() / pairs) if pairs else float("nan")
-
-    def _with_thread_rows(self, name, rows):
-        """The weight matrix `name` (V, D) as the first V rows of a (rows, D) array, whose rows
-        below V hold the threads' private copies of the hot words (chunk_kernel's module doc);
-        the attribute becomes that view, so training writes the model's weights in place."""
-        M = getattr(self, name)
-        full = getattr(self, "_rows_" + name, None)
-        if full is None or M.base is not full or full.shape[0] < rows:
-            full = np.empty((max(rows, M.shape[0]), M.shape[1]), np.float32)
-            full[:M.shape[0]] = M
-            setattr(self, name, full[:M.shape[0]])
-            setattr(self, "_rows_" + name, full)
-        return full
 
     def _diverged(self):
         return EmbedError(f"training diverged in epoch {self.epochs_done_ + 1} (the loss became infinite "

@@ -84,8 +84,8 @@ def test_two_workers_train_sensible_vectors(corpus, analogy_accuracy):
 def test_two_workers_train_hot_words_on_private_rows(corpus, analogy_accuracy, monkeypatch, hot, tmp_path):
     """With threads, the `hot` most frequent words train on per-thread rows below the V shared
     ones (some words or, for this small vocabulary, all); the model's weights stay (V, D)."""
-    from embed.word2vec import model as model_module
-    monkeypatch.setattr(model_module, "HOT_WORDS", hot)
+    from embed.word2vec import hot_rows
+    monkeypatch.setattr(hot_rows, "HOT_WORDS", hot)
     V = len(corpus.vocab)
     two = small(workers=2, batch_words=500).fit(corpus)
     assert analogy_accuracy(two.wv) >= 0.8
