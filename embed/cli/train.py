@@ -83,6 +83,7 @@ def check_output_folder(path, inputs=()):
 
 
 def cmd_train(args):
+    from ..word2vec import native
     from ..word2vec.train import train_on_file
 
     sg = not (args.cbow or args.cbow_c == 1)
@@ -96,7 +97,9 @@ def cmd_train(args):
         hs=hs, min_count=args.min_count, max_vocab_size=args.max_vocab_size, sample=args.sample,
         epochs=args.epochs, alpha=args.alpha, workers=args.workers, seed=args.seed,
         tokenizer=args.tokenizer, lowercase=args.lowercase, cache=args.cache, cluster=args.cluster)
-    model.wv.save_word2vec_format(args.output, binary=(fmt == "binary"))
+    # text numbers by the compiled kernels the run has loaded (a cluster run's client has not)
+    kernels = native.load() if fmt != "binary" and args.cluster is None else None
+    model.wv.save_word2vec_format(args.output, binary=(fmt == "binary"), kernels=kernels)
     replaced = int(getattr(corpus, "replaced_bytes", 0) or 0)
     wps = float(model.words_per_sec_)
     if args.json:

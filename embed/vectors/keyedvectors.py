@@ -251,11 +251,12 @@ class KeyedVectors:
                                    case_insensitive=case_insensitive, delimiter=delimiter)
 
     # ------------------------------------------------------------------ files
-    def save_word2vec_format(self, path, binary=None):
-        """word2vec text or binary; binary=None picks from the suffix (.bin / .txt / .vec)."""
+    def save_word2vec_format(self, path, binary=None, kernels=None):
+        """word2vec text or binary; binary=None picks from the suffix (.bin / .txt / .vec).
+        kernels: optional compiled kernels for the text numbers (`formats.write_word2vec`)."""
         if binary is None:
             binary = formats.format_from_suffix(path) == "binary"
-        formats.write_word2vec(path, self.index_to_key, self.vectors, binary=bool(binary))
+        formats.write_word2vec(path, self.index_to_key, self.vectors, binary=bool(binary), kernels=kernels)
 
     save = save_word2vec_format
 

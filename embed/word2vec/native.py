@@ -7,7 +7,9 @@ resident memory before the first word is trained; the model itself needs a few
 MB.  Compiling the three kernels (`chunk_kernel.train_chunk`, and
 `vocab_tables.alias_table` / `huffman_tree`), and the two of the vocabulary
 pass (`embed/text/scan_kernels.py`, which `train_on_file` hands to
-`encode_corpus`), once into a CPython extension module for this machine removes
+`encode_corpus`) and the text vector writer's (`embed/vectors/text_kernels.py`,
+which `embed train` hands to `save_word2vec_format`), once into a CPython
+extension module for this machine removes
 that floor: training then imports numpy and this small module only.
 
 How.  `build(path)` runs Numba's ahead-of-time compiler (``numba.pycc``) on the
@@ -43,12 +45,15 @@ from .. import settings
 from ..errors import EmbedError
 
 MODULE = "_embed_w2v_native"  # the extension's import name (its PyInit_ symbol)
-KERNELS = ("train_chunk", "alias_table", "huffman_tree", "scan_words", "rehash_words")
-# the vocabulary pass's kernels (embed/text/scan_kernels.py) ride in the same module: one build, one load
+KERNELS = ("train_chunk", "alias_table", "huffman_tree", "scan_words", "rehash_words", "format_rows")
+# the vocabulary pass's kernels (embed/text/scan_kernels.py) and the text vector writer's
+# (embed/vectors/text_kernels.py) ride in the same module: one build, one load
 TEXT_KERNELS = ("scan_words", "rehash_words")
+VECTOR_KERNELS = ("format_rows",)
 # every source file the compiled code comes from (relative to this folder): the cache key hashes them
 SOURCES = ("primitives.py", "steps.py", "chunk_kernel.py", "vocab_tables.py", "tables.py", "native.py",
-           os.path.join("..", "text", "scan_kernels.py"), os.path.join("..", "text", "scan.py"))
+           os.path.join("..", "text", "scan_kernels.py"), os.path.join("..", "text", "scan.py"),
+           os.path.join("..", "vectors", "text_kernels.py"))
 # kernel -> (return type, argument types, arguments it writes): explicit signatures, the types
 # the driver (model.py) passes.  "f4[:,::1]" is a C-contiguous 2-D float32 array.
 SPECS = {
@@ -61,9 +66,10 @@ SPECS = {
     "scan_words": ("i8", ("u1[::1]", "i8", "i8", "i8", "i8", "i8", "i4[::1]", "u8[::1]", "i8[::1]",
                           "u1[::1]", "i8[::1]", "i4[::1]", "i8[::1]", "i8[::1]"), (6, 7, 8, 9, 10, 11, 12, 13)),
     "rehash_words": ("void", ("i4[::1]", "u8[::1]", "i8"), (0,)),
+    "format_rows": ("void", ("f4[:,::1]", "u4[:,::1]", "u1[::1]", "i8[::1]", "u1[::1]"), (2, 3, 4)),
 }
 _DTYPES = {"f4": "float32", "f8": "float64", "i1": "int8", "i4": "int32", "i8": "int64", "u1": "uint8",
-           "u8": "uint64"}
+           "u4": "uint32", "u8": "uint64"}
 MODES = ("auto", "native", "jit")
 
 _lock = threading.Lock()
@@ -144,13 +150,15 @@ def _checked(name, fn):
 
 
 def _kernel_functions():
-    """name -> the @njit function of every kernel (chunk_kernel.py, vocab_tables.py, and
-    text/scan_kernels.py for the vocabulary pass)."""
+    """name -> the @njit function of every kernel (chunk_kernel.py, vocab_tables.py,
+    text/scan_kernels.py for the vocabulary pass and vectors/text_kernels.py for the writer)."""
     from ..text import scan_kernels
+    from ..vectors import text_kernels
     from . import chunk_kernel, vocab_tables
 
-    home = {"train_chunk": chunk_kernel, "alias_table": vocab_tables, "huffman_tree": vocab_tables}
-    return {k: getattr(scan_kernels if k in TEXT_KERNELS else home[k], k) for k in KERNELS}
+    home = {"train_chunk": chunk_kernel, "alias_table": vocab_tables, "huffman_tree": vocab_tables,
+            **{k: scan_kernels for k in TEXT_KERNELS}, **{k: text_kernels for k in VECTOR_KERNELS}}
+    return {k: getattr(home[k], k) for k in KERNELS}
 
 
 def _jit():
@@ -189,7 +197,7 @@ def _build_in_child(path):
 
 def load(mode=None):
     """The kernels as a namespace (train_chunk, alias_table, huffman_tree, scan_words, rehash_words,
-    name='native'|'jit')."""
+    format_rows, name='native'|'jit')."""
     if mode is None:
         mode = settings.get().kernels                 # EMBED_KERNELS, checked there
     mode = str(mode).strip().lower()
