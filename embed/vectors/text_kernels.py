@@ -3,7 +3,8 @@
 Nine significant digits bring every float32 back exactly, and Python's
 formatting of them is a third of a second per million numbers: a 48k x 100
 vector file spent more time in it than its word2vec run took to build the
-vocabulary.  This kernel writes the same bytes about ten times faster; it is
+vocabulary.  This kernel writes the same bytes 4-6x as fast (0.05-0.07 s against
+0.23-0.37 s for a million numbers, measured on an AMD EPYC, Zen 4); it is
 compiled ahead of time with the word2vec kernels (`embed.word2vec.native`),
 and `formats.write_word2vec` uses it when it is handed those kernels.
 
@@ -22,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from .formats import NUMBER_BYTES  # noqa: F401  (the room `out` needs per number)
+
 _POW10 = np.array([10.0 ** k for k in range(23)])   # exact in float64 up to 1e22
 
 
