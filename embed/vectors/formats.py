@@ -126,8 +126,7 @@ def _write_text_rows(f, words, vectors, format_rows=None, chunk=4096):
     # memory from 155 to 180 MB).  With the compiled `format_rows` (vectors/text_kernels.py)
     # the same bytes, Python formatting only the rows it flags.
     fmt = " ".join(["%.9g"] * vectors.shape[1])
-    if format_rows is not None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if format_rows is not None:                   # vectors: C-contiguous float32 (write_word2vec)
         out = np.empty(min(chunk, len(words)) * vectors.shape[1] * NUMBER_BYTES, np.uint8)
         ends, python = np.empty(chunk, np.int64), np.empty(chunk, np.uint8)
     for start in range(0, len(words), chunk):

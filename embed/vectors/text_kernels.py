@@ -22,8 +22,6 @@ trailing zeros dropped, else ``d.dddde+XX``.
 import numpy as np
 from numba import njit
 
-from .formats import NUMBER_BYTES  # noqa: F401  (the room `out` needs per number)
-
 _POW10 = np.array([10.0 ** k for k in range(23)])   # exact in float64 up to 1e22
 
 
@@ -46,7 +44,7 @@ def format_rows(vectors, bits, out, ends, python):
     """Row i of `vectors` (n, d) as its d numbers in "%.9g", separated by b" ", into `out`.
 
     bits   : uint32 (n, d), the same memory as vectors (vectors.view(np.uint32))
-    out    : uint8 (>= n * d * NUMBER_BYTES,) out: the rows' bytes, one after the other
+    out    : uint8 (>= n * d * formats.NUMBER_BYTES,) out: the rows' bytes, one after the other
     ends   : int64 (n,) out: where row i ends in out (it starts where row i - 1 ends)
     python : uint8 (n,) out: 1 where the row must be formatted by Python instead (see module doc)
     """
