@@ -19,6 +19,16 @@ table: the Numba time loop with the LSTM's input product "fused" into it or not,
 column forces the path float64 takes (every product through numpy's BLAS, the time
 loop split in Python).
 
+The last columns put both sides against the machine: each chunk's products count
+3 * 2*T*B*(D + H)*G*H floating-point operations (G gates; the forward's [x_t | h_{t-1}]
+@ [W_x; W_h], the backward's dW, dh and dx products; an integer-id input's gather
+counts zero, though PyTorch multiplies its one-hot rows), divided by each side's
+median time and by the float32 matrix-product peak measured after the timings at the
+same thread count: the fastest of numpy's BLAS and PyTorch on a 1024^3 product and
+embed's gemm_f32 tiles on the LSTM's step product (250 rows x (D + H) x 4H, every
+thread its own copy at once).  A side near 100 % is bounded by the CPU's
+multiply-add rate, not by its code.
+
     python scripts/bench_cells.py                # default: 10 blocks of 3 timed calls, 2 threads
     python scripts/bench_cells.py --blocks 20 --per-block 3 --threads 2
     python scripts/bench_cells.py --H 512 --D 512 --B 32 --paths fused,loop   # + forced paths
@@ -82,6 +92,9 @@ def main():
     one_hot = np.eye(V, dtype=np.float32)[ids]
     dy = rng.standard_normal((T, B, H)).astype(np.float32)
 
+    def chunk_flops(n_gates, d_in):      # forward + backward products of one chunk, see the docstring
+        return 3 * 2 * T * B * (d_in + H) * n_gates * H
+
     cases = [  # name, our layer, our input, torch module, torch input
         ("LSTM", LSTM(H, seed=0), x, torch.nn.LSTM(D, H), x),
         ("LSTM, int ids (V=%d)" % V, LSTM(H, input_dim=V, seed=0), ids, torch.nn.LSTM(V, H), one_hot),
@@ -128,7 +141,10 @@ def main():
                 blocks.append(block)
         mo, mt, mb, *mx = (np.median(np.concatenate(b)) * 1e3 for b in times)
         ratios = [np.median(o) / np.median(t) for o, t in zip(times[0], times[1])]   # neighbouring blocks
-        rows.append((name, planned, mo, mb, mx, mt, np.median(ratios), min(ratios), max(ratios)))
+        flops = chunk_flops(layer.n_gates, 0 if inp is ids else D)
+        rows.append((name, planned, mo, mb, mx, mt, np.median(ratios), min(ratios), max(ratios), flops))
+    peak = sgemm_peak(args.threads, np, torch, threadpool_limits)
+    peak["embed"] = tile_peak(args.threads, 250, D + H, 4 * H, np)
 
     from embed.nn import plan
     print(f"forward + backward of one chunk: T={T}, B={B}, H={H}, D={D}, float32, "
@@ -139,16 +155,88 @@ def main():
     if scaling is not None:
         print(scaling_line(scaling, core_scaling(args.threads), args.threads))
     print(plans_used(plan.get().used) + "; per-step products on the loop paths: gemm_f32 tiles inside the "
-          "Numba time loop\n")
+          "Numba time loop")
+    print(f"- float32 matrix-product peak at {args.threads} thread(s): numpy's BLAS {peak['numpy']:.0f}, "
+          f"PyTorch {peak['torch']:.0f} GFLOP/s (1024^3, median of 15); embed's gemm_f32 "
+          f"{peak['embed']:.0f} GFLOP/s (250x{D + H}x{4 * H} in every thread at once, the faster tile); "
+          f"peak = the fastest\n")
     print("times: medians of all timed calls; ratio: median over the blocks of "
           "median(ours) / median(torch) in neighbouring blocks, with the lowest and highest block\n")
     print("| layer | embed path (planned) | embed (ms) | embed, BLAS path (ms) | "
           + "".join(f"embed, {p} path forced (ms) | " for p in extra)
-          + "torch (ms) | ratio embed/torch | block ratios | speed-up |")
-    print("|---|---|---:|---:|" + "---:|" * len(extra) + "---:|---:|---:|---:|")
-    for name, path, mo, mb, mx, mt, r, lo, hi in rows:
+          + "torch (ms) | ratio embed/torch | block ratios | speed-up | GFLOP/s embed (% of peak) | "
+          "GFLOP/s torch (% of peak) |")
+    print("|---|---|---:|---:|" + "---:|" * len(extra) + "---:|---:|---:|---:|---:|---:|")
+    top = max(peak.values())
+    for name, path, mo, mb, mx, mt, r, lo, hi, flops in rows:
+        rate_o, rate_t = flops / mo / 1e6, flops / mt / 1e6          # ms -> GFLOP/s
         print(f"| {name} | {path} | {mo:.2f} | {mb:.2f} | " + "".join(f"{m:.2f} | " for m in mx)
-              + f"{mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x |")
+              + f"{mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x | "
+              f"{rate_o:.0f} ({100 * rate_o / top:.0f} %) | {rate_t:.0f} ({100 * rate_t / top:.0f} %) |")
+    if rows:
+        name, *_, mt, _, _, _, flops = rows[0]
+        need = flops / (0.8 * mt) / 1e6
+        print(f"\n{name}: 0.8x PyTorch's median time ({0.8 * mt:.2f} ms) means {need:.0f} GFLOP/s, "
+              f"{100 * need / top:.0f} % of the peak above")
+
+
+def tile_peak(threads, M, K, N, np, seconds=0.5):
+    """GFLOP/s of embed's gemm_f32 on (M, K) @ (K, N) run in `threads` threads at once,
+    each on its own arrays (the kernel releases the GIL), for the faster of its tiles."""
+    import threading
+
+    from embed.nn.gemm import TILES, gemm_f32
+    rng = np.random.default_rng(2)
+    arrays = [(rng.standard_normal((M, K)).astype(np.float32), rng.standard_normal((K, N)).astype(np.float32),
+               np.empty((M, N), np.float32)) for _ in range(threads)]
+    best = 0.0
+    for tile in range(len(TILES)):
+        for a, w, out in arrays:
+            gemm_f32(a, w, out, False, tile)            # compiled and in cache before the clock starts
+        calls = [0] * threads
+        stop = time.perf_counter() + seconds
+
+        def work(i):
+            a, w, out = arrays[i]
+            while time.perf_counter() < stop:
+                gemm_f32(a, w, out, False, tile)
+                calls[i] += 1
+
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        t0 = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        best = max(best, sum(calls) * 2 * M * K * N / (time.perf_counter() - t0) / 1e9)
+    return best
+
+
+def sgemm_peak(threads, np, torch, threadpool_limits, n=1024, repeats=15):
+    """GFLOP/s of a float32 n^3 product in numpy's BLAS and in PyTorch, medians at `threads`.
+
+    Measured after the timed blocks: raising BLAS's thread count wakes its workers,
+    which would then spin beside the timed calls."""
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
+    out = np.empty((n, n), np.float32)
+    at, bt, outt = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
+
+    def rate(fn):
+        for _ in range(3):
+            fn()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return 2 * n ** 3 / np.median(times) / 1e9
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        peak_numpy = rate(lambda: np.matmul(a, b, out=out))
+    time.sleep(0.5)                                 # let BLAS's workers settle before PyTorch's run
+    peak_torch = rate(lambda: torch.mm(at, bt, out=outt))
+    return {"numpy": peak_numpy, "torch": peak_torch}
 
 
 if __name__ == "__main__":
