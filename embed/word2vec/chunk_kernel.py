@@ -24,6 +24,13 @@ adding what it changed to the shared rows:
 
 so no update is lost; another thread's updates to those rows reach this one at
 the next chunk (10,000 words by default).  hot = 0 (one thread) changes nothing.
+
+Hierarchical softmax has the same hot spot at the top of its tree: every word's
+path starts at the root.  The inner nodes are numbered in the order the Huffman
+construction made them, so the busiest are the last ones, V-2 (the root) down;
+with hs on and room in syn1 (the driver gives it the same layout below its
+V - 1 shared rows), the min(hot, V - 1) highest nodes train on private rows at
+the same `base`, copied in and merged back the same way (`node_row`).
 """
 
 import numpy as np
@@ -51,7 +58,9 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     rng : int64 (1,) this thread's RNG state (advanced); stats : float64 (4,) accumulated
           [loss sum, training pairs, tokens read, tokens kept after subsampling]
     hot, base : words 0..hot-1 (the most frequent) train on this thread's rows base..base+hot-1
-          of syn0 and syn1neg, with rows base+hot..base+2*hot-1 as their snapshot (module doc)
+          of syn0 and syn1neg, with rows base+hot..base+2*hot-1 as their snapshot (module doc);
+          with hs, the min(hot, V-1) inner nodes nearest the root likewise in syn1 when it has
+          the rows for them (at least base + 2*hot), else on the shared rows
     """
     D = syn0.shape[1]
     n_noise = alias_prob.shape[0]
@@ -72,8 +81,12 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
     loss = 0.0
     pairs = 0
     kept = 0
-    private_rows_in(syn0, hot, base)
-    private_rows_in(syn1neg, hot, base)
+    V = keep.shape[0]
+    hot_nodes = min(hot, V - 1) if hs and syn1.shape[0] >= base + 2 * hot else 0
+    first_node = V - 1 - hot_nodes                     # inner nodes first_node..V-2 (the root) private
+    private_rows_in(syn0, 0, hot, base)
+    private_rows_in(syn1neg, 0, hot, base)
+    private_rows_in(syn1, first_node, hot_nodes, base)
     for s in range(s_begin, s_end):
         a, b = offsets[s], offsets[s + 1]
         if by_sentence:
@@ -137,18 +150,19 @@ def train_chunk(syn0, syn1neg, syn1, tokens, offsets, s_begin, s_end, keep,
                         for d in range(D):
                             h[d] = syn0[c, d]   # the input row (hs_step leaves syn0 alone)
                             err[d] = 0.0
-                        loss += hs_step(syn1, h, points, codes, centre, n_code, alpha,
-                                        sig_table, logsig_table, err)
+                        loss += hs_step(syn1, h, points, codes, centre, n_code, first_node, base,
+                                        alpha, sig_table, logsig_table, err)
                         for d in range(D):
                             syn0[c, d] += err[d]
                 pairs += n_ctx
             else:
                 loss += cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out,
-                                  points, codes, centre, n_code, alpha,
+                                  points, codes, centre, n_code, first_node, base, alpha,
                                   sig_table, logsig_table, h, err, logits[0])
                 pairs += 1
-    private_rows_out(syn0, hot, base)
-    private_rows_out(syn1neg, hot, base)
+    private_rows_out(syn0, 0, hot, base)
+    private_rows_out(syn1neg, 0, hot, base)
+    private_rows_out(syn1, first_node, hot_nodes, base)
     rng[0] = state
     stats[STAT_LOSS] += loss
     stats[STAT_PAIRS] += pairs

@@ -387,7 +387,7 @@ class Word2Vec:
 
         jobs = [(c.shard, c.s0, c.s1, alpha_at(c.sent0, c.tok0), alpha_at(c.sent1, c.tok1)) for c in chunks]
         V = self.syn0_.shape[0]
-        syn0, syn1neg, hot = hot_rows.weights_with_room(self, self.workers)
+        syn0, syn1neg, syn1, hot = hot_rows.weights_with_room(self, self.workers)
         shards = OpenShards(corpus, self.workers + 1)  # a thread's shard stays mapped while it trains
         stats = np.zeros((self.workers, 4), np.float64)  # per thread: loss, pairs, tokens, kept
         next_job = itertools.count()                      # shared cursor (next() is atomic under the GIL)
@@ -416,7 +416,7 @@ class Word2Vec:
                     return
                 p, s0, s1, a0, a1 = jobs[i]
                 tokens, offsets = shards.get(p)
-                train_chunk(syn0, syn1neg, self.syn1_, tokens, offsets, s0, s1,
+                train_chunk(syn0, syn1neg, syn1, tokens, offsets, s0, s1,
                             t["keep"], t["alias_prob"], t["alias_idx"], t["points"],
                             t["codes"], t["code_lens"], sg, window, negative, hs, a0, a1, by_sentence,
                             t["sig"], t["logsig"], rng, stats[w], hot, hot_rows.base_row(V, w, hot))

@@ -99,19 +99,27 @@ def row_of(w, hot, base):
 
 
 @njit(inline="always")
-def private_rows_in(M, hot, base):
-    """A chunk's start: M[base + w] = M[base + hot + w] = M[w] for w < hot (copy and snapshot)."""
-    for w in range(hot):
-        for d in range(M.shape[1]):
-            v = M[w, d]
-            M[base + w, d] = v
-            M[base + hot + w, d] = v
+def node_row(p, first, base):
+    """The row Huffman inner node p trains on: this thread's private copy for the nodes nearest
+    the root (p >= first: the last ones the tree built, the busiest), else the shared row p."""
+    return base + p - first if p >= first else p
 
 
 @njit(inline="always")
-def private_rows_out(M, hot, base):
-    """A chunk's end: what this thread changed in its copies is added to the shared rows,
-    M[w] += M[base + w] - M[base + hot + w] for w < hot."""
-    for w in range(hot):
+def private_rows_in(M, first, n, base):
+    """A chunk's start: rows first..first+n-1 copied to this thread's rows base..base+n-1 and to
+    their snapshot base+n..base+2n-1 (see chunk_kernel's module doc)."""
+    for i in range(n):
         for d in range(M.shape[1]):
-            M[w, d] += M[base + w, d] - M[base + hot + w, d]
+            v = M[first + i, d]
+            M[base + i, d] = v
+            M[base + n + i, d] = v
+
+
+@njit(inline="always")
+def private_rows_out(M, first, n, base):
+    """A chunk's end: what this thread changed in its copies is added to the shared rows,
+    M[first + i] += M[base + i] - M[base + n + i] for i < n."""
+    for i in range(n):
+        for d in range(M.shape[1]):
+            M[first + i, d] += M[base + i, d] - M[base + n + i, d]

@@ -43,7 +43,7 @@ from vectorizing them and costs far more than the saturated cases save.
 import numpy as np
 
 from ..jit import njit
-from .primitives import log_sigmoid, sigmoid
+from .primitives import log_sigmoid, node_row, sigmoid
 
 
 # Reference counting.  The steps below allocate nothing, so they are compiled
@@ -188,15 +188,17 @@ def sg_ns_step(syn0, syn1neg, ctx, n_ctx, outs, n_out, alpha, sig_table, logsig_
 
 
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
-def hs_step(syn1, x, points, codes, w, n_code, alpha, sig_table, logsig_table, err):
+def hs_step(syn1, x, points, codes, w, n_code, first, base, alpha, sig_table, logsig_table, err):
     """Hierarchical softmax for one input vector x (float32 (D,)) and the Huffman path of word w.
 
     points : int32 (V, L) inner-node ids, codes : int8 (V, L) bits; the path of w is row w, n_code long.
+    first, base : nodes p >= first train on this thread's rows base + p - first (`node_row`;
+    first = syn1's V - 1 shared rows: none).
     Updates syn1 in place, ADDS alpha * (-dL/dx) to err (float32 (D,)), returns the loss."""
     D = x.shape[0]
     loss = 0.0
     for j in range(n_code):
-        p = points[w, j]
+        p = node_row(points[w, j], first, base)
         f = np.float32(0.0)
         for d in range(D):
             f += x[d] * syn1[p, d]
@@ -213,7 +215,7 @@ def hs_step(syn1, x, points, codes, w, n_code, alpha, sig_table, logsig_table, e
 
 
 @njit(cache=True, nogil=True, fastmath=True, _nrt=False)
-def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_code, alpha,
+def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_code, first, base, alpha,
               sig_table, logsig_table, h, err, logits):
     """CBOW (mean of context) step for one centre word; returns its loss (one pair).
 
@@ -221,7 +223,7 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_
 
     outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off), with
     two slots of room for padding; points/codes row w, n_code long = the centre's Huffman path
-    (n_code = 0 turns hierarchical softmax off).  h, err : float32 (D,) scratch;
+    (n_code = 0 turns hierarchical softmax off; first, base: its private nodes, see hs_step).  h, err : float32 (D,) scratch;
     logits : float32 (>= n_out + 2,) scratch."""
     D = syn0.shape[1]
     inv = np.float32(1.0 / n_ctx)
@@ -284,7 +286,7 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_
             syn1neg[o1, d] += g1 * x
             syn1neg[o2, d] += g2 * x
     if n_code > 0:
-        loss += hs_step(syn1, h, points, codes, w, n_code, alpha, sig_table, logsig_table, err)
+        loss += hs_step(syn1, h, points, codes, w, n_code, first, base, alpha, sig_table, logsig_table, err)
     # every context vector gets the whole error of h (see the module docstring)
     for m in range(n_ctx):
         c = ctx[m]

@@ -106,11 +106,65 @@ def test_private_rows_merge_keeps_the_other_threads_updates():
     M = np.zeros((V + 2 * hot, D), np.float32)
     M[:V] = np.arange(V * D, dtype=np.float32).reshape(V, D)
     shared = M[:V].copy()
-    private_rows_in(M, hot, base)
+    private_rows_in(M, 0, hot, base)
     np.testing.assert_array_equal(M[base:base + hot], shared[:hot])          # the copies
     np.testing.assert_array_equal(M[base + hot:base + 2 * hot], shared[:hot])  # the snapshot
     M[base:base + hot] += 1.0          # this thread's training
     M[:hot] += 10.0                    # another thread's merge meanwhile
-    private_rows_out(M, hot, base)
+    private_rows_out(M, 0, hot, base)
     np.testing.assert_array_equal(M[:hot], shared[:hot] + 11.0)
     np.testing.assert_array_equal(M[hot:V], shared[hot:])                    # cold rows untouched
+
+
+def test_private_rows_of_a_range_not_at_the_top():
+    """Rows first..first+n-1 (the inner nodes nearest the Huffman root are the last rows of syn1)."""
+    from embed.word2vec.primitives import private_rows_in, private_rows_out
+    rows, D, first, n, base = 7, 3, 4, 3, 8
+    M = np.zeros((base + 2 * n, D), np.float32)
+    M[:rows] = np.arange(rows * D, dtype=np.float32).reshape(rows, D)
+    shared = M[:rows].copy()
+    private_rows_in(M, first, n, base)
+    np.testing.assert_array_equal(M[base:base + n], shared[first:first + n])
+    np.testing.assert_array_equal(M[base + n:base + 2 * n], shared[first:first + n])
+    M[base:base + n] -= 2.0
+    private_rows_out(M, first, n, base)
+    np.testing.assert_array_equal(M[first:first + n], shared[first:first + n] - 2.0)
+    np.testing.assert_array_equal(M[:first], shared[:first])
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_private_inner_nodes_train_as_the_shared_nodes_do(sg):
+    """Hierarchical softmax (no negatives): with hot > 0 and room in syn1, the inner nodes
+    nearest the root train on this thread's rows and merge back to what the plain call gives,
+    and another thread's rows of syn1 stay untouched; without room in syn1 the call trains
+    its nodes on the shared rows."""
+    V, D, hot = 12, 16, 5
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, V, size=300).astype(np.int32)
+    offsets = np.array([0, 100, 180, 300], np.int64)
+    prob, alias = alias_table(np.full(V, 1.0 / V))
+    points, codes, lens = huffman_tree(np.arange(V, 0, -1).astype(np.int64) * 10)
+    syn0 = rng.normal(0, 0.1, (V, D)).astype(np.float32)
+    syn1 = rng.normal(0, 0.1, (V - 1, D)).astype(np.float32)
+    base = V + 2 * hot                                  # as thread 1 of two
+    results = []
+    for h, room in ((0, 0), (hot, V + 4 * hot), (hot, 0)):
+        s0 = np.full((V + 4 * hot, D), 7.0, np.float32)
+        s1neg = np.zeros((V + 4 * hot, D), np.float32)
+        n1 = max(room, V - 1)
+        s1 = np.full((n1, D), 7.0, np.float32)
+        s0[:V], s1[:V - 1] = syn0, syn1
+        stats = np.zeros(4)
+        train_chunk(s0, s1neg, s1, tokens, offsets, 0, 3, np.ones(V, np.float32),
+                    prob, alias, points, codes, lens, sg, 3, 0, 1, 0.05, 0.01, 0, SIG, LOGSIG,
+                    tables.seed_state(4, 0), stats, h, base if h else 0)
+        if room:
+            assert np.all(s1[V - 1:base] == 7.0)            # another thread's rows
+            assert not np.all(s1[base:base + 2 * hot] == 7.0)   # this thread's were used
+        results.append((s0[:V].copy(), s1[:V - 1].copy(), stats.copy()))
+    plain, private, no_room = results
+    assert not np.allclose(plain[1], syn1, atol=1e-3)                  # the nodes did train
+    for other in (private, no_room):
+        np.testing.assert_allclose(other[0], plain[0], atol=1e-6)
+        np.testing.assert_allclose(other[1], plain[1], atol=1e-6)
+        np.testing.assert_allclose(other[2], plain[2], rtol=1e-5)

@@ -98,6 +98,19 @@ def test_two_workers_train_hot_words_on_private_rows(corpus, analogy_accuracy, m
     assert back.syn0_.shape == (V, 24) and np.isfinite(back.syn0_).all()
 
 
+@pytest.mark.parametrize("sg", [1, 0])
+def test_two_workers_train_hierarchical_softmax_on_private_nodes(corpus, analogy_accuracy, sg, tmp_path):
+    """Hierarchical softmax alone with two threads: the nodes nearest the root train on
+    per-thread rows of syn1 (for this small vocabulary: every node); syn1 stays (V - 1, D)."""
+    V = len(corpus.vocab)
+    two = small(workers=2, batch_words=500, hs=True, negative=0, sg=sg).fit(corpus)
+    assert analogy_accuracy(two.wv) >= 0.8
+    assert two.syn1_.shape == (V - 1, 24) and two.syn1_.base.shape == (V + 2 * 2 * V, 24)
+    two.save(tmp_path / "m.w2v")
+    back = Word2Vec.load(tmp_path / "m.w2v")
+    np.testing.assert_array_equal(back.syn1_, two.syn1_)
+
+
 @pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
 def test_an_error_in_any_worker_stops_training_and_is_raised(corpus, monkeypatch, error):
     """The third chunk fails (in whichever worker takes it): the others stop taking chunks,

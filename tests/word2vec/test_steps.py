@@ -162,7 +162,7 @@ def test_cbow_step_is_one_sgd_step_on_the_reference_loss(seed, mode):
     points[1], codes[1] = point, code
     outs_room, logits = np.append(outs, [-1, -1]).astype(np.int32), np.empty(len(outs) + 2, np.float32)
     loss = steps.cbow_step(syn0, syn1neg, syn1, ctx, len(ctx), outs_room, n_out, points, codes, 1, n_code,
-                           np.float32(alpha), SIG, LOGSIG, h, err, logits)
+                           V - 1, 0, np.float32(alpha), SIG, LOGSIG, h, err, logits)
     ref_args = (ctx, outs[:n_out], point[:n_code], code[:n_code])
     grads = list(cbow_grad(*old, *ref_args))
     # word2vec's rule: each context occurrence moves by -alpha dL/dh = M times its exact share
