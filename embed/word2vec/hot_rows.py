@@ -44,7 +44,7 @@ def weights_with_room(model, workers):
         M = getattr(model, name)                                    # (V or V - 1, D)
         room = getattr(model, "_room_" + name, None)
         if room is None or M.base is not room or room.shape[0] < rows:
-            room = np.empty((max(rows, M.shape[0]), M.shape[1]), np.float32)   # (V + 2 hot workers, D)
+            room = np.empty((rows, M.shape[1]), np.float32)         # (V + 2 hot workers, D)
             room[:M.shape[0]] = M
             setattr(model, name, room[:M.shape[0]])
             setattr(model, "_room_" + name, room)

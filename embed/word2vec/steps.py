@@ -223,8 +223,8 @@ def cbow_step(syn0, syn1neg, syn1, ctx, n_ctx, outs, n_out, points, codes, w, n_
 
     outs[0] = centre, outs[1:n_out] = noise words (n_out = 0 turns negative sampling off), with
     two slots of room for padding; points/codes row w, n_code long = the centre's Huffman path
-    (n_code = 0 turns hierarchical softmax off; first, base: its private nodes, see hs_step).  h, err : float32 (D,) scratch;
-    logits : float32 (>= n_out + 2,) scratch."""
+    (n_code = 0 turns hierarchical softmax off; first, base: its private nodes, see hs_step).
+    h, err : float32 (D,) scratch; logits : float32 (>= n_out + 2,) scratch."""
     D = syn0.shape[1]
     inv = np.float32(1.0 / n_ctx)
     m2 = n_ctx - (n_ctx & 1)
