@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 # Headless plots.  Compiled kernels live in the user's cache folder as usual
-# (Numba's and the native module are keyed by their sources and the CPU, so
-# sharing them is safe and keeps the suite fast).  Everything else embed
+# (the native module is keyed by its sources and the CPU; Numba checks each
+# cached kernel against its own file -- not the helpers it inlines from other
+# files, so after editing such a helper clear ~/.cache/embed/numba -- and
+# sharing them keeps the suite fast).  Everything else embed
 # caches -- the product and path plans, which the suite would otherwise measure
 # under its own load and leave in ~/.cache/embed/plans.json for the user's
 # runs, built corpora -- goes to a folder of this session's own, removed at exit.
