@@ -43,7 +43,7 @@ import argparse
 import os
 import time
 
-from bench_env import core_scaling, header, plans_used, scaling_line
+from bench_env import core_scaling, header, plans_used, run_threads, scaling_line
 
 
 def main():
@@ -173,8 +173,8 @@ def main():
         print(f"| {name} | {path} | {mo:.2f} | {mb:.2f} | " + "".join(f"{m:.2f} | " for m in mx)
               + f"{mt:.2f} | {r:.2f} | {lo:.2f}-{hi:.2f} | {1 / r:.2f}x | "
               f"{rate_o:.0f} ({100 * rate_o / top:.0f} %) | {rate_t:.0f} ({100 * rate_t / top:.0f} %) |")
-    if rows:
-        name, *_, mt, _, _, _, flops = rows[0]
+    if rows:                                        # the first row: the LSTM with float input
+        name, mt, flops = rows[0][0], rows[0][5], rows[0][9]
         need = flops / (0.8 * mt) / 1e6
         print(f"\n{name}: 0.8x PyTorch's median time ({0.8 * mt:.2f} ms) means {need:.0f} GFLOP/s, "
               f"{100 * need / top:.0f} % of the peak above")
@@ -183,8 +183,6 @@ def main():
 def tile_peak(threads, M, K, N, np, seconds=0.5):
     """GFLOP/s of embed's gemm_f32 on (M, K) @ (K, N) run in `threads` threads at once,
     each on its own arrays (the kernel releases the GIL), for the faster of its tiles."""
-    import threading
-
     from embed.nn.gemm import TILES, gemm_f32
     rng = np.random.default_rng(2)
     arrays = [(rng.standard_normal((M, K)).astype(np.float32), rng.standard_normal((K, N)).astype(np.float32),
@@ -202,13 +200,8 @@ def tile_peak(threads, M, K, N, np, seconds=0.5):
                 gemm_f32(a, w, out, False, tile)
                 calls[i] += 1
 
-        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-        t0 = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        best = max(best, sum(calls) * 2 * M * K * N / (time.perf_counter() - t0) / 1e9)
+        seconds_taken = run_threads(work, [(i,) for i in range(threads)])
+        best = max(best, sum(calls) * 2 * M * K * N / seconds_taken / 1e9)
     return best
 
 

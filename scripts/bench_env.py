@@ -105,14 +105,20 @@ def core_scaling(threads=2, seconds=0.1, samples=3):
         t0 = time.perf_counter()
         _spin(n)
         one = time.perf_counter() - t0
-        workers = [threading.Thread(target=_spin, args=(n,)) for _ in range(threads)]
-        t0 = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        ratios.append(threads * one / (time.perf_counter() - t0))
+        ratios.append(threads * one / run_threads(_spin, [(n,)] * threads))
     return sorted(ratios)[len(ratios) // 2]
+
+
+def run_threads(target, args):
+    """Run target(*a) for each tuple a in `args`, each in its own thread, all at once;
+    the seconds from the first start to the last join."""
+    workers = [threading.Thread(target=target, args=a) for a in args]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return time.perf_counter() - t0
 
 
 def scaling_line(before, after, threads=2):
