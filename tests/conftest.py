@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 # Headless plots.  Compiled kernels live in the user's cache folder as usual
-# (the native module is keyed by its sources and the CPU; Numba checks each
-# cached kernel against its own file -- not the helpers it inlines from other
-# files, so after editing such a helper clear ~/.cache/embed/numba -- and
+# (the native module is keyed by its sources and the CPU, each cached Numba
+# kernel by its module and the embed modules that imports, see embed.jit;
 # sharing them keeps the suite fast).  Everything else embed
 # caches -- the product and path plans, which the suite would otherwise measure
 # under its own load and leave in ~/.cache/embed/plans.json for the user's

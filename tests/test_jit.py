@@ -43,3 +43,54 @@ def test_a_numba_cache_dir_the_user_set_wins(tmp_path):
     mine = tmp_path / "mine"
     assert _run(tmp_path, EMBED_CACHE=str(tmp_path / "cache"), NUMBA_CACHE_DIR=str(mine)) == str(mine)
     assert not (tmp_path / "cache" / "numba").exists()
+
+
+HELPER = """from .jit import njit
+
+
+@njit
+def helper():
+    return {value}
+"""
+
+KERNEL = """from ._probe_helper import helper
+from .jit import njit
+
+
+@njit(cache=True)
+def kernel():
+    return helper()
+"""
+
+CALL = """from embed._probe_kernel import kernel
+value = kernel()
+print(value, kernel.stats.cache_hits[()], kernel.stats.cache_misses[()])
+"""
+
+
+def test_a_cached_kernel_follows_an_edit_of_a_module_it_imports(tmp_path):
+    # Numba's own stamp is the kernel's file alone: after an edit of a helper in another
+    # module it would load the old machine code.  A copy of embed holds the two probe modules.
+    import shutil
+    import embed
+    tree = tmp_path / "tree"
+    shutil.copytree(os.path.dirname(embed.__file__), tree / "embed",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / "embed" / "_probe_kernel.py").write_text(KERNEL)
+    child = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    child.update(PYTHONPATH=str(tree), EMBED_CACHE=str(tmp_path / "cache"))
+
+    def call(value):
+        (tree / "embed" / "_probe_helper.py").write_text(HELPER.format(value=value))
+        out = subprocess.run([sys.executable, "-c", CALL], capture_output=True, text=True, env=child,
+                             timeout=120, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        return [int(v) for v in out.stdout.split()]          # value, cache hits, cache misses
+
+    assert call(1) == [1, 0, 1]                              # compiled and saved
+    assert call(1) == [1, 1, 0]                              # loaded
+    assert call(2) == [2, 0, 1]                              # the helper changed: compiled again
+    assert call(2) == [2, 1, 0]
+    data = [f for _, _, fs in os.walk(tmp_path / "cache" / "numba") for f in fs
+            if f.startswith("_probe_kernel.kernel") and f.endswith(".nbc")]
+    assert len(data) == 1, data                              # the stale entry was overwritten
