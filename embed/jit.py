@@ -129,8 +129,7 @@ def source_stamp(py_file):
 
 
 def _in_package(py_file):
-    path = os.path.abspath(py_file)
-    return os.path.commonpath([path, PACKAGE_DIR]) == PACKAGE_DIR
+    return os.path.abspath(py_file).startswith(PACKAGE_DIR + os.sep)
 
 
 # public names in newer Numba, underscored in older releases
