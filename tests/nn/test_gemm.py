@@ -62,3 +62,45 @@ def test_panels_give_the_6x16_tiles_bits_for_every_row_count():
             np.testing.assert_array_equal(out, want, err_msg=f"B={B} K={K}")
             gemm_panels(a, Wp, out, True)
             np.testing.assert_allclose(out, 2 * want, rtol=1e-6, atol=1e-6)
+
+
+GENERIC = r"""
+import platform
+import numpy as np
+from embed.nn.gemm import _gemm_f32_block, gemm_f32, gemm_panels, pack_panels
+
+rng = np.random.default_rng(0)
+for B, K, N in ((25, 256, 512), (7, 33, 80), (13, 600, 16), (1, 5, 40)):
+    a = rng.standard_normal((B, K)).astype(np.float32)
+    W = rng.standard_normal((K, N)).astype(np.float32)
+    want = a.astype(np.float64) @ W.astype(np.float64)
+    for tile in (0, 1):
+        out = np.full((B, N), np.nan, np.float32)
+        gemm_f32(a, W, out, False, tile)
+        np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-3 * np.sqrt(K))
+    if N % 16 == 0:
+        Wp = np.empty((N // 16, K, 16), np.float32)
+        pack_panels(W, Wp)
+        out = np.full((B, N), np.nan, np.float32)
+        gemm_panels(a, Wp, out, False)
+        np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-3 * np.sqrt(K))
+if platform.machine() in ("x86_64", "AMD64"):      # really built for the baseline: SSE registers only
+    asm = "".join(_gemm_f32_block.inspect_asm().values())
+    assert "xmm" in asm and "ymm" not in asm and "zmm" not in asm
+print("ok")
+"""
+
+
+def test_the_tiles_are_right_on_a_cpu_without_avx(tmp_path):
+    # The tiles are 16-wide LLVM vectors: one AVX-512 register, two AVX2 ones, four of
+    # SSE's or ARM's 128-bit registers.  Built for the baseline CPU of this architecture
+    # (NUMBA_CPU_NAME=generic, in a fresh cache folder) they must give the same products.
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_CPU_NAME="generic", NUMBA_CPU_FEATURES="",
+               NUMBA_CACHE_DIR=str(tmp_path / "numba"), EMBED_CACHE=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", GENERIC], capture_output=True, text=True, env=env,
+                         timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "ok"
