@@ -38,9 +38,9 @@ plan is measured again by the first `CONFIRM` processes that use it, each
 candidate keeping its best time over them; then it is only read.
 
 The cache, ``<cache_dir>/plans.json``, holds a machine key (CPU model, SIMD
-flags, LLVM's CPU name, numpy / BLAS library / kernel family / numba / embed
-versions) and the choices; a file whose key differs (another CPU, an upgraded
-library) or that does not parse is ignored and rewritten.  Writes are atomic.
+flags, the CPU and features Numba compiles for, numpy / BLAS library / kernel family /
+numba / embed versions) and the choices; a file whose key differs (another CPU, another
+NUMBA_CPU_NAME, an upgraded library) or that does not parse is ignored and rewritten.  Writes are atomic.
 `Planner(force=...)` always answers one choice (tests compare them);
 `Planner(timer=...)` replaces the clock (tests inject fake timings).
 """
@@ -107,12 +107,18 @@ def blas_info():
 
 
 def machine_key():
-    """What a cached plan depends on: the CPU and the library versions (a JSON-able dict)."""
+    """What a cached plan depends on: the CPU and the library versions (a JSON-able dict).
+
+    llvm_cpu / llvm_features: what Numba compiles the kernels for -- the host, or the CPU
+    and features set with NUMBA_CPU_NAME / NUMBA_CPU_FEATURES (say "generic", for a cache
+    shared by different machines): other machine code, other timings.
+    """
     import numba
     from llvmlite import binding
     from .. import __version__
     model, flags = _cpuinfo()
-    return {"cpu": model, "simd": flags, "llvm_cpu": binding.get_host_cpu_name(),
+    return {"cpu": model, "simd": flags, "llvm_cpu": numba.config.CPU_NAME or binding.get_host_cpu_name(),
+            "llvm_features": numba.config.CPU_FEATURES,
             "machine": platform.machine(), "numpy": np.__version__,
             "blas": [{k: v for k, v in lib.items() if k != "num_threads"} for lib in blas_info()],
             "numba": numba.__version__, "embed": __version__}

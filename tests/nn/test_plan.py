@@ -170,6 +170,20 @@ def test_a_foreign_machines_cache_is_ignored(tmp_path):
     assert other.choose("op", a, W, out) == "blas"
 
 
+def test_plans_made_for_the_host_are_not_used_for_another_numba_target(tmp_path, monkeypatch):
+    # NUMBA_CPU_NAME (e.g. "generic", for a kernel cache shared by different machines) makes
+    # other machine code, so the timings measured for the host's do not apply
+    path = tmp_path / "plans.json"
+    a, W, out = _operands(16, 16, 32)
+    host = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 1, "blas": 2, "blas1": 3}))
+    assert host.choose("op", a, W, out) == "tile6x16"
+    monkeypatch.setattr(numba.config, "CPU_NAME", "generic")
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", "")
+    assert plan.machine_key()["llvm_cpu"] == "generic"
+    other = plan.Planner(path=str(path), timer=_fake_timer({"tile6x16": 2, "blas": 1, "blas1": 3}))
+    assert other.choose("op", a, W, out) == "blas"
+
+
 def test_force_must_name_a_choice_and_falls_back_to_blas_where_it_cannot_run():
     with pytest.raises(ValueError):
         plan.Planner(path=False, force="gpu")
