@@ -72,10 +72,9 @@ def test_a_cached_kernel_follows_an_edit_of_a_module_it_imports(tmp_path):
     # Numba's own stamp is the kernel's file alone: after an edit of a helper in another
     # module it would load the old machine code.  A copy of embed holds the two probe modules.
     import shutil
-    import embed
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # the checkout under test
     tree = tmp_path / "tree"
-    shutil.copytree(os.path.dirname(embed.__file__), tree / "embed",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(os.path.join(root, "embed"), tree / "embed", ignore=shutil.ignore_patterns("__pycache__"))
     (tree / "embed" / "_probe_kernel.py").write_text(KERNEL)
     child = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     child.update(PYTHONPATH=str(tree), EMBED_CACHE=str(tmp_path / "cache"))

@@ -40,7 +40,8 @@ candidate keeping its best time over them; then it is only read.
 The cache, ``<cache_dir>/plans.json``, holds a machine key (CPU model, SIMD
 flags, the CPU and features Numba compiles for, numpy / BLAS library / kernel family /
 numba / embed versions) and the choices; a file whose key differs (another CPU, another
-NUMBA_CPU_NAME, an upgraded library) or that does not parse is ignored and rewritten.  Writes are atomic.
+NUMBA_CPU_NAME, an upgraded library) or that does not parse is ignored and rewritten.
+Writes are atomic.
 `Planner(force=...)` always answers one choice (tests compare them);
 `Planner(timer=...)` replaces the clock (tests inject fake timings).
 """
