@@ -62,9 +62,19 @@ def kernel():
     return helper()
 """
 
+OTHER = """from .jit import njit
+
+
+@njit(cache=True)
+def other():
+    return 7
+"""
+
 CALL = """from embed._probe_kernel import kernel
+from embed._probe_other import other
 value = kernel()
-print(value, kernel.stats.cache_hits[()], kernel.stats.cache_misses[()])
+assert other() == 7
+print(value, kernel.stats.cache_hits[()], kernel.stats.cache_misses[()], other.stats.cache_hits[()])
 """
 
 
@@ -76,6 +86,7 @@ def test_a_cached_kernel_follows_an_edit_of_a_module_it_imports(tmp_path):
     tree = tmp_path / "tree"
     shutil.copytree(os.path.join(root, "embed"), tree / "embed", ignore=shutil.ignore_patterns("__pycache__"))
     (tree / "embed" / "_probe_kernel.py").write_text(KERNEL)
+    (tree / "embed" / "_probe_other.py").write_text(OTHER)          # does not import the helper
     child = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     child.update(PYTHONPATH=str(tree), EMBED_CACHE=str(tmp_path / "cache"))
 
@@ -84,12 +95,12 @@ def test_a_cached_kernel_follows_an_edit_of_a_module_it_imports(tmp_path):
         out = subprocess.run([sys.executable, "-c", CALL], capture_output=True, text=True, env=child,
                              timeout=120, cwd=tmp_path)
         assert out.returncode == 0, out.stderr
-        return [int(v) for v in out.stdout.split()]          # value, cache hits, cache misses
+        return [int(v) for v in out.stdout.split()]  # value, cache hits, misses; the other's hits
 
-    assert call(1) == [1, 0, 1]                              # compiled and saved
-    assert call(1) == [1, 1, 0]                              # loaded
-    assert call(2) == [2, 0, 1]                              # the helper changed: compiled again
-    assert call(2) == [2, 1, 0]
+    assert call(1) == [1, 0, 1, 0]                           # compiled and saved
+    assert call(1) == [1, 1, 0, 1]                           # loaded
+    assert call(2) == [2, 0, 1, 1]                           # the helper changed: compiled again,
+    assert call(2) == [2, 1, 0, 1]                           # a kernel not importing it still loaded
     data = [f for _, _, fs in os.walk(tmp_path / "cache" / "numba") for f in fs
             if f.startswith("_probe_kernel.kernel") and f.endswith(".nbc")]
     assert len(data) == 1, data                              # the stale entry was overwritten
