@@ -73,6 +73,7 @@ bytes) and the changed rows back; `cluster_stats_` on the model counts them, and
 `changed_rows` is the mean share of the vocabulary some slot changed in a round
 (what sending only changed rows to the workers would save).
 """
+import asyncio
 import time
 import uuid
 
@@ -91,6 +92,7 @@ SATURATION = 0.25  # merge="adaptive": beta = SATURATION x learning rate, up to 
 SATURATION_MANY = 2.0  # ... and from 3 workers: 0.25 diverged with 4 workers (loss 5.3); 2 at 128 syncs measured best
 SYNCS = 32  # syncs_per_epoch by default up to 2 workers (measured, see the README)
 SYNCS_MANY = 128  # ... and from 3 workers: 4 workers met the 0.97x target at 128 (not at 32 or 64)
+WORKER_WAIT = 60  # seconds to wait for a first worker when the cluster has none yet
 RANGE_MIN, RANGE_MAX = 1 << 12, 64 << 20  # default byte-range size: total / (workers x syncs), clamped
 
 
@@ -246,6 +248,19 @@ def _merge(base, parts, how, beta=0.0):
     base[hit] += (num[hit] / den[hit, None]).astype(base.dtype)
 
 
+def worker_count(client, wait=WORKER_WAIT):
+    """Workers on the cluster now; when there are none yet (a cluster still starting, or between a
+    lost worker and its restart), the first to arrive within `wait` seconds."""
+    n = len(client.scheduler_info()["workers"])
+    if n < 1:
+        try:
+            client.wait_for_workers(1, timeout=wait)
+        except (TimeoutError, asyncio.TimeoutError):
+            raise EmbedError(f"the Dask cluster has no workers (waited {wait:g} s for one)") from None
+        n = len(client.scheduler_info()["workers"])
+    return n
+
+
 def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=None, merge="adaptive",
                    range_bytes=None, saturation=None):
     """Train `model` (a `Word2Vec`) on `source` with the Dask `client`; returns the model.
@@ -271,9 +286,7 @@ def fit_on_cluster(model, source, client, epochs=None, syncs_per_epoch=None, mer
         raise EmbedError("distributed training needs a tokenizer name (a callable cannot be sent to workers)")
     planned = model.planned_epochs(epochs)
     check_vocab_settings(model.min_count, model.max_vocab_size)
-    n_workers = len(client.scheduler_info()["workers"])
-    if n_workers < 1:
-        raise EmbedError("the Dask cluster has no workers")
+    n_workers = worker_count(client)
     if syncs_per_epoch is None:
         syncs_per_epoch = default_syncs(n_workers)
     files = corpus_files(source)

@@ -19,12 +19,20 @@ TOPICS = [["cat", "dog", "horse", "cow", "sheep", "goat"],
 
 
 @pytest.fixture(scope="module")
-def client():
+def cluster_client():
     cluster = dask_distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=50)
     with dask_distributed.Client(cluster) as c:
         yield c
     cluster.close()
+
+
+@pytest.fixture
+def client(cluster_client):
+    """The module's cluster with both its workers up: the results depend on the number of workers,
+    and a test kills one (its nanny starts another)."""
+    cluster_client.wait_for_workers(2, timeout=60)
+    return cluster_client
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +260,31 @@ def test_rounds_follow_the_single_process_learning_rate_schedule(corpus):
     finally:
         cluster_tasks.forget_run("schedule-test")
     np.testing.assert_allclose(model.syn0_, single.syn0_, atol=1e-4)
+
+
+class _StartingCluster:
+    """A client whose cluster has no worker until wait_for_workers is called (or never)."""
+
+    def __init__(self, arrives):
+        self.workers, self.arrives, self.waited = {}, arrives, []
+
+    def scheduler_info(self):
+        return {"workers": dict(self.workers)}
+
+    def wait_for_workers(self, n, timeout):
+        self.waited.append((n, timeout))
+        if not self.arrives:
+            raise TimeoutError
+        self.workers["tcp://127.0.0.1:1"] = {}
+
+
+def test_a_cluster_without_workers_yet_is_waited_for_then_named():
+    starting = _StartingCluster(arrives=True)
+    assert distributed.worker_count(starting, wait=5) == 1
+    assert starting.waited == [(1, 5)]
+    empty = _StartingCluster(arrives=False)
+    with pytest.raises(EmbedError, match=r"the Dask cluster has no workers \(waited 5 s for one\)"):
+        distributed.worker_count(empty, wait=5)
 
 
 def test_default_saturation_grows_with_the_number_of_workers():
