@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # the checkout under test
+
 SCRIPT = r"""
 import os, sys
 before = dict(os.environ)
@@ -21,9 +23,8 @@ print(numba.config.CACHE_DIR)
 
 
 def _run(tmp_path, **env):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     child = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
-    child.update(env, PYTHONPATH=root)
+    child.update(env, PYTHONPATH=ROOT)
     script = tmp_path / "kernel_user.py"
     script.write_text(SCRIPT)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=child,
@@ -82,9 +83,8 @@ def test_a_cached_kernel_follows_an_edit_of_a_module_it_imports(tmp_path):
     # Numba's own stamp is the kernel's file alone: after an edit of a helper in another
     # module it would load the old machine code.  A copy of embed holds the two probe modules.
     import shutil
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # the checkout under test
     tree = tmp_path / "tree"
-    shutil.copytree(os.path.join(root, "embed"), tree / "embed", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(os.path.join(ROOT, "embed"), tree / "embed", ignore=shutil.ignore_patterns("__pycache__"))
     (tree / "embed" / "_probe_kernel.py").write_text(KERNEL)
     (tree / "embed" / "_probe_other.py").write_text(OTHER)          # does not import the helper
     child = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
